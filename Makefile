@@ -1,0 +1,84 @@
+# apivideo-watch: one binary for CGI, FastCGI and the shell, plus its tests.
+#
+#   make            build build/apivideo-watch
+#   make test       install what the tests need (Debian, as root), build, run every test
+#   make demo       install, build, start the stand-in, nginx and the handler, print a URL
+#   make clean      remove build/
+#
+# Variables people override: CXX, CXXFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1 (show commands).
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+PREFIX   ?= /usr/local
+BUILD    ?= build
+
+# Flags the code needs whatever the user passes: the language level, warnings, and
+# RapidJSON's safe defaults (see common/json.cpp for why they are set here, for every unit).
+WARN      := -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wformat=2
+ALL_CXXFLAGS := -std=c++17 $(WARN) $(CXXFLAGS)
+ALL_CPPFLAGS := -I. -I$(BUILD)/gen -MMD -MP $(CPPFLAGS)
+LIBS      := -lfcgi -lcurl -pthread
+
+Q := $(if $(V),,@)
+say = $(if $(V),,@printf '  %-7s %s\n' $(1) $(2);)
+
+COMMON_SRC  := $(wildcard common/*.cpp)
+HANDLER_SRC := $(wildcard handler/*.cpp)
+TEST_SRC    := $(wildcard tests/*.cpp tests/*/*.cpp)
+TEMPLATES   := $(wildcard html/*.html)
+
+COMMON_OBJ  := $(COMMON_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/templates_builtin.o
+HANDLER_OBJ := $(HANDLER_SRC:%.cpp=$(BUILD)/%.o)
+TEST_OBJ    := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
+
+BIN   := $(BUILD)/apivideo-watch
+TESTS := $(BUILD)/tests/unit-tests
+
+.PHONY: all test check demo deps clean
+all: $(BIN)
+
+$(BIN): $(HANDLER_OBJ) $(BUILD)/libwatch.a
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/libwatch.a: $(COMMON_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TESTS): $(TEST_OBJ) $(BUILD)/libwatch.a
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ -lboost_unit_test_framework $(LIBS)
+
+$(BUILD)/tests/%.o: ALL_CPPFLAGS += -DBOOST_TEST_DYN_LINK
+
+$(BUILD)/%.o: %.cpp
+	$(call say,CXX,$<)
+	$(Q)mkdir -p $(@D) && $(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) -c -o $@ $<
+
+# The default templates are compiled into the binary, so a lone binary in a cgi-bin works.
+$(BUILD)/gen/templates_builtin.cpp: $(TEMPLATES) tools/embed-templates
+	$(call say,GEN,$@)
+	$(Q)mkdir -p $(@D) && tools/embed-templates $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/templates_builtin.o: $(BUILD)/gen/templates_builtin.cpp
+	$(call say,CXX,$<)
+	$(Q)$(CXX) $(ALL_CPPFLAGS) $(ALL_CXXFLAGS) -c -o $@ $<
+
+# Debian packages for building, testing and the demo; skipped when all are present.
+deps:
+	$(Q)tools/install-deps
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS)
+	$(Q)tests/run $(TESTS)
+
+check: test
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory $(BIN)
+	$(Q)tools/demo
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

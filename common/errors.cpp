@@ -1,0 +1,55 @@
+// The error table (see errors.h). Visitors see the title and message; the log line gets
+// the details, which never include a secret.
+#include "common/errors.h"
+
+#include <cstddef>
+
+namespace watch {
+
+const ErrorInfo& error_info(Failure f) {
+    static const ErrorInfo table[] = {
+        /* BadRequest */ {400, "Bad Request", "Bad request",
+                          "This link does not name a video. Check that it was copied whole.", "bad-request"},
+        /* MethodNotAllowed */ {405, "Method Not Allowed", "Method not allowed",
+                                "This address only answers GET and HEAD requests.", "method-not-allowed"},
+        /* UnknownVideo */ {404, "Not Found", "Video not found",
+                            "There is no video with this id, or it belongs to another account.", "unknown-video"},
+        /* KeyRefused */ {502, "Bad Gateway", "Video service unavailable",
+                          "The video service refused this site's credentials. The site's owner has been told.",
+                          "key-refused"},
+        /* BadReply */ {502, "Bad Gateway", "Video service unavailable",
+                        "The video service sent an answer this page could not use. Please try again later.",
+                        "bad-reply"},
+        /* NoSession */ {502, "Bad Gateway", "Video service unavailable",
+                         "The video service did not open a viewing session. Please try again later.", "no-session"},
+        /* Unreachable */ {502, "Bad Gateway", "Video service unavailable",
+                           "The video service could not be reached. Please try again later.", "unreachable"},
+        /* RateLimited */ {503, "Service Unavailable", "Too many viewers right now",
+                           "The video service asked us to slow down. Please try again in a minute.", "rate-limited"},
+        /* Timeout */ {504, "Gateway Timeout", "Video service too slow",
+                       "The video service did not answer in time. Please try again.", "timeout"},
+        /* Internal */ {500, "Internal Server Error", "Something went wrong",
+                        "This page could not be made. Please try again later.", "internal"},
+    };
+    static_assert(sizeof(table) / sizeof(table[0]) == static_cast<size_t>(Failure::Internal) + 1,
+                  "one row per Failure, in the enum's order");
+    return table[static_cast<size_t>(f)];
+}
+
+std::string status_line(int status) {
+    switch (status) {
+        case 200: return "200 OK";
+        case 400: return "400 Bad Request";
+        case 403: return "403 Forbidden";
+        case 404: return "404 Not Found";
+        case 405: return "405 Method Not Allowed";
+        case 406: return "406 Not Acceptable";
+        case 500: return "500 Internal Server Error";
+        case 502: return "502 Bad Gateway";
+        case 503: return "503 Service Unavailable";
+        case 504: return "504 Gateway Timeout";
+        default: return std::to_string(status);
+    }
+}
+
+}  // namespace watch

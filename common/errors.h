@@ -1,0 +1,34 @@
+// The error table: every way a request can fail, the status it answers with, and what
+// the visitor reads. One table, so the README, the pages and the tests agree.
+#pragma once
+#include <string>
+
+namespace watch {
+
+enum class Failure {
+    BadRequest,        // the query broke a rule: no upstream call was made
+    MethodNotAllowed,  // not GET or HEAD
+    UnknownVideo,      // api.video answered 404
+    KeyRefused,        // api.video answered 401 or 403: the site's key is wrong
+    BadReply,          // api.video answered something unusable (status, JSON, fields)
+    NoSession,         // a private video without a usable token, or /session failed
+    Unreachable,       // could not connect, TLS failed, connection broke
+    RateLimited,       // api.video answered 429
+    Timeout,           // an upstream call ran out of time
+    Internal,          // a bug or resource exhaustion in the handler itself
+};
+
+struct ErrorInfo {
+    int status;
+    const char* reason;   // the HTTP reason phrase
+    const char* title;    // the page's heading
+    const char* message;  // one sentence for the visitor
+    const char* code;     // stable, machine-readable name (logs, JSON errors)
+};
+
+const ErrorInfo& error_info(Failure f);
+
+// "200 OK", "404 Not Found": the CGI Status header's value for a status we send.
+std::string status_line(int status);
+
+}  // namespace watch

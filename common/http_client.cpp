@@ -1,0 +1,198 @@
+// libcurl, used as curl's own examples do: one easy handle reused per thread, every
+// option's result checked, NOSIGNAL, timeouts and an error buffer always set, bodies
+// capped in the write callback (CURLOPT_MAXFILESIZE cannot cap a body of unknown size).
+#include "common/http_client.h"
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+
+#include "common/url.h"
+
+namespace watch {
+
+const char* outcome_name(HttpResult::Outcome o) {
+    switch (o) {
+        case HttpResult::Outcome::Ok: return "ok";
+        case HttpResult::Outcome::Timeout: return "timeout";
+        case HttpResult::Outcome::Unreachable: return "unreachable";
+        case HttpResult::Outcome::Tls: return "tls";
+        case HttpResult::Outcome::TooLarge: return "too large";
+        case HttpResult::Outcome::Broken: return "broken reply";
+        case HttpResult::Outcome::Refused: return "refused url";
+    }
+    return "?";
+}
+
+// DNS answers and TLS sessions are shared between the threads' handles, each kind under
+// its own lock. Connections are not shared: libcurl 7.88's shared connection cache is
+// not thread-safe (CURLSHOPT_SHARE(3), KNOWN_BUGS 11.11).
+struct HttpGlobal::Share {
+    CURLSH* handle = nullptr;
+    std::mutex locks[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL*, curl_lock_data data, curl_lock_access, void* p) {
+    static_cast<HttpGlobal::Share*>(p)->locks[data].lock();
+}
+static void share_unlock(CURL*, curl_lock_data data, void* p) {
+    static_cast<HttpGlobal::Share*>(p)->locks[data].unlock();
+}
+
+HttpGlobal::HttpGlobal() : share_(std::make_unique<Share>()) {
+    if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+    share_->handle = curl_share_init();
+    if (!share_->handle ||
+        curl_share_setopt(share_->handle, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        curl_share_setopt(share_->handle, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        curl_share_setopt(share_->handle, CURLSHOPT_USERDATA, share_.get()) != CURLSHE_OK ||
+        curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        throw std::runtime_error("curl_share_setopt failed");
+    }
+}
+
+HttpGlobal::~HttpGlobal() {
+    curl_share_cleanup(share_->handle);
+    curl_global_cleanup();
+}
+
+struct HttpClient::Impl {
+    CURL* curl = nullptr;
+    curl_slist* headers = nullptr;
+    char error[CURL_ERROR_SIZE] = {};
+    HttpOptions options;
+    // Per transfer:
+    HttpResult* result = nullptr;
+    bool too_large = false;
+
+    static size_t on_body(char* data, size_t size, size_t n, void* p) {
+        auto* self = static_cast<Impl*>(p);
+        size_t len = size * n;
+        if (self->result->body.size() + len > self->options.max_body) {
+            self->too_large = true;
+            return 0;  // a short count makes libcurl abort with CURLE_WRITE_ERROR
+        }
+        self->result->body.append(data, len);
+        return len;
+    }
+
+    static size_t on_header(char* data, size_t size, size_t n, void* p) {
+        auto* self = static_cast<Impl*>(p);
+        size_t len = size * n;
+        std::string line(data, len);
+        size_t colon = line.find(':');
+        if (colon != std::string::npos) {
+            std::string name = line.substr(0, colon);
+            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            std::string value = line.substr(colon + 1);
+            value.erase(0, value.find_first_not_of(" \t"));
+            value.erase(value.find_last_not_of(" \t\r\n") + 1);
+            // The standard header wins over api.video's own when both are present.
+            if (name == "retry-after" ||
+                (name == "x-ratelimit-retry-after" && self->result->retry_after.empty())) {
+                self->result->retry_after = value;
+            }
+        }
+        return len;
+    }
+};
+
+#define SETOPT(opt, val)                                                             \
+    do {                                                                             \
+        if (curl_easy_setopt(impl_->curl, opt, val) != CURLE_OK)                     \
+            throw std::runtime_error("curl_easy_setopt(" #opt ") failed");           \
+    } while (0)
+
+HttpClient::HttpClient(const HttpGlobal& global, const HttpOptions& options) : impl_(std::make_unique<Impl>()) {
+    impl_->options = options;
+    impl_->curl = curl_easy_init();
+    if (!impl_->curl) throw std::runtime_error("curl_easy_init failed");
+    SETOPT(CURLOPT_SHARE, global.share()->handle);
+    SETOPT(CURLOPT_ERRORBUFFER, impl_->error);
+    // Signals and threads do not mix: libcurl must not touch SIGPIPE or use alarm().
+    SETOPT(CURLOPT_NOSIGNAL, 1L);
+    // http is allowed by protocol here and restricted to loopback by is_allowed_upstream_url.
+    SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
+    // A redirect could carry the API key to another host; api.video does not redirect.
+    SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(CURLOPT_TIMEOUT_MS, options.timeout_ms);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
+    // Keep idle connections to both hosts between page views.
+    SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(CURLOPT_MAXCONNECTS, 4L);
+    // The extra bundle adds to the system store (CAPATH stays /etc/ssl/certs).
+    if (!options.ca_file.empty()) SETOPT(CURLOPT_CAINFO, options.ca_file.c_str());
+    SETOPT(CURLOPT_WRITEFUNCTION, &Impl::on_body);
+    SETOPT(CURLOPT_WRITEDATA, impl_.get());
+    SETOPT(CURLOPT_HEADERFUNCTION, &Impl::on_header);
+    SETOPT(CURLOPT_HEADERDATA, impl_.get());
+    SETOPT(CURLOPT_USERAGENT, "apivideo-watch/1");
+    SETOPT(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+}
+
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(impl_->curl);
+    curl_slist_free_all(impl_->headers);
+}
+
+HttpResult HttpClient::get(const std::string& url, const std::string& basic_user, const char* accept) {
+    HttpResult r;
+    if (!is_allowed_upstream_url(url)) {
+        r.outcome = HttpResult::Outcome::Refused;
+        r.error = "not an https URL (or http to loopback)";
+        return r;
+    }
+    impl_->result = &r;
+    impl_->too_large = false;
+
+    curl_slist_free_all(impl_->headers);
+    impl_->headers = nullptr;
+    if (accept) {
+        std::string h = std::string("Accept: ") + accept;
+        impl_->headers = curl_slist_append(nullptr, h.c_str());
+        if (!impl_->headers) throw std::bad_alloc();
+    }
+    SETOPT(CURLOPT_HTTPHEADER, impl_->headers);
+    SETOPT(CURLOPT_URL, url.c_str());
+    // Credentials are set per call and cleared for calls without them, so the key cannot
+    // ride along to the delivery host on this reused handle.
+    SETOPT(CURLOPT_USERNAME, basic_user.empty() ? nullptr : basic_user.c_str());
+    SETOPT(CURLOPT_PASSWORD, basic_user.empty() ? nullptr : "");
+
+    auto start = std::chrono::steady_clock::now();
+    CURLcode rc = curl_easy_perform(impl_->curl);
+    r.elapsed_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - start).count());
+    impl_->result = nullptr;
+
+    // Credentials never outlive the call.
+    SETOPT(CURLOPT_USERNAME, static_cast<const char*>(nullptr));
+    SETOPT(CURLOPT_PASSWORD, static_cast<const char*>(nullptr));
+
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &r.status);
+        r.outcome = HttpResult::Outcome::Ok;
+        return r;
+    }
+    r.error = impl_->error[0] ? impl_->error : curl_easy_strerror(rc);
+    r.body.clear();
+    switch (rc) {
+        case CURLE_OPERATION_TIMEDOUT: r.outcome = HttpResult::Outcome::Timeout; break;
+        case CURLE_COULDNT_RESOLVE_HOST:
+        case CURLE_COULDNT_CONNECT: r.outcome = HttpResult::Outcome::Unreachable; break;
+        case CURLE_SSL_CONNECT_ERROR:
+        case CURLE_PEER_FAILED_VERIFICATION:
+        case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CACERT_BADFILE: r.outcome = HttpResult::Outcome::Tls; break;
+        case CURLE_WRITE_ERROR:
+            r.outcome = impl_->too_large ? HttpResult::Outcome::TooLarge : HttpResult::Outcome::Broken;
+            break;
+        default: r.outcome = HttpResult::Outcome::Broken;
+    }
+    return r;
+}
+
+}  // namespace watch

@@ -1,0 +1,45 @@
+// The request as the core sees it (no FastCGI or CGI types), and the validation of its
+// inputs, done before anything reaches the network.
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace watch {
+
+// What the handler reads of a CGI/FastCGI request. Filled by request_from_params().
+struct Request {
+    std::string method;        // REQUEST_METHOD
+    std::string query;         // QUERY_STRING, raw
+    std::string accept;        // HTTP_ACCEPT
+};
+
+// Builds a Request from CGI-style parameters (getenv, or FCGX_GetParam).
+Request request_from_params(const std::function<const char*(const char*)>& param);
+
+// The longest query string the handler reads; longer is a bad request.
+inline constexpr size_t kMaxQueryLength = 4096;
+
+struct QueryParam {
+    std::string name;
+    std::string value;
+};
+
+// Splits and decodes a query string. Returns false on a malformed escape, an empty
+// name, a NUL byte, invalid UTF-8 or more than kMaxQueryLength bytes.
+bool parse_query(std::string_view query, std::vector<QueryParam>& out);
+
+// api.video's id format: "vi" then 21 or 22 of [0-9A-Za-z].
+bool is_valid_video_id(std::string_view id);
+
+// The validated input of /watch.
+struct WatchParams {
+    std::string video_id;
+};
+
+// Validates the /watch query. On failure returns false and says why in `why` (for the
+// log: it names the rule, not the input).
+bool parse_watch_params(std::string_view query, WatchParams& out, std::string& why);
+
+}  // namespace watch

@@ -1,0 +1,23 @@
+// The response the core returns: status, headers and body decided in full before any
+// byte is written, plus one line for the server's error log.
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace watch {
+
+struct Response {
+    int status = 200;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    std::string log;  // one line, no newline; empty when there is nothing to report
+
+    const std::string* header(const std::string& name) const;
+};
+
+// The CGI/FastCGI form: "Status: 200 OK", the headers, a blank line, then the body
+// (left out for HEAD).
+std::string serialize_cgi(const Response& r, bool with_body);
+
+}  // namespace watch

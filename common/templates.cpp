@@ -1,0 +1,272 @@
+// The template compiler: a single pass that tracks just enough of HTML's tokenizer
+// (text, tags, quoted attributes, <script>/<style> raw text, comments) to know the
+// context of each placeholder. See templates.h for the syntax.
+#include "common/templates.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/escape.h"
+
+namespace watch {
+
+namespace {
+
+enum class Mode { Text, Tag, AttrName, AfterAttrName, BeforeAttrValue, AttrValue, Unquoted, RawText, Comment };
+
+struct HtmlState {
+    Mode mode = Mode::Text;
+    std::string tag;   // current or last start tag, lower case
+    std::string attr;  // current attribute name, lower case
+    char quote = 0;    // in AttrValue: '"' or '\''
+    // Two states are the same context when they escape alike: the last tag's name only
+    // matters inside its raw text, the attribute's name only inside its value.
+    bool operator==(const HtmlState& o) const {
+        if (mode != o.mode) return false;
+        if (mode == Mode::RawText) return tag == o.tag;
+        if (mode == Mode::AttrValue) return attr == o.attr && quote == o.quote;
+        return true;
+    }
+};
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+bool starts_with_ci(std::string_view s, size_t at, std::string_view prefix) {
+    if (s.size() - at < prefix.size()) return false;
+    for (size_t i = 0; i < prefix.size(); ++i) {
+        if (lower(s[at + i]) != prefix[i]) return false;
+    }
+    return true;
+}
+
+bool is_url_attribute(const std::string& a) {
+    static const char* const names[] = {"href", "src", "poster", "action", "formaction", "cite", "data", "background"};
+    return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return a == n; });
+}
+
+// Advances the HTML state over source[i]; returns how many characters were consumed.
+size_t step(HtmlState& st, std::string_view s, size_t i) {
+    char c = s[i];
+    switch (st.mode) {
+        case Mode::Text:
+            if (c == '<') {
+                if (s.compare(i, 4, "<!--") == 0) {
+                    st.mode = Mode::Comment;
+                    return 4;
+                }
+                size_t j = i + 1;
+                bool end_tag = j < s.size() && s[j] == '/';
+                if (end_tag) ++j;
+                if (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j]))) {
+                    std::string name;
+                    while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '-')) {
+                        name += lower(s[j++]);
+                    }
+                    st.tag = end_tag ? "/" + name : name;
+                    st.mode = Mode::Tag;
+                    return j - i;
+                }
+            }
+            return 1;
+        case Mode::Tag:
+        case Mode::AfterAttrName:
+            if (c == '>') {
+                st.mode = (st.tag == "script" || st.tag == "style") ? Mode::RawText : Mode::Text;
+                return 1;
+            }
+            if (c == '=' && st.mode == Mode::AfterAttrName) {
+                st.mode = Mode::BeforeAttrValue;
+                return 1;
+            }
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '/') return 1;
+            st.mode = Mode::AttrName;
+            st.attr.assign(1, lower(c));
+            return 1;
+        case Mode::AttrName:
+            if (c == '=') {
+                st.mode = Mode::BeforeAttrValue;
+            } else if (std::isspace(static_cast<unsigned char>(c))) {
+                st.mode = Mode::AfterAttrName;
+            } else if (c == '>' || c == '/') {
+                st.mode = Mode::Tag;
+                return 0;  // let Tag handle it
+            } else {
+                st.attr += lower(c);
+            }
+            return 1;
+        case Mode::BeforeAttrValue:
+            if (std::isspace(static_cast<unsigned char>(c))) return 1;
+            if (c == '"' || c == '\'') {
+                st.mode = Mode::AttrValue;
+                st.quote = c;
+                return 1;
+            }
+            st.mode = Mode::Unquoted;
+            return 0;
+        case Mode::AttrValue:
+            if (c == st.quote) {
+                st.mode = Mode::Tag;
+                st.quote = 0;
+            }
+            return 1;
+        case Mode::Unquoted:
+            if (std::isspace(static_cast<unsigned char>(c)) || c == '>') {
+                st.mode = Mode::Tag;
+                return 0;
+            }
+            return 1;
+        case Mode::RawText:
+            if (starts_with_ci(s, i, "</" + st.tag)) {
+                st.mode = Mode::Text;
+                return 0;
+            }
+            return 1;
+        case Mode::Comment:
+            if (s.compare(i, 3, "-->") == 0) {
+                st.mode = Mode::Text;
+                return 3;
+            }
+            return 1;
+    }
+    return 1;
+}
+
+// The context a value placeholder gets in this state, or nullptr with `why` set.
+bool context_for(const HtmlState& st, Template::Context& ctx, std::string& why) {
+    switch (st.mode) {
+        case Mode::Text:
+            ctx = Template::Context::Text;
+            return true;
+        case Mode::AttrValue:
+            if (st.attr.rfind("on", 0) == 0 || st.attr == "style" || st.attr == "srcset") {
+                why = "a placeholder in the " + st.attr + "= attribute";
+                return false;
+            }
+            ctx = is_url_attribute(st.attr) ? Template::Context::Url : Template::Context::Text;
+            return true;
+        case Mode::RawText:
+            if (st.tag == "script") {
+                ctx = Template::Context::Script;
+                return true;
+            }
+            why = "a placeholder inside <" + st.tag + ">";
+            return false;
+        case Mode::Comment: why = "a placeholder inside an HTML comment"; return false;
+        case Mode::Unquoted: why = "a placeholder in an unquoted attribute value"; return false;
+        default: why = "a placeholder inside a tag, outside a quoted attribute value"; return false;
+    }
+}
+
+// http(s), or a relative reference: anything with another scheme (javascript:, data:)
+// is replaced, as it could run script or smuggle content.
+bool safe_url(std::string_view v) {
+    size_t colon = v.find(':');
+    size_t first_delim = v.find_first_of("/?#");
+    if (colon == std::string_view::npos || (first_delim != std::string_view::npos && first_delim < colon)) return true;
+    std::string scheme;
+    for (char c : v.substr(0, colon)) scheme += lower(c);
+    return scheme == "http" || scheme == "https";
+}
+
+}  // namespace
+
+Template Template::compile(std::string_view name, std::string_view src, const std::set<std::string>& known) {
+    Template t;
+    HtmlState st;
+    struct Open {
+        std::string name;
+        size_t node;
+        HtmlState state;
+    };
+    std::vector<Open> open;
+    std::string literal;
+    int line = 1;
+    auto fail = [&](const std::string& why) {
+        throw TemplateError(std::string(name) + ":" + std::to_string(line) + ": " + why);
+    };
+    auto flush = [&] {
+        if (!literal.empty()) t.nodes_.push_back({Node::Kind::Literal, std::move(literal)});
+        literal.clear();
+    };
+
+    size_t i = 0;
+    while (i < src.size()) {
+        if (src.compare(i, 2, "{{") == 0) {
+            size_t end = src.find("}}", i + 2);
+            if (end == std::string_view::npos) fail("unclosed {{");
+            std::string_view inner = src.substr(i + 2, end - i - 2);
+            i = end + 2;
+            line += static_cast<int>(std::count(inner.begin(), inner.end(), '\n'));
+            if (!inner.empty() && inner[0] == '!') continue;
+            char sigil = inner.empty() ? 0 : inner[0];
+            bool block = sigil == '#' || sigil == '^' || sigil == '/';
+            std::string key(block ? inner.substr(1) : inner);
+            key.erase(0, key.find_first_not_of(' '));
+            key.erase(key.find_last_not_of(' ') + 1);
+            if (key.empty()) fail("empty placeholder");
+            if (!known.count(key)) fail("unknown placeholder {{" + key + "}}");
+            flush();
+            if (sigil == '#' || sigil == '^') {
+                open.push_back({key, t.nodes_.size(), st});
+                t.nodes_.push_back({sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted, key});
+            } else if (sigil == '/') {
+                if (open.empty() || open.back().name != key) fail("{{/" + key + "}} closes nothing open");
+                if (!(open.back().state == st)) fail("the block {{" + key + "}} ends in another HTML context than it began");
+                t.nodes_[open.back().node].close = t.nodes_.size();
+                t.nodes_.push_back({Node::Kind::Close, key});
+                open.pop_back();
+            } else {
+                Context ctx;
+                std::string why;
+                if (!context_for(st, ctx, why)) fail(why);
+                t.nodes_.push_back({Node::Kind::Value, key, ctx});
+            }
+            continue;
+        }
+        size_t n = step(st, src, i);
+        if (n == 0) continue;  // the state changed without consuming: re-read this char
+        for (size_t k = 0; k < n; ++k) {
+            if (src[i + k] == '\n') ++line;
+        }
+        literal.append(src.substr(i, n));
+        i += n;
+    }
+    if (!open.empty()) fail("{{#" + open.back().name + "}} is never closed");
+    if (st.mode != Mode::Text) fail("the template ends inside a tag, comment or script");
+    flush();
+    return t;
+}
+
+std::string Template::render(const TemplateValues& values) const {
+    static const std::string empty;
+    auto value = [&](const std::string& key) -> const std::string& {
+        auto it = values.find(key);
+        return it == values.end() ? empty : it->second;
+    };
+    std::string out;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+        const Node& n = nodes_[i];
+        switch (n.kind) {
+            case Node::Kind::Literal: out += n.text; break;
+            case Node::Kind::Value: {
+                const std::string& v = value(n.text);
+                switch (n.context) {
+                    case Context::Text: out += escape_html(v); break;
+                    case Context::Url: out += escape_html(safe_url(v) ? v : "about:invalid#blocked"); break;
+                    case Context::Script: out += escape_js_string(v); break;
+                }
+                break;
+            }
+            case Node::Kind::Open:
+                if (value(n.text).empty()) i = n.close;
+                break;
+            case Node::Kind::OpenInverted:
+                if (!value(n.text).empty()) i = n.close;
+                break;
+            case Node::Kind::Close: break;
+        }
+    }
+    return out;
+}
+
+}  // namespace watch

@@ -1,0 +1,58 @@
+// A small placeholder engine for the pages in html/. It escapes by default, by context:
+// the compiler follows the HTML around each placeholder and fixes its escaping once, at
+// start-up. There is no raw insertion at all: a template cannot emit unescaped data.
+//
+//   {{name}}              a value, escaped for where it stands:
+//                           text or a quoted attribute  -> HTML entities
+//                           href/src/poster/action=""  -> the same, and only http(s) or
+//                                                          relative URLs (else about:invalid)
+//                           inside <script>             -> a JSON string literal
+//                         anywhere else (inside a tag, an unquoted attribute, an on*= or
+//                         style= attribute, <style>, a comment) it is a compile error.
+//   {{#name}}…{{/name}}   the block when the value is not empty
+//   {{^name}}…{{/name}}   the block when the value is empty
+//   {{! note }}           a comment, dropped
+#pragma once
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace watch {
+
+using TemplateValues = std::map<std::string, std::string>;  // an absent name renders empty
+
+struct TemplateError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class Template {
+   public:
+    // Compiles `source`. Throws TemplateError ("name:line: why") for an unknown name
+    // (not in `known`), a misplaced placeholder, or an unbalanced block.
+    static Template compile(std::string_view name, std::string_view source, const std::set<std::string>& known);
+
+    std::string render(const TemplateValues& values) const;
+
+    enum class Context { Text, Url, Script };
+
+   private:
+    struct Node {
+        enum class Kind { Literal, Value, Open, OpenInverted, Close } kind;
+        std::string text;  // literal text, or the value's name
+        Context context = Context::Text;
+        size_t close = 0;  // for Open/OpenInverted: index of the matching Close
+    };
+    std::vector<Node> nodes_;
+};
+
+// The templates compiled into the binary (generated from html/ by tools/embed-templates).
+struct BuiltinTemplate {
+    const char* name;
+    const char* source;
+};
+const std::vector<BuiltinTemplate>& builtin_templates();
+
+}  // namespace watch

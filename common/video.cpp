@@ -1,0 +1,96 @@
+// The private-video flow's pure parts (see video.h); the network calls are in apivideo.cpp.
+#include "common/video.h"
+
+#include "common/url.h"
+
+namespace watch {
+
+static bool token_char(char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
+
+bool is_plausible_token(std::string_view t) {
+    if (t.size() < 8 || t.size() > 128) return false;
+    for (char c : t) {
+        if (!token_char(c)) return false;
+    }
+    return true;
+}
+
+bool is_plausible_session_token(std::string_view t) {
+    if (t.empty() || t.size() > 256) return false;
+    for (char c : t) {
+        if (!token_char(c) && c != '.') return false;
+    }
+    return true;
+}
+
+// The segment after "/token/" in the URL's path, if any.
+static std::optional<std::string> token_in_path(std::string_view url, size_t* end_of_segment) {
+    auto u = parse_url(url);
+    if (!u) return std::nullopt;
+    std::string_view path = std::string_view(u->rest).substr(0, u->rest.find_first_of("?#"));
+    size_t at = path.find("/token/");
+    if (at == std::string_view::npos) return std::nullopt;
+    size_t start = at + 7;
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) return std::nullopt;  // "/token/x" with nothing after
+    std::string tok(path.substr(start, end - start));
+    if (!is_plausible_token(tok)) return std::nullopt;
+    // Offset of the '/' after the token in the original URL string.
+    *end_of_segment = url.size() - u->rest.size() + end;  // rest is the tail of url
+    return tok;
+}
+
+static std::optional<std::string> token_in_query(std::string_view url) {
+    auto u = parse_url(url);
+    if (!u) return std::nullopt;
+    std::string_view rest = u->rest;
+    size_t q = rest.find('?');
+    if (q == std::string_view::npos) return std::nullopt;
+    std::string_view query = rest.substr(q + 1, rest.find('#', q) - q - 1);
+    size_t pos = 0;
+    while (pos <= query.size()) {
+        size_t amp = query.find('&', pos);
+        if (amp == std::string_view::npos) amp = query.size();
+        std::string_view pair = query.substr(pos, amp - pos);
+        if (pair.substr(0, 6) == "token=") {
+            std::string tok(pair.substr(6));
+            if (is_plausible_token(tok)) return tok;
+            return std::nullopt;
+        }
+        pos = amp + 1;
+    }
+    return std::nullopt;
+}
+
+std::optional<PrivateToken> find_private_token(const Video& v) {
+    for (const std::string* asset : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
+        size_t end = 0;
+        if (auto tok = token_in_path(*asset, &end)) {
+            return PrivateToken{*tok, asset->substr(0, end + 1) + "session"};
+        }
+    }
+    auto tok = token_in_query(v.assets.player);
+    if (!tok) return std::nullopt;
+    for (const std::string* asset : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
+        if (auto u = parse_url(*asset)) {
+            return PrivateToken{*tok, origin_of(*u) + "/vod/" + v.id + "/token/" + *tok + "/session"};
+        }
+    }
+    return std::nullopt;
+}
+
+bool mentions_token(const Assets& a) {
+    for (const std::string* u : {&a.hls, &a.thumbnail, &a.mp4, &a.player}) {
+        if (u->find("/token/") != std::string::npos || u->find("token=") != std::string::npos) return true;
+    }
+    return false;
+}
+
+std::string with_session(std::string_view url, std::string_view session_token) {
+    if (url.empty()) return "";
+    return add_query_param(url, "avh", session_token);
+}
+
+}  // namespace watch

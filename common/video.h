@@ -1,0 +1,50 @@
+// The video as the page needs it, and the pure functions of the private-video flow:
+// finding the private token, the session endpoint, and adding the session to a URL.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace watch {
+
+struct Assets {  // an empty string is an absent asset
+    std::string hls;
+    std::string thumbnail;
+    std::string mp4;     // absent when the video has mp4Support: false
+    std::string player;  // api.video's embed player
+};
+
+struct Video {
+    std::string id;
+    std::string title;
+    std::optional<bool> is_public;  // absent in the reply: decided by the tokens
+    Assets assets;
+};
+
+// Where the private token was found, which decides where the session endpoint is.
+struct PrivateToken {
+    std::string token;
+    std::string session_url;  // the delivery host's /session for this token
+};
+
+// A private token, as api.video writes them (a UUID) or close to it: letters, digits,
+// '-' and '_', 8 to 128 of them. Anything else is not put into a URL.
+bool is_plausible_token(std::string_view t);
+
+// The token from the asset URLs, without assuming a host: the path segment after
+// "/token/" in hls, thumbnail or mp4, else the token= parameter of player. The session
+// URL is the asset URL up to and including "/token/{token}/", then "session"; a token
+// found only in the player URL uses the origin of a path asset with
+// "/vod/{id}/token/{token}/session". nullopt: no usable token (or no place to trade it).
+std::optional<PrivateToken> find_private_token(const Video& v);
+
+// True when an asset URL has a token in it at all ("/token/" or "token="), usable or not.
+bool mentions_token(const Assets& a);
+
+// Adds the session token to an asset URL as avh (an empty URL stays empty).
+std::string with_session(std::string_view url, std::string_view session_token);
+
+// A session token as it may go into a URL and a page.
+bool is_plausible_session_token(std::string_view t);
+
+}  // namespace watch

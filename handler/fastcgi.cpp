@@ -1,0 +1,130 @@
+// FastCGI: a pool of worker threads, each blocked in FCGX_Accept_r on the shared
+// listening socket with its own libcurl handle, so one slow upstream call holds up only
+// its own visitor. Shutdown follows the pattern measured in shared/platform-notes.md
+// (1.7): libfcgi's idle threads never return on SIGTERM by themselves, so the main
+// thread waits for the signal and wakes the idle ones with SIGUSR1 (never shutdown(2) on
+// the socket: under systemd it is not ours to close). In-flight requests finish first.
+#include <fcgiapp.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "common/watch.h"
+#include "handler/adapter.h"
+
+namespace watch {
+
+namespace {
+
+enum class WorkerState { Starting, Accepting, Busy, Done };
+
+struct Worker {
+    std::thread thread;
+    std::atomic<WorkerState> state{WorkerState::Starting};
+};
+
+std::atomic<bool> g_stopping{false};
+
+// SIGUSR1 only has to interrupt accept(); the handler itself does nothing.
+void on_wake(int) {}
+
+void write_all(FCGX_Stream* s, const std::string& data) {
+    // A visitor who left makes this fail; there is nobody to tell.
+    FCGX_PutStr(data.data(), static_cast<int>(data.size()), s);
+}
+
+void run_worker(Worker& self, int listen_fd, const Config& config, const Pages& pages, const HttpGlobal& http) {
+    sigset_t wake;
+    sigemptyset(&wake);
+    sigaddset(&wake, SIGUSR1);
+    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+
+    HttpClient client(http, http_options(config));
+    Services services{config, pages, client};
+    FCGX_Request fcgi;
+    if (FCGX_InitRequest(&fcgi, listen_fd, 0) != 0) {
+        std::fprintf(stderr, "apivideo-watch: FCGX_InitRequest failed\n");
+        self.state = WorkerState::Done;
+        return;
+    }
+    while (!g_stopping) {
+        self.state = WorkerState::Accepting;
+        int rc = FCGX_Accept_r(&fcgi);
+        self.state = WorkerState::Busy;
+        if (rc < 0) {
+            if (g_stopping) break;
+            // EINTR from a stray signal, or a transient accept() failure (EMFILE): back
+            // off a little rather than spin.
+            std::this_thread::sleep_for(std::chrono::milliseconds(rc == -EINTR ? 0 : 100));
+            continue;
+        }
+        Request req = request_from_params([&](const char* name) { return FCGX_GetParam(name, fcgi.envp); });
+        Response r = handle_watch(req, services);
+        if (!r.log.empty()) write_all(fcgi.err, "apivideo-watch: " + r.log + "\n");
+        write_all(fcgi.out, serialize_cgi(r, req.method != "HEAD"));
+        FCGX_Finish_r(&fcgi);
+    }
+    FCGX_Free(&fcgi, 0);  // 0: the listening socket is shared and stays open
+    self.state = WorkerState::Done;
+}
+
+}  // namespace
+
+int serve_fastcgi(int listen_fd, const Config& config, const Pages& pages, const HttpGlobal& http) {
+    // Block the stop signals everywhere (threads inherit the mask); only the main thread
+    // takes them, with sigwait. SIGUSR1 is unblocked in workers only.
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+    sigdelset(&stop, SIGUSR1);
+
+    struct sigaction sa {};
+    sa.sa_handler = on_wake;
+    sa.sa_flags = 0;  // no SA_RESTART: accept() must return EINTR
+    sigaction(SIGUSR1, &sa, nullptr);
+    // A visitor who disconnects must not kill the process; libfcgi and OpenSSL then see EPIPE.
+    signal(SIGPIPE, SIG_IGN);
+
+    if (FCGX_Init() != 0) {
+        std::fprintf(stderr, "apivideo-watch: FCGX_Init failed\n");
+        return 1;
+    }
+
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (int i = 0; i < config.threads; ++i) {
+        workers.push_back(std::make_unique<Worker>());
+        Worker& w = *workers.back();
+        w.thread = std::thread(run_worker, std::ref(w), listen_fd, std::cref(config), std::cref(pages),
+                               std::cref(http));
+    }
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    g_stopping = true;
+    FCGX_ShutdownPending();
+
+    // Wake the idle workers until every one has left; busy ones finish their request.
+    for (;;) {
+        bool all_done = true;
+        for (auto& w : workers) {
+            WorkerState s = w->state;
+            if (s != WorkerState::Done) all_done = false;
+            if (s == WorkerState::Accepting) pthread_kill(w->thread.native_handle(), SIGUSR1);
+        }
+        if (all_done) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    for (auto& w : workers) w->thread.join();
+    return 0;
+}
+
+}  // namespace watch
