@@ -1,0 +1,193 @@
+// End-to-end tier: real nginx from nginx.conf.example, the handler under spawn-fcgi
+// (FastCGI) and under fcgiwrap (CGI), the stand-in behind them. What a visitor's browser
+// would fetch, fetched for real.
+#include <boost/test/unit_test.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "tests/support/http.h"
+#include "tests/support/servers.h"
+#include "tests/support/standin.h"
+
+using namespace testing;
+
+namespace {
+
+const Standin& standin() { return shared_standin(); }
+
+std::map<std::string, std::string> handler_settings() {
+    return {{"APIVIDEO_API_KEY", kKey},
+            {"APIVIDEO_API_URL", standin().api()},
+            {"APIVIDEO_TIMEOUT_MS", "1500"},
+            {"WATCH_THREADS", "4"}};
+}
+
+// nginx + spawn-fcgi + the handler in FastCGI mode, fresh for each test.
+struct FastCgiSite {
+    TempDir dir;
+    SpawnFcgiHandler handler{dir.file("watch.sock"), handler_settings(), dir.file("handler-stderr.log")};
+    Nginx nginx{dir, handler.socket()};
+    FastCgiSite() {
+        standin().reset();
+        standin().knobs("");
+    }
+    std::string watch(const std::string& query) const { return nginx.url("/watch?" + query); }
+};
+
+// nginx + fcgiwrap + the handler as a CGI program: settings arrive as fastcgi_param,
+// which is how a CGI program behind nginx gets them.
+struct CgiSite {
+    TempDir dir;
+    Fcgiwrap wrap{dir.file("fcgiwrap.sock"), {}, dir.file("fcgiwrap-stderr.log")};
+    Nginx nginx{dir, dir.file("unused.sock"), cgi_location()};
+    CgiSite() {
+        standin().reset();
+        standin().knobs("");
+    }
+    std::string cgi_location() const {
+        std::string loc = "    location = /cgi/watch {\n        include fastcgi_params;\n"
+                          "        fastcgi_param SCRIPT_FILENAME " + handler_binary() + ";\n";
+        for (const auto& kv : handler_settings()) loc += "        fastcgi_param " + kv.first + " " + kv.second + ";\n";
+        return loc + "        fastcgi_pass unix:" + dir.file("fcgiwrap.sock") + ";\n    }\n";
+    }
+    std::string watch(const std::string& query) const { return nginx.url("/cgi/watch?" + query); }
+};
+
+std::string id_query(const char* id) { return std::string("id=") + id; }
+
+// The checks a visitor's browser makes: the page, then every asset in it.
+template <typename Site>
+void page_plays(const Site& site) {
+    HttpReply page = http_get(site.watch(id_query(kPrivateVideo)));
+    BOOST_TEST(page.status == 200, page.body);
+    BOOST_TEST(page.header("content-type") == "text/html; charset=utf-8");
+    BOOST_TEST(page.header("cache-control").find("no-store") != std::string::npos);
+    BOOST_TEST(page.header("x-content-type-options") == "nosniff");
+    BOOST_TEST(page.header("content-security-policy").find(standin().vod()) != std::string::npos);
+    BOOST_TEST(page.body.find("<!DOCTYPE html>") == 0u);
+    size_t assets = 0;
+    for (const auto& u : page_urls(page.body)) {
+        if (u.rfind(standin().vod(), 0) != 0) continue;
+        ++assets;
+        BOOST_TEST(u.find("avh=") != std::string::npos, u);
+        BOOST_TEST(http_get(u).status == 200, u);
+    }
+    BOOST_TEST(assets >= 4u);
+    for (const auto& q : standin().requests()) {
+        if (q.host == "vod") BOOST_TEST(!q.has_authorization, q.path);
+    }
+}
+
+template <typename Site>
+void error_table(const Site& site) {
+    BOOST_TEST(http_get(site.watch("id=nope")).status == 400);
+    BOOST_TEST(http_get(site.watch("")).status == 400);
+    BOOST_TEST(standin().requests().empty());  // a bad request costs no upstream call
+    BOOST_TEST(http_get(site.watch(id_query(kUnknownVideo))).status == 404);
+
+    standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":500}}]})");
+    BOOST_TEST(http_get(site.watch(id_query(kPrivateVideo))).status == 502);
+    standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":7}}]})");
+    HttpReply limited = http_get(site.watch(id_query(kPrivateVideo)));
+    BOOST_TEST(limited.status == 503);
+    BOOST_TEST(limited.header("retry-after") == "7");
+    standin().knobs(R"({"rules":[{"host":"vod","path":"/session$","action":{"delay_ms":2500}}]})");
+    BOOST_TEST(http_get(site.watch(id_query(kPrivateVideo))).status == 504);
+    standin().knobs("");
+
+    HttpRequest post;
+    post.method = "POST";
+    post.url = site.watch(id_query(kPrivateVideo));
+    HttpReply r = http(post);
+    BOOST_TEST(r.status == 405);
+    BOOST_TEST(r.header("allow") == "GET, HEAD");
+
+    HttpRequest head;
+    head.method = "HEAD";
+    head.url = site.watch(id_query(kPublicVideo));
+    r = http(head);
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(r.body.empty());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(e2e)
+BOOST_AUTO_TEST_SUITE(nginx_fastcgi_tests)
+
+BOOST_FIXTURE_TEST_CASE(page_and_every_asset_load_through_nginx, FastCgiSite) { page_plays(*this); }
+
+BOOST_FIXTURE_TEST_CASE(seed_usage_without_session_fails_on_the_second_asset, FastCgiSite) {
+    // What the seed's HTML does: one private token, two assets, no session.
+    std::string video = standin().get_video_as_seed(kPrivateVideo);
+    std::string thumb = json_string_field(video, "assets.thumbnail");
+    std::string mp4 = json_string_field(video, "assets.mp4");
+    BOOST_REQUIRE(!thumb.empty() && !mp4.empty());
+    BOOST_TEST(http_get(mp4).status == 200);
+    BOOST_TEST(http_get(thumb).status == 404);
+
+    // And the page's own URLs stripped of avh: their token is spent on the session.
+    HttpReply page = http_get(watch(id_query(kPrivateVideo)));
+    BOOST_REQUIRE(page.status == 200);
+    for (const auto& u : page_urls(page.body)) {
+        if (u.rfind(standin().vod(), 0) == 0) BOOST_TEST(http_get(without_avh(u)).status == 404, u);
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(error_table_through_nginx, FastCgiSite) { error_table(*this); }
+
+BOOST_FIXTURE_TEST_CASE(failures_are_logged_to_the_nginx_error_log_without_secrets, FastCgiSite) {
+    standin().knobs(R"({"rules":[{"host":"vod","path":"/session$","action":{"status":404}}]})");
+    BOOST_TEST(http_get(watch(id_query(kPrivateVideo))).status == 502);
+    standin().knobs("");
+    std::string log = nginx.error_log();
+    BOOST_TEST(log.find(std::string("apivideo-watch: 502 id=") + kPrivateVideo + " step=session") != std::string::npos,
+               log);
+    BOOST_TEST(log.find(kKey) == std::string::npos);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_slow_upstream_call_does_not_hold_up_other_visitors, FastCgiSite) {
+    standin().knobs(std::string(R"({"rules":[{"host":"api","path":"^/videos/)") + kPrivateVideo +
+                    R"(","action":{"delay_ms":1200}}]})");
+    auto slow = std::async(std::launch::async, [&] { return http_get(watch(id_query(kPrivateVideo))).status; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto start = std::chrono::steady_clock::now();
+    BOOST_TEST(http_get(watch(id_query(kPublicVideo))).status == 200);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    BOOST_TEST(ms < 900, "the fast request waited " << ms << " ms behind the slow one");
+    BOOST_TEST(slow.get() == 200);
+}
+
+BOOST_FIXTURE_TEST_CASE(sigterm_lets_the_request_in_flight_finish_then_exits, FastCgiSite) {
+    standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"delay_ms":800}}]})");
+    auto inflight = std::async(std::launch::async, [&] { return http_get(watch(id_query(kPublicVideo))).status; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    int status = handler.process().stop(SIGTERM, 5000);
+    BOOST_TEST(inflight.get() == 200);
+    BOOST_REQUIRE(status != -1);  // it exited, with idle threads too
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(WEXITSTATUS(status) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(nginx_cgi_tests)
+
+BOOST_FIXTURE_TEST_CASE(page_and_every_asset_load_in_cgi_mode, CgiSite) { page_plays(*this); }
+
+BOOST_FIXTURE_TEST_CASE(error_table_in_cgi_mode, CgiSite) { error_table(*this); }
+
+BOOST_FIXTURE_TEST_CASE(cgi_failures_reach_the_nginx_error_log, CgiSite) {
+    BOOST_TEST(http_get(watch(id_query(kUnknownVideo))).status == 404);
+    std::string log = nginx.error_log();
+    BOOST_TEST(log.find(std::string("apivideo-watch: 404 id=") + kUnknownVideo) != std::string::npos, log);
+    BOOST_TEST(log.find(kKey) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()

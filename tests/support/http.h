@@ -1,0 +1,37 @@
+// Test support: an HTTP client for the tests' own requests (to nginx, Apache, the
+// stand-in's control API), which sees everything: status, headers, body.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace testing {
+
+struct HttpReply {
+    long status = 0;  // 0: no HTTP answer (see error)
+    std::multimap<std::string, std::string> headers;  // names lower case
+    std::string body;
+    std::string error;
+    std::string header(const std::string& lower_name) const;
+};
+
+struct HttpRequest {
+    std::string method = "GET";
+    std::string url;
+    std::vector<std::string> headers;  // "Name: value"
+    std::string body;
+    long timeout_ms = 20000;
+    std::string unix_socket;  // connect here instead of the URL's host
+    std::string ca_file;
+};
+
+HttpReply http(const HttpRequest& request);
+HttpReply http_get(const std::string& url, const std::vector<std::string>& headers = {});
+
+// The values of src=, href= and poster= attributes in a page, HTML entities decoded.
+std::vector<std::string> page_urls(const std::string& html);
+
+// Removes the avh query parameter from a URL (the seed's usage: a bare private asset URL).
+std::string without_avh(const std::string& url);
+
+}  // namespace testing
