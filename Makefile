@@ -10,12 +10,16 @@
 CXX      ?= g++
 CXXFLAGS ?= -O2 -g
 PREFIX   ?= /usr/local
-BUILD    ?= build
+# SANITIZE=address,undefined builds everything with those sanitizers, in its own folder.
+SANITIZE ?=
+BUILD    ?= $(if $(SANITIZE),build-$(subst $(comma),-,$(SANITIZE)),build)
+comma := ,
 
 # Flags the code needs whatever the user passes: the language level, warnings, and
 # RapidJSON's safe defaults (see common/json.cpp for why they are set here, for every unit).
 WARN      := -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wformat=2
-ALL_CXXFLAGS := -std=c++17 $(WARN) $(CXXFLAGS)
+SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+ALL_CXXFLAGS := -std=c++17 $(WARN) $(SAN_FLAGS) $(CXXFLAGS)
 ALL_CPPFLAGS := -I. -I$(BUILD)/gen -MMD -MP $(CPPFLAGS)
 LIBS      := -lfcgi -lcurl -pthread
 
@@ -70,7 +74,7 @@ deps:
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS)
-	$(Q)tests/run $(TESTS)
+	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) tests/run $(TESTS)
 
 check: test
 
@@ -80,5 +84,8 @@ demo: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# Further targets (install, fuzz, bench, …) live in mk/, one file per concern.
+-include $(wildcard mk/*.mk)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
