@@ -1,0 +1,22 @@
+// The one place OpenSSL's libcrypto is used: HMAC-SHA256 for signed links and the
+// returning-viewer cookie, base64url, constant-time comparison, random bytes.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace watch {
+
+// HMAC-SHA256 of `message` under `key`: 32 raw bytes.
+std::string hmac_sha256(std::string_view key, std::string_view message);
+
+// RFC 4648 §5 base64url without padding, and its inverse (false on a bad character).
+std::string base64url_encode(std::string_view bytes);
+bool base64url_decode(std::string_view text, std::string& out);
+
+// Equal contents, in time that depends only on the lengths.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+// `n` bytes from the kernel's CSPRNG, as lower-case hex.
+std::string random_hex(size_t n);
+
+}  // namespace watch

@@ -1,0 +1,79 @@
+// The returning-viewer cookie (see viewer_cookie.h). Value: base64url(payload) "."
+// base64url(HMAC-SHA256(secret, context + payload)); the context keeps a cookie's
+// signature from ever passing for a link signature made with the same secret.
+#include "common/viewer_cookie.h"
+
+#include "common/crypto.h"
+#include "common/json.h"
+
+namespace watch {
+
+namespace {
+
+constexpr const char* kContext = "apivideo-watch viewer cookie v1\n";
+// Browsers keep cookies up to 4096 bytes, name and attributes included.
+constexpr size_t kMaxValue = 3600;
+
+std::string sign(const std::string& secret, const std::string& payload_b64) {
+    return base64url_encode(hmac_sha256(secret, kContext + payload_b64));
+}
+
+// The value of our cookie in a Cookie header ("a=1; apivideo_watch=…; b=2").
+std::string cookie_value(const std::string& header) {
+    std::string prefix = std::string(kCookieName) + "=";
+    size_t pos = 0;
+    while (pos < header.size()) {
+        size_t end = header.find(';', pos);
+        if (end == std::string::npos) end = header.size();
+        size_t start = header.find_first_not_of(' ', pos);
+        if (start < end && header.compare(start, prefix.size(), prefix) == 0) {
+            return header.substr(start + prefix.size(), end - start - prefix.size());
+        }
+        pos = end + 1;
+    }
+    return "";
+}
+
+}  // namespace
+
+std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const std::string& secret,
+                                          long long now) {
+    std::string value = cookie_value(cookie_header);
+    size_t dot = value.find('.');
+    if (value.empty() || value.size() > kMaxValue || dot == std::string::npos) return {};
+    std::string payload_b64 = value.substr(0, dot);
+    if (!constant_time_equal(value.substr(dot + 1), sign(secret, payload_b64))) return {};
+    std::string payload;
+    std::vector<WatchView> views;
+    if (!base64url_decode(payload_b64, payload) || !views_from_json(payload, views)) return {};
+    std::vector<WatchView> live;
+    for (WatchView& v : views) {
+        if (v.expires > now && v.expires <= now + kRememberSeconds) live.push_back(std::move(v));
+    }
+    return live;
+}
+
+std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchView>& others,
+                                 const std::string& secret, const std::string& path, long long now) {
+    std::vector<WatchView> keep = {view};
+    for (const WatchView& v : others) {
+        if (keep.size() >= kRememberMaxVideos) break;
+        if (v.video_id != view.video_id && v.expires > now) keep.push_back(v);
+    }
+    std::string value;
+    // Drop the oldest until the cookie fits; a video alone too large is not remembered.
+    while (!keep.empty()) {
+        std::string payload_b64 = base64url_encode(views_to_json(keep));
+        value = payload_b64 + "." + sign(secret, payload_b64);
+        if (value.size() <= kMaxValue) break;
+        keep.pop_back();
+        value.clear();
+    }
+    if (value.empty()) return "";
+    long long max_age = 0;
+    for (const WatchView& v : keep) max_age = std::max(max_age, v.expires - now);
+    return std::string(kCookieName) + "=" + value + "; Max-Age=" + std::to_string(max_age) +
+           "; Path=" + (path.empty() ? "/" : path) + "; HttpOnly; Secure; SameSite=Lax";
+}
+
+}  // namespace watch

@@ -1,0 +1,28 @@
+// The returning-viewer cookie: the videos (asset URLs and session tokens) a viewer was
+// given, signed with HMAC-SHA256 under WATCH_COOKIE_SECRET, so a reload within the
+// session costs no api.video call and nothing is kept on the server.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "common/video.h"
+
+namespace watch {
+
+inline constexpr const char* kCookieName = "apivideo_watch";
+// api.video's sessions last 24 hours; a remembered one is reused for at most 23, so it
+// never runs out while a page plays.
+inline constexpr long long kRememberSeconds = 23 * 3600;
+inline constexpr size_t kRememberMaxVideos = 4;
+
+// The remembered videos in the request's Cookie header: those whose signature checks
+// under `secret` and whose time is not up. Anything forged, foreign or garbled: empty.
+std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const std::string& secret,
+                                          long long now);
+
+// The Set-Cookie value that remembers `view` (first) with the still-valid `others`,
+// within the count and size bounds, scoped to `path`.
+std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchView>& others,
+                                 const std::string& secret, const std::string& path, long long now);
+
+}  // namespace watch
