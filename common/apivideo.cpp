@@ -7,6 +7,12 @@
 namespace watch {
 
 // A transport failure (no HTTP status) as a Failure.
+ApiVideo::ApiVideo(const Config& config, HttpClient& http) : config_(config), http_(http) {
+    options_.timeout_ms = config.timeout_ms;
+    options_.connect_timeout_ms = config.connect_timeout_ms;
+    options_.ca_file = config.ca_file;
+}
+
 static bool transport_failed(const HttpResult& r, UpstreamError& err) {
     using O = HttpResult::Outcome;
     if (r.outcome == O::Ok) return false;
@@ -27,7 +33,7 @@ static std::string retry_after_or_default(const std::string& v) {
 }
 
 bool ApiVideo::get_video(const std::string& id, Video& out, UpstreamError& err, long& ms) {
-    HttpResult r = http_.get(config_.api_url + "/videos/" + id, config_.api_key, "application/json");
+    HttpResult r = http_.get(config_.api_url + "/videos/" + id, config_.api_key, "application/json", options_);
     ms = r.elapsed_ms;
     if (transport_failed(r, err)) return false;
     switch (r.status) {
@@ -65,9 +71,21 @@ bool ApiVideo::get_video(const std::string& id, Video& out, UpstreamError& err, 
     return true;
 }
 
+bool ApiVideo::check_key(UpstreamError& err) {
+    HttpResult r = http_.get(config_.api_url + "/videos?pageSize=1", config_.api_key, "application/json", options_);
+    if (transport_failed(r, err)) return false;
+    if (r.status == 200) return true;
+    err.failure = r.status == 401 || r.status == 403 ? Failure::KeyRefused : Failure::BadReply;
+    err.detail = r.status == 401 || r.status == 403
+                     ? "api.video refused the API key (HTTP " + std::to_string(r.status) +
+                           "): check APIVIDEO_API_KEY and APIVIDEO_API_URL (sandbox keys need the sandbox URL)"
+                     : "api.video answered HTTP " + std::to_string(r.status);
+    return false;
+}
+
 bool ApiVideo::start_session(const std::string& session_url, std::string& session_token, UpstreamError& err,
                              long& ms) {
-    HttpResult r = http_.get(session_url, "", "application/json");
+    HttpResult r = http_.get(session_url, "", "application/json", options_);
     ms = r.elapsed_ms;
     if (transport_failed(r, err)) return false;
     if (r.status == 429) {

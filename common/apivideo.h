@@ -18,7 +18,7 @@ struct UpstreamError {
 
 class ApiVideo {
    public:
-    ApiVideo(const Config& config, HttpClient& http) : config_(config), http_(http) {}
+    ApiVideo(const Config& config, HttpClient& http);
 
     // GET {api}/videos/{id}. `id` must already be valid. `ms` gets the call's duration.
     bool get_video(const std::string& id, Video& out, UpstreamError& err, long& ms);
@@ -26,9 +26,14 @@ class ApiVideo {
     // GET the session endpoint (no credentials). Returns a plausible session token.
     bool start_session(const std::string& session_url, std::string& session_token, UpstreamError& err, long& ms);
 
+    // One cheap authenticated read (the first page of the video list) to prove the key
+    // and the API URL work: --check --online.
+    bool check_key(UpstreamError& err);
+
    private:
     const Config& config_;
     HttpClient& http_;
+    HttpOptions options_;
 };
 
 }  // namespace watch

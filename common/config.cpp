@@ -1,11 +1,14 @@
 // Settings: the table of names and defaults, and the one function that reads them.
 #include "common/config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "common/request.h"
 #include "common/url.h"
 
 namespace watch {
@@ -16,26 +19,39 @@ struct Setting {
     const char* name;
     const char* fallback;  // nullptr: no default
     const char* meaning;
+    bool per_site;         // may differ per site (FastCGI parameter)
 };
 
 // The one place defaults live. README.md's settings table mirrors this.
 const Setting kSettings[] = {
-    {"APIVIDEO_API_KEY", nullptr, "api.video API key (or APIVIDEO_API_KEY_FILE)"},
-    {"APIVIDEO_API_KEY_FILE", nullptr, "file holding the API key (preferred on shared servers)"},
-    {"APIVIDEO_API_URL", "https://ws.api.video", "API base URL (https://sandbox.api.video for sandbox keys)"},
-    {"APIVIDEO_TIMEOUT_MS", "5000", "budget for each upstream call, in milliseconds"},
-    {"APIVIDEO_CA_FILE", "", "extra CA bundle (PEM) trusted besides the system's"},
-    {"WATCH_PLAYER_URL", kDefaultPlayerUrl, "where the page loads video.js from (a directory URL)"},
-    {"WATCH_THREADS", "16", "FastCGI worker threads"},
+    {"APIVIDEO_API_KEY", nullptr, "api.video API key (or APIVIDEO_API_KEY_FILE)", true},
+    {"APIVIDEO_API_KEY_FILE", nullptr, "file holding the API key (preferred on shared servers)", true},
+    {"APIVIDEO_API_URL", "https://ws.api.video", "API base URL (https://sandbox.api.video for sandbox keys)", true},
+    {"APIVIDEO_TIMEOUT_MS", "5000", "budget for each upstream call, in milliseconds", true},
+    {"APIVIDEO_CA_FILE", "", "extra CA bundle (PEM) trusted besides the system's", true},
+    {"WATCH_PLAYER", "videojs", "the page's player: videojs, hlsjs, native or embed", true},
+    {"WATCH_PLAYER_URL", kDefaultVideoJsUrl, "folder URL video.js is loaded from (https:// or /path)", true},
+    {"WATCH_HLSJS_URL", kDefaultHlsJsUrl, "folder URL hls.js is loaded from (https:// or /path)", true},
+    {"WATCH_TEMPLATE_DIR", "", "folder of customised templates (default: those built in)", true},
+    {"WATCH_LOG", "errors", "errors: log failures; requests: one line per request", true},
+    {"WATCH_COOKIE_SECRET", "", "secret that signs the returning-viewer cookie (off when empty)", true},
+    {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
+    {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
+    {"WATCH_THREADS", "16", "FastCGI worker threads", false},
 };
 
-const char* setting(const SettingLookup& lookup, const char* name) {
+const Setting* find_setting(const char* name) {
+    for (const Setting& s : kSettings) {
+        if (std::strcmp(s.name, name) == 0) return &s;
+    }
+    return nullptr;
+}
+
+std::string setting(const SettingLookup& lookup, const char* name) {
     const char* v = lookup(name);
     if (v && *v) return v;
-    for (const Setting& s : kSettings) {
-        if (std::string(s.name) == name) return s.fallback ? s.fallback : "";
-    }
-    return "";
+    const Setting* s = find_setting(name);
+    return s && s->fallback ? s->fallback : "";
 }
 
 bool parse_long(const std::string& s, long lo, long hi, long& out) {
@@ -51,10 +67,7 @@ bool parse_long(const std::string& s, long lo, long hi, long& out) {
 // A key is printable ASCII without spaces or ':' (Basic auth puts a ':' after it).
 bool plausible_key(const std::string& k) {
     if (k.empty() || k.size() > 256) return false;
-    for (unsigned char c : k) {
-        if (c <= 0x20 || c >= 0x7F || c == ':') return false;
-    }
-    return true;
+    return std::all_of(k.begin(), k.end(), [](unsigned char c) { return c > 0x20 && c < 0x7F && c != ':'; });
 }
 
 std::string trim(std::string s) {
@@ -64,79 +77,163 @@ std::string trim(std::string s) {
     return s;
 }
 
+bool read_whole(const std::string& path, std::string& out) {
+    std::ifstream in(path);
+    if (!in) return false;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    return true;
+}
+
+// A script folder: https://… (or http:// on loopback), or a path on this site.
+std::string script_folder(const SettingLookup& lookup, const char* name, std::string& out) {
+    out = setting(lookup, name);
+    while (!out.empty() && out.back() == '/') out.pop_back();
+    bool local = !out.empty() && out[0] == '/' && (out.size() < 2 || out[1] != '/');
+    if (!local && !is_allowed_upstream_url(out)) {
+        return std::string(name) + ": must be an https:// URL or a path on this site starting with /";
+    }
+    if (out.find_first_of("\"'<> ") != std::string::npos) return std::string(name) + ": holds a quote or space";
+    return "";
+}
+
+// A list of ids ("vi…, vi…" or whitespace-separated) or, starting with '/', a file of
+// them, one a line, '#' starting a comment.
+std::string allowed_ids(const std::string& value, std::set<std::string>& out) {
+    std::string text = value;
+    bool from_file = !value.empty() && value[0] == '/';
+    if (from_file) {
+        if (!read_whole(value, text)) return "WATCH_ALLOWED_IDS: cannot read " + value;
+        std::string stripped;
+        std::istringstream lines(text);
+        for (std::string line; std::getline(lines, line);) stripped += line.substr(0, line.find('#')) + "\n";
+        text = stripped;
+    }
+    std::replace(text.begin(), text.end(), ',', ' ');
+    std::istringstream words(text);
+    for (std::string id; words >> id;) {
+        if (!is_valid_video_id(id)) return "WATCH_ALLOWED_IDS: " + id.substr(0, 32) + " is not a video id";
+        out.insert(id);
+    }
+    if (out.empty()) return "WATCH_ALLOWED_IDS: set, but lists no id";
+    return "";
+}
+
 }  // namespace
+
+const char* player_name(Player p) {
+    switch (p) {
+        case Player::VideoJs: return "videojs";
+        case Player::HlsJs: return "hlsjs";
+        case Player::Native: return "native";
+        case Player::Embed: return "embed";
+    }
+    return "?";
+}
+
+bool parse_player(const std::string& name, Player& out) {
+    for (Player p : {Player::VideoJs, Player::HlsJs, Player::Native, Player::Embed}) {
+        if (name == player_name(p)) {
+            out = p;
+            return true;
+        }
+    }
+    return false;
+}
 
 std::string load_config(const SettingLookup& lookup, Config& out) {
     Config c;
+    // Every problem is found, one line each, so a broken configuration is fixed in one go.
+    std::string problems;
+    auto problem = [&](const std::string& line) { problems += (problems.empty() ? "" : "\n") + line; };
 
     std::string key = setting(lookup, "APIVIDEO_API_KEY");
     std::string key_file = setting(lookup, "APIVIDEO_API_KEY_FILE");
     if (key.empty() && !key_file.empty()) {
-        std::ifstream in(key_file);
-        if (!in) return "APIVIDEO_API_KEY_FILE: cannot read " + key_file;
-        std::stringstream ss;
-        ss << in.rdbuf();
-        key = trim(ss.str());
-        if (key.empty()) return "APIVIDEO_API_KEY_FILE: " + key_file + " is empty";
+        if (!read_whole(key_file, key)) problem("APIVIDEO_API_KEY_FILE: cannot read " + key_file);
+        else if ((key = trim(key)).empty()) problem("APIVIDEO_API_KEY_FILE: " + key_file + " is empty");
     }
-    if (key.empty()) return "no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE";
-    if (!plausible_key(key)) return "the API key holds spaces, ':' or control characters";
+    if (key.empty() && key_file.empty()) problem("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
+    else if (!key.empty() && !plausible_key(key)) problem("the API key holds spaces, ':' or control characters");
     c.api_key = key;
 
     c.api_url = setting(lookup, "APIVIDEO_API_URL");
     while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
     auto api = parse_url(c.api_url);
-    if (!api || !is_allowed_upstream_url(c.api_url) || (api->rest != "" && api->rest[0] != '/') ||
-        api->rest.find_first_of("?#") != std::string::npos) {
-        return "APIVIDEO_API_URL: must be an https:// URL (http:// only for a loopback host)";
+    if (!api || !is_allowed_upstream_url(c.api_url) || api->rest.find_first_of("?#") != std::string::npos) {
+        problem("APIVIDEO_API_URL: must be an https:// URL (http:// only for a loopback host)");
     }
 
     if (!parse_long(setting(lookup, "APIVIDEO_TIMEOUT_MS"), 100, 120000, c.timeout_ms)) {
-        return "APIVIDEO_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000";
+        problem("APIVIDEO_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000");
     }
-    // Connecting is the part that fails fast or not at all: give it a share of the budget.
+    // Connecting either works fast or not at all: it gets a share of the budget.
     c.connect_timeout_ms = std::min(c.timeout_ms, std::max(100L, c.timeout_ms * 2 / 5));
 
     c.ca_file = setting(lookup, "APIVIDEO_CA_FILE");
-    if (!c.ca_file.empty() && !std::ifstream(c.ca_file)) {
-        return "APIVIDEO_CA_FILE: cannot read " + c.ca_file;
+    if (!c.ca_file.empty() && !std::ifstream(c.ca_file)) problem("APIVIDEO_CA_FILE: cannot read " + c.ca_file);
+
+    if (!parse_player(setting(lookup, "WATCH_PLAYER"), c.player)) {
+        problem("WATCH_PLAYER: must be videojs, hlsjs, native or embed");
+    }
+    if (std::string e = script_folder(lookup, "WATCH_PLAYER_URL", c.videojs_url); !e.empty()) problem(e);
+    if (c.videojs_url == kDefaultVideoJsUrl) {
+        c.videojs_sri = kDefaultVideoJsSri;
+        c.videojs_css_sri = kDefaultVideoJsCssSri;
+    }
+    if (std::string e = script_folder(lookup, "WATCH_HLSJS_URL", c.hlsjs_url); !e.empty()) problem(e);
+    if (c.hlsjs_url == kDefaultHlsJsUrl) c.hlsjs_sri = kDefaultHlsJsSri;
+
+    c.template_dir = setting(lookup, "WATCH_TEMPLATE_DIR");
+
+    std::string log = setting(lookup, "WATCH_LOG");
+    if (log == "requests") c.log = LogLevel::Requests;
+    else if (log != "errors") problem("WATCH_LOG: must be errors or requests");
+
+    // Secrets shorter than this are guessable; a site makes one with: openssl rand -hex 32
+    c.cookie_secret = setting(lookup, "WATCH_COOKIE_SECRET");
+    if (!c.cookie_secret.empty() && c.cookie_secret.size() < 32) {
+        problem("WATCH_COOKIE_SECRET: must be at least 32 characters (openssl rand -hex 32)");
+    }
+    c.link_secret = setting(lookup, "WATCH_LINK_SECRET");
+    if (!c.link_secret.empty() && c.link_secret.size() < 32) {
+        problem("WATCH_LINK_SECRET: must be at least 32 characters (openssl rand -hex 32)");
     }
 
-    c.player_url = setting(lookup, "WATCH_PLAYER_URL");
-    while (!c.player_url.empty() && c.player_url.back() == '/') c.player_url.pop_back();
-    bool local = !c.player_url.empty() && c.player_url[0] == '/' &&
-                 (c.player_url.size() < 2 || c.player_url[1] != '/');
-    if (!local && !(parse_url(c.player_url) && parse_url(c.player_url)->scheme == "https") &&
-        !is_allowed_upstream_url(c.player_url)) {
-        return "WATCH_PLAYER_URL: must be an https:// URL or a path on this site starting with /";
-    }
-    if (c.player_url == kDefaultPlayerUrl) {
-        c.player_js_sri = kDefaultPlayerJsSri;
-        c.player_css_sri = kDefaultPlayerCssSri;
+    std::string ids = setting(lookup, "WATCH_ALLOWED_IDS");
+    if (!ids.empty()) {
+        c.allow_list_set = true;
+        if (std::string e = allowed_ids(ids, c.allowed_ids); !e.empty()) problem(e);
     }
 
     long threads = 0;
     if (!parse_long(setting(lookup, "WATCH_THREADS"), 1, 1024, threads)) {
-        return "WATCH_THREADS: must be a whole number from 1 to 1024";
+        problem("WATCH_THREADS: must be a whole number from 1 to 1024");
     }
     c.threads = static_cast<int>(threads);
 
-    out = std::move(c);
-    return "";
+    if (problems.empty()) out = std::move(c);
+    return problems;
+}
+
+const std::set<std::string>& site_setting_names() {
+    static const std::set<std::string> names = [] {
+        std::set<std::string> s;
+        for (const Setting& x : kSettings) {
+            if (x.per_site) s.insert(x.name);
+        }
+        return s;
+    }();
+    return names;
 }
 
 std::string settings_help() {
     std::string out;
     for (const Setting& s : kSettings) {
-        out += "  ";
-        out += s.name;
-        out += std::string(24 - std::string(s.name).size(), ' ');
-        out += s.meaning;
-        if (s.fallback && *s.fallback) {
-            out += " (default ";
-            out += s.fallback;
-            out += ")";
-        }
+        std::string name = s.name;
+        out += "  " + name + std::string(name.size() < 24 ? 24 - name.size() : 1, ' ') + s.meaning;
+        if (s.fallback && *s.fallback) out += std::string(" (default ") + s.fallback + ")";
         out += "\n";
     }
     return out;

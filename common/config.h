@@ -1,37 +1,59 @@
-// Settings: read once at start-up from the environment into one struct. Every default
-// lives in config.cpp's table, which --help prints and README.md mirrors.
+// Settings: read from the environment (and, per site, from the web server's FastCGI
+// parameters) into one struct. Every name and default lives in config.cpp's table,
+// which --help prints and README.md mirrors.
 #pragma once
 #include <functional>
+#include <set>
 #include <string>
 
 namespace watch {
 
-// video.js, pinned, from a CDN that serves the npm package byte for byte, so the
-// Subresource Integrity hashes below can be checked against the npm tarball.
-inline constexpr const char* kDefaultPlayerUrl = "https://cdn.jsdelivr.net/npm/video.js@8.24.1/dist";
-inline constexpr const char* kDefaultPlayerJsSri =
-    "sha384-9LtdENn4aCK5YUSBEw9zQT/tT1eCah4K4BlWimkvqqCaURKD4rBN00ZHMe26ny2O";
-inline constexpr const char* kDefaultPlayerCssSri =
-    "sha384-xfG5I3MEODgvS2hsikP3bkQWFgJNS4uI4dJQt7PoOmActllz5+bPWPywC/ow2KWd";
+// The players a page can use (one template each in html/).
+enum class Player { VideoJs, HlsJs, Native, Embed };
+const char* player_name(Player p);
+bool parse_player(const std::string& name, Player& out);
+
+// Pinned player scripts on a CDN that serves the npm packages byte for byte, so the
+// Subresource Integrity hashes can be checked against the npm tarballs
+// (package-lock.json pins the same versions for local serving).
+inline constexpr const char* kDefaultVideoJsUrl = "https://cdn.jsdelivr.net/npm/video.js@8.24.1/dist";
+inline constexpr const char* kDefaultVideoJsSri = "sha384-9LtdENn4aCK5YUSBEw9zQT/tT1eCah4K4BlWimkvqqCaURKD4rBN00ZHMe26ny2O";
+inline constexpr const char* kDefaultVideoJsCssSri = "sha384-xfG5I3MEODgvS2hsikP3bkQWFgJNS4uI4dJQt7PoOmActllz5+bPWPywC/ow2KWd";
+inline constexpr const char* kDefaultHlsJsUrl = "https://cdn.jsdelivr.net/npm/hls.js@1.7.4/dist";
+inline constexpr const char* kDefaultHlsJsSri = "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg";
+
+enum class LogLevel { Errors, Requests };
 
 struct Config {
     std::string api_key;  // secret: sent to the API host only, never logged or rendered
     std::string api_url;  // no trailing slash
     long timeout_ms = 0;
     long connect_timeout_ms = 0;
-    std::string ca_file;     // extra CA bundle, empty for the system's
-    std::string player_url;  // directory holding video.min.js and video-js.min.css
-    std::string player_js_sri;   // empty unless player_url is the pinned default
-    std::string player_css_sri;
+    std::string ca_file;       // extra CA bundle, empty for the system's
+    std::string template_dir;  // empty: the templates built into the binary
+    Player player = Player::VideoJs;
+    std::string videojs_url;  // folder holding video.min.js and video-js.min.css
+    std::string videojs_sri, videojs_css_sri;  // empty unless the pinned default
+    std::string hlsjs_url;    // folder holding hls.min.js
+    std::string hlsjs_sri;
+    LogLevel log = LogLevel::Errors;
+    std::string cookie_secret;  // empty: returning viewers are not remembered
+    std::string link_secret;    // empty: /watch needs no signed link
+    std::set<std::string> allowed_ids;  // empty: every id the key can read
+    bool allow_list_set = false;
     int threads = 0;
 };
 
-// Looks a setting up by name; nullptr when unset. getenv in CGI and at start-up.
+// Looks a setting up by name; nullptr when unset.
 using SettingLookup = std::function<const char*(const char* name)>;
 
-// Fills `out` from `lookup`. On a bad or missing setting returns a one-line message naming
-// it (never its value: it may be the key); returns "" on success.
+// Fills `out` from `lookup`. Returns "" on success, else one line per bad or missing
+// setting, each naming it (never its value: it may be a secret); `out` is then untouched.
 std::string load_config(const SettingLookup& lookup, Config& out);
+
+// The settings a site may set per request (FastCGI parameters), i.e. all but the
+// process-wide ones such as WATCH_THREADS.
+const std::set<std::string>& site_setting_names();
 
 // The settings table, for --help: one line per setting with its default.
 std::string settings_help();

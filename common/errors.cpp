@@ -10,6 +10,8 @@ const ErrorInfo& error_info(Failure f) {
     static const ErrorInfo table[] = {
         /* BadRequest */ {400, "Bad Request", "Bad request",
                           "This link does not name a video. Check that it was copied whole.", "bad-request"},
+        /* Forbidden */ {403, "Forbidden", "Link not valid",
+                         "This watch link has expired or is not valid. Ask the site for a new one.", "forbidden"},
         /* MethodNotAllowed */ {405, "Method Not Allowed", "Method not allowed",
                                 "This address only answers GET and HEAD requests.", "method-not-allowed"},
         /* UnknownVideo */ {404, "Not Found", "Video not found",

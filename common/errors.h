@@ -7,6 +7,7 @@ namespace watch {
 
 enum class Failure {
     BadRequest,        // the query broke a rule: no upstream call was made
+    Forbidden,         // WATCH_LINK_SECRET is set and the link's signature is missing, bad or expired
     MethodNotAllowed,  // not GET or HEAD
     UnknownVideo,      // api.video answered 404
     KeyRefused,        // api.video answered 401 or 403: the site's key is wrong

@@ -63,7 +63,8 @@ struct HttpClient::Impl {
     CURL* curl = nullptr;
     curl_slist* headers = nullptr;
     char error[CURL_ERROR_SIZE] = {};
-    HttpOptions options;
+    HttpOptions options;     // of the transfer under way
+    std::string ca_file;     // the extra bundle the handle was last given
     // Per transfer:
     HttpResult* result = nullptr;
     bool too_large = false;
@@ -106,8 +107,7 @@ struct HttpClient::Impl {
             throw std::runtime_error("curl_easy_setopt(" #opt ") failed");           \
     } while (0)
 
-HttpClient::HttpClient(const HttpGlobal& global, const HttpOptions& options) : impl_(std::make_unique<Impl>()) {
-    impl_->options = options;
+HttpClient::HttpClient(const HttpGlobal& global) : impl_(std::make_unique<Impl>()) {
     impl_->curl = curl_easy_init();
     if (!impl_->curl) throw std::runtime_error("curl_easy_init failed");
     SETOPT(CURLOPT_SHARE, global.share()->handle);
@@ -118,13 +118,9 @@ HttpClient::HttpClient(const HttpGlobal& global, const HttpOptions& options) : i
     SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
     // A redirect could carry the API key to another host; api.video does not redirect.
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    SETOPT(CURLOPT_TIMEOUT_MS, options.timeout_ms);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
     // Keep idle connections to both hosts between page views.
     SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(CURLOPT_MAXCONNECTS, 4L);
-    // The extra bundle adds to the system store (CAPATH stays /etc/ssl/certs).
-    if (!options.ca_file.empty()) SETOPT(CURLOPT_CAINFO, options.ca_file.c_str());
     SETOPT(CURLOPT_WRITEFUNCTION, &Impl::on_body);
     SETOPT(CURLOPT_WRITEDATA, impl_.get());
     SETOPT(CURLOPT_HEADERFUNCTION, &Impl::on_header);
@@ -138,7 +134,8 @@ HttpClient::~HttpClient() {
     curl_slist_free_all(impl_->headers);
 }
 
-HttpResult HttpClient::get(const std::string& url, const std::string& basic_user, const char* accept) {
+HttpResult HttpClient::get(const std::string& url, const std::string& basic_user, const char* accept,
+                           const HttpOptions& options) {
     HttpResult r;
     if (!is_allowed_upstream_url(url)) {
         r.outcome = HttpResult::Outcome::Refused;
@@ -147,6 +144,16 @@ HttpResult HttpClient::get(const std::string& url, const std::string& basic_user
     }
     impl_->result = &r;
     impl_->too_large = false;
+    impl_->options = options;
+    // Settings are per site, so per call; setting a timeout costs nothing.
+    SETOPT(CURLOPT_TIMEOUT_MS, options.timeout_ms);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
+    if (options.ca_file != impl_->ca_file) {
+        // The extra bundle adds to the system store (CAPATH stays /etc/ssl/certs). Only
+        // set on a change: libcurl caches the parsed store per handle.
+        SETOPT(CURLOPT_CAINFO, options.ca_file.empty() ? nullptr : options.ca_file.c_str());
+        impl_->ca_file = options.ca_file;
+    }
 
     curl_slist_free_all(impl_->headers);
     impl_->headers = nullptr;

@@ -52,7 +52,7 @@ class HttpGlobal {
 // One per thread: keeps its connections alive across requests (both hosts).
 class HttpClient {
    public:
-    HttpClient(const HttpGlobal& global, const HttpOptions& options);
+    explicit HttpClient(const HttpGlobal& global);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
@@ -60,7 +60,8 @@ class HttpClient {
     // GET `url`. With a non-empty `basic_user`, sends HTTP Basic auth as that user with an
     // empty password (api.video's scheme); pass it only for the API host. `accept` goes
     // out as the Accept header. Never follows redirects.
-    HttpResult get(const std::string& url, const std::string& basic_user, const char* accept);
+    HttpResult get(const std::string& url, const std::string& basic_user, const char* accept,
+                   const HttpOptions& options);
 
    private:
     struct Impl;

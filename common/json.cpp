@@ -12,6 +12,10 @@
     } while (0)
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
 
 namespace watch {
 
@@ -111,6 +115,134 @@ std::string parse_session_json(std::string_view body, std::string& session_token
         return "";
     } catch (const std::logic_error& e) {
         return e.what();
+    }
+}
+
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(Writer& w, const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+// An absent asset is null, so a custom player can test for it.
+void write_url(Writer& w, const char* key, const std::string& value) {
+    w.Key(key);
+    if (value.empty()) w.Null();
+    else w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+std::string iso8601(long long t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void write_assets(Writer& w, const Assets& a) {
+    w.StartObject();
+    write_url(w, "thumbnail", a.thumbnail);
+    write_url(w, "hls", a.hls);
+    write_url(w, "mp4", a.mp4);
+    write_url(w, "player", a.player);
+    w.EndObject();
+}
+
+}  // namespace
+
+std::string watch_json(const WatchView& v) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    write_string(w, "videoId", v.video_id);
+    write_string(w, "title", v.title);
+    w.Key("public");
+    w.Bool(v.session_token.empty());
+    w.Key("session");
+    if (v.session_token.empty()) {
+        w.Null();
+    } else {
+        w.StartObject();
+        write_string(w, "token", v.session_token);
+        write_string(w, "expiresAt", iso8601(v.expires));
+        w.EndObject();
+    }
+    w.Key("assets");
+    write_assets(w, v.assets);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
+std::string problem_json(int status, const char* title, const char* detail, const char* code) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    write_string(w, "type", "about:blank");
+    write_string(w, "title", title);
+    w.Key("status");
+    w.Int(status);
+    write_string(w, "detail", detail);
+    write_string(w, "code", code);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
+// Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
+std::string views_to_json(const std::vector<WatchView>& views) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartArray();
+    for (const WatchView& v : views) {
+        w.StartObject();
+        write_string(w, "i", v.video_id);
+        write_string(w, "t", v.title);
+        write_string(w, "s", v.session_token);
+        w.Key("x");
+        w.Int64(v.expires);
+        write_string(w, "h", v.assets.hls);
+        write_string(w, "n", v.assets.thumbnail);
+        write_string(w, "m", v.assets.mp4);
+        write_string(w, "p", v.assets.player);
+        w.EndObject();
+    }
+    w.EndArray();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool views_from_json(std::string_view body, std::vector<WatchView>& out) {
+    try {
+        if (body.size() > 8192 || too_deep(body)) return false;
+        rapidjson::Document doc;
+        doc.Parse<kFlags>(body.data(), body.size());
+        if (doc.HasParseError() || !doc.IsArray()) return false;
+        std::vector<WatchView> views;
+        for (const auto& e : doc.GetArray()) {
+            if (!e.IsObject()) return false;
+            WatchView v;
+            auto x = e.FindMember("x");
+            if (x == e.MemberEnd() || !x->value.IsInt64()) return false;
+            v.expires = x->value.GetInt64();
+            struct {
+                const char* key;
+                std::string* field;
+            } fields[] = {{"i", &v.video_id},         {"t", &v.title},           {"s", &v.session_token},
+                          {"h", &v.assets.hls},       {"n", &v.assets.thumbnail}, {"m", &v.assets.mp4},
+                          {"p", &v.assets.player}};
+            for (const auto& f : fields) {
+                auto it = e.FindMember(f.key);
+                if (it == e.MemberEnd() || !it->value.IsString()) return false;
+                f.field->assign(it->value.GetString(), it->value.GetStringLength());
+            }
+            views.push_back(std::move(v));
+        }
+        out = std::move(views);
+        return true;
+    } catch (const std::logic_error&) {
+        return false;
     }
 }
 

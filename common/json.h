@@ -4,6 +4,7 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/video.h"
 
@@ -18,5 +19,16 @@ std::string parse_video_json(std::string_view body, Video& out);
 
 // Reads a /session reply: {"session_token": "..."}. Returns "" or a reason.
 std::string parse_session_json(std::string_view body, std::string& session_token);
+
+// The JSON answer of /watch?format=json: the video with its session and final asset URLs.
+std::string watch_json(const WatchView& view);
+
+// An application/problem+json body (RFC 9457) for a row of the error table.
+std::string problem_json(int status, const char* title, const char* detail, const char* code);
+
+// The returning-viewer cookie's payload: the videos a viewer was given, with their
+// sessions. The reader is as strict as for api.video's replies; false on anything odd.
+std::string views_to_json(const std::vector<WatchView>& views);
+bool views_from_json(std::string_view body, std::vector<WatchView>& out);
 
 }  // namespace watch

@@ -1,121 +1,156 @@
-// Rendering and the page headers. The Content-Security-Policy names exactly the hosts
-// this page's assets and player come from.
+// Rendering and the answer headers. Each player's Content-Security-Policy allows exactly
+// what that player needs and the hosts this video's assets come from.
 #include "common/page.h"
 
-#include <sys/random.h>
-
+#include <fstream>
 #include <set>
-#include <stdexcept>
+#include <sstream>
 
+#include "common/crypto.h"
+#include "common/json.h"
 #include "common/url.h"
 
 namespace watch {
 
 namespace {
 
-const std::set<std::string> kWatchNames = {"title",  "video_id", "thumbnail", "hls",        "mp4",
-                                           "avh",    "play_url", "nonce",     "player_js",  "player_css",
-                                           "player_js_sri", "player_css_sri"};
+const Player kPlayers[] = {Player::VideoJs, Player::HlsJs, Player::Native, Player::Embed};
+
+// What every player template may use; each escaped for where it stands.
+const std::set<std::string> kWatchNames = {
+    "title",   "video_id",   "thumbnail",  "hls",        "mp4",       "embed",     "avh",
+    "play_url", "nonce",     "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri",
+    "hlsjs_js", "hlsjs_sri"};
 const std::set<std::string> kErrorNames = {"title", "message", "status", "nonce"};
 
-const char* find_builtin(const char* name) {
-    for (const BuiltinTemplate& t : builtin_templates()) {
-        if (std::string(t.name) == name) return t.source;
+std::string template_source(const std::string& dir, const std::string& name) {
+    if (!dir.empty()) {
+        std::ifstream in(dir + "/" + name);
+        if (in) {
+            std::stringstream ss;
+            ss << in.rdbuf();
+            return ss.str();
+        }
     }
-    throw TemplateError(std::string(name) + ": not built in");
+    for (const BuiltinTemplate& t : builtin_templates()) {
+        if (name == t.name) return t.source;
+    }
+    throw TemplateError(name + ": not built in");
 }
 
-// The headers every page sends. no-store: the page holds single-use tokens, so neither
-// the browser nor a proxy may keep it. The referrer policy is the browsers' default,
-// said explicitly: api.video's domain restriction reads the origin from the Referer.
-void common_headers(Response& r, const std::string& csp) {
-    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+// The headers every answer sends. no-store: pages and JSON hold single-use tokens, so
+// neither the browser nor a proxy may keep them. The referrer policy is the browsers'
+// default, said explicitly: api.video's domain restriction reads the Referer's origin.
+void common_headers(Response& r, const char* content_type, const std::string& csp) {
+    r.headers.emplace_back("Content-Type", content_type);
     r.headers.emplace_back("Cache-Control", "no-store, private");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.headers.emplace_back("Referrer-Policy", "strict-origin-when-cross-origin");
     r.headers.emplace_back("Content-Security-Policy", csp);
 }
 
-std::string join(const std::set<std::string>& s) {
-    std::string out;
-    for (const auto& x : s) out += " " + x;
-    return out;
+std::string origin_or_self(const std::string& url) {
+    auto u = parse_url(url);
+    return u ? origin_of(*u) : "'self'";
+}
+
+std::string csp_for(Player player, const WatchView& v, const Config& c, const std::string& nonce) {
+    std::set<std::string> media;
+    for (const std::string* url : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
+        if (auto u = parse_url(*url)) media.insert(origin_of(*u));
+    }
+    std::string assets;
+    for (const auto& o : media) assets += " " + o;
+    std::string n = "'nonce-" + nonce + "'";
+    std::string csp = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; img-src" +
+                      assets + "; ";
+    switch (player) {
+        case Player::VideoJs: {
+            // Its script and stylesheet, the icon font (a data: URL in its CSS), MSE media
+            // and workers from blob: URLs, XHR for playlists and segments.
+            std::string vjs = origin_or_self(c.videojs_url);
+            csp += "script-src " + n + " " + vjs + "; style-src " + n + " " + vjs + "; font-src data: " + vjs +
+                   "; media-src blob:" + assets + "; connect-src" + assets + "; worker-src blob:";
+            break;
+        }
+        case Player::HlsJs:
+            csp += "script-src " + n + " " + origin_or_self(c.hlsjs_url) + "; style-src " + n +
+                   "; media-src blob:" + assets + "; connect-src" + assets + "; worker-src blob:";
+            break;
+        case Player::Native:
+            csp += "script-src " + n + "; style-src " + n + "; media-src" + assets;
+            break;
+        case Player::Embed:
+            csp += "script-src " + n + "; style-src " + n + "; frame-src " + origin_or_self(v.assets.player);
+            break;
+    }
+    return csp;
 }
 
 }  // namespace
 
-std::string make_nonce() {
-    unsigned char bytes[16];
-    if (getrandom(bytes, sizeof bytes, 0) != static_cast<ssize_t>(sizeof bytes)) {
-        throw std::runtime_error("getrandom failed");
+std::string player_template_name(Player p) { return std::string("player-") + player_name(p) + ".html"; }
+
+Pages Pages::load(const std::string& template_dir) {
+    Pages p;
+    for (Player player : kPlayers) {
+        std::string name = player_template_name(player);
+        p.players_.push_back(Template::compile(name, template_source(template_dir, name), kWatchNames));
     }
-    static const char hex[] = "0123456789abcdef";
-    std::string out;
-    for (unsigned char b : bytes) {
-        out += hex[b >> 4];
-        out += hex[b & 0xF];
-    }
-    return out;
+    p.error_.push_back(Template::compile("error.html", template_source(template_dir, "error.html"), kErrorNames));
+    return p;
 }
 
-Pages Pages::builtin() {
-    return Pages(Template::compile("watch.html", find_builtin("watch.html"), kWatchNames),
-                 Template::compile("error.html", find_builtin("error.html"), kErrorNames));
-}
-
-Response Pages::watch(const WatchView& view, const Config& config) const {
+Response Pages::watch(const WatchView& view, Player player, const Config& config) const {
     const Assets& a = view.assets;
-    std::string nonce = make_nonce();
-
-    std::set<std::string> asset_origins;
-    for (const std::string* url : {&a.hls, &a.thumbnail, &a.mp4}) {
-        if (auto u = parse_url(*url)) asset_origins.insert(origin_of(*u));
-    }
-    std::string player_origin = "'self'";
-    if (auto u = parse_url(config.player_url)) player_origin = origin_of(*u);
-    std::string assets = join(asset_origins);
-
-    // video.js: its script and stylesheet, the icon font (a data: URL in its CSS), MSE
-    // media and workers from blob: URLs, and XHR for HLS playlists and segments.
-    std::string csp = "default-src 'none'; script-src 'nonce-" + nonce + "' " + player_origin +
-                      "; style-src 'nonce-" + nonce + "' " + player_origin + "; font-src data: " + player_origin +
-                      "; img-src" + assets + "; media-src blob:" + assets + "; connect-src" + assets +
-                      "; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
-
+    std::string nonce = random_hex(16);
     TemplateValues v = {
         {"title", view.title.empty() ? "Untitled video" : view.title},
         {"video_id", view.video_id},
         {"thumbnail", a.thumbnail},
         {"hls", a.hls},
         {"mp4", a.mp4},
+        {"embed", a.player},
         {"play_url", a.mp4.empty() ? a.hls : a.mp4},
         {"avh", view.session_token},
         {"nonce", nonce},
-        {"player_js", config.player_url + "/video.min.js"},
-        {"player_css", config.player_url + "/video-js.min.css"},
-        {"player_js_sri", config.player_js_sri},
-        {"player_css_sri", config.player_css_sri},
+        {"videojs_js", config.videojs_url + "/video.min.js"},
+        {"videojs_css", config.videojs_url + "/video-js.min.css"},
+        {"videojs_sri", config.videojs_sri},
+        {"videojs_css_sri", config.videojs_css_sri},
+        {"hlsjs_js", config.hlsjs_url + "/hls.min.js"},
+        {"hlsjs_sri", config.hlsjs_sri},
     };
     Response r;
-    r.status = 200;
-    common_headers(r, csp);
-    r.body = watch_.render(v);
+    common_headers(r, "text/html; charset=utf-8", csp_for(player, view, config, nonce));
+    r.body = players_[static_cast<size_t>(player)].render(v);
     return r;
 }
 
-Response Pages::error(Failure failure, const std::string& retry_after) const {
+Response Pages::watch_json(const WatchView& view) const {
+    Response r;
+    common_headers(r, "application/json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
+    r.body = watch::watch_json(view);
+    return r;
+}
+
+Response Pages::error(Failure failure, bool json, const std::string& retry_after) const {
     const ErrorInfo& e = error_info(failure);
-    std::string nonce = make_nonce();
     Response r;
     r.status = e.status;
-    common_headers(r, "default-src 'none'; style-src 'nonce-" + nonce +
-                          "'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'");
+    if (json) {
+        common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
+        r.body = problem_json(e.status, e.title, e.message, e.code);
+    } else {
+        std::string nonce = random_hex(16);
+        common_headers(r, "text/html; charset=utf-8",
+                       "default-src 'none'; style-src 'nonce-" + nonce +
+                           "'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'");
+        r.body = error_[0].render(
+            {{"title", e.title}, {"message", e.message}, {"status", std::to_string(e.status)}, {"nonce", nonce}});
+    }
     if (failure == Failure::MethodNotAllowed) r.headers.emplace_back("Allow", "GET, HEAD");
     if (failure == Failure::RateLimited) r.headers.emplace_back("Retry-After", retry_after.empty() ? "60" : retry_after);
-    r.body = error_.render({{"title", e.title},
-                            {"message", e.message},
-                            {"status", std::to_string(e.status)},
-                            {"nonce", nonce}});
     return r;
 }
 

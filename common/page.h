@@ -1,5 +1,6 @@
-// The pages: the watch page and the error page, rendered from the compiled templates,
-// with the headers every page carries (no caching, no sniffing, a tight CSP).
+// The answers a visitor gets: the watch page (one template per player), the JSON answer
+// for custom players, and the error page or problem+json; each with the headers every
+// answer carries (no caching, no sniffing, a Content-Security-Policy made for it).
 #pragma once
 #include <string>
 
@@ -11,29 +12,23 @@
 
 namespace watch {
 
-// What the watch page shows: the video with its asset URLs final (session added).
-struct WatchView {
-    std::string video_id;
-    std::string title;
-    Assets assets;
-    std::string session_token;  // empty for a public video
-};
-
 class Pages {
    public:
-    // Compiles the built-in templates. Throws TemplateError when one is broken.
-    static Pages builtin();
+    // Compiles the templates: those in `template_dir` where it has them, the built-in
+    // ones otherwise ("" for all built in). Throws TemplateError naming the broken one.
+    static Pages load(const std::string& template_dir);
 
-    Response watch(const WatchView& view, const Config& config) const;
-    Response error(Failure failure, const std::string& retry_after = "") const;
+    Response watch(const WatchView& view, Player player, const Config& config) const;
+    Response watch_json(const WatchView& view) const;
+    Response error(Failure failure, bool json, const std::string& retry_after = "") const;
 
    private:
-    Pages(Template watch, Template error) : watch_(std::move(watch)), error_(std::move(error)) {}
-    Template watch_;
-    Template error_;
+    Pages() = default;
+    std::vector<Template> players_;  // indexed by Player
+    std::vector<Template> error_;    // one
 };
 
-// A fresh CSP nonce: 128 random bits, hex.
-std::string make_nonce();
+// The template file of each player, e.g. "player-videojs.html".
+std::string player_template_name(Player p);
 
 }  // namespace watch

@@ -2,6 +2,8 @@
 // handler makes any upstream call.
 #include "common/request.h"
 
+#include <ctime>
+
 #include "common/escape.h"
 
 namespace watch {
@@ -15,6 +17,16 @@ Request request_from_params(const std::function<const char*(const char*)>& param
     r.method = get("REQUEST_METHOD");
     r.query = get("QUERY_STRING");
     r.accept = get("HTTP_ACCEPT");
+    r.cookie = get("HTTP_COOKIE");
+    // The browser scopes cookies by the path it requested, which after a rewrite (Apache's
+    // .htaccess recipe) is not SCRIPT_NAME. Anything unusual in it falls back to "/".
+    std::string uri = get("REQUEST_URI");
+    r.path = uri.substr(0, uri.find('?'));
+    bool plain = !r.path.empty() && r.path[0] == '/' && r.path.size() <= 256 &&
+                 r.path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") ==
+                     std::string::npos;
+    if (!plain) r.path = "/";
+    r.now = static_cast<long long>(std::time(nullptr));
     return r;
 }
 
@@ -57,24 +69,42 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
         why = "malformed query string";
         return false;
     }
-    const std::string* id = nullptr;
+    struct Known {
+        const char* name;
+        std::string* value;
+        bool seen;
+    };
+    std::string format;
+    Known known[] = {{"id", &out.video_id, false},
+                     {"exp", &out.exp, false},
+                     {"sig", &out.sig, false},
+                     {"player", &out.player, false},
+                     {"format", &format, false}};
     for (const QueryParam& p : params) {
-        if (p.name != "id") continue;  // unknown parameters (tracking tags, …) are ignored
-        if (id) {
-            why = "id given more than once";
-            return false;
+        for (Known& k : known) {
+            if (p.name != k.name) continue;
+            if (k.seen) {
+                why = std::string(k.name) + " given more than once";
+                return false;
+            }
+            k.seen = true;
+            *k.value = p.value;
         }
-        id = &p.value;
+        // Unknown parameters (tracking tags, cache busters) are ignored.
     }
-    if (!id) {
+    if (!known[0].seen) {
         why = "id missing";
         return false;
     }
-    if (!is_valid_video_id(*id)) {
+    if (!is_valid_video_id(out.video_id)) {
         why = "id is not an api.video video id (vi + 21 or 22 letters and digits)";
         return false;
     }
-    out.video_id = *id;
+    if (!format.empty() && format != "json" && format != "html") {
+        why = "format must be json or html";
+        return false;
+    }
+    out.json = format == "json";
     return true;
 }
 

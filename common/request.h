@@ -10,9 +10,12 @@ namespace watch {
 
 // What the handler reads of a CGI/FastCGI request. Filled by request_from_params().
 struct Request {
-    std::string method;        // REQUEST_METHOD
-    std::string query;         // QUERY_STRING, raw
-    std::string accept;        // HTTP_ACCEPT
+    std::string method;       // REQUEST_METHOD
+    std::string query;        // QUERY_STRING, raw
+    std::string accept;       // HTTP_ACCEPT
+    std::string cookie;       // HTTP_COOKIE
+    std::string path;         // the path the visitor asked for (REQUEST_URI before '?'): cookies are scoped to it
+    long long now = 0;        // the time of the request, Unix seconds (an input, so tests can set it)
 };
 
 // Builds a Request from CGI-style parameters (getenv, or FCGX_GetParam).
@@ -36,6 +39,9 @@ bool is_valid_video_id(std::string_view id);
 // The validated input of /watch.
 struct WatchParams {
     std::string video_id;
+    std::string exp, sig;  // a signed link's expiry and signature, as given (checked by links.h)
+    std::string player;    // "" or a player name (checked against the list by the core)
+    bool json = false;     // format=json
 };
 
 // Validates the /watch query. On failure returns false and says why in `why` (for the

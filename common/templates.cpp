@@ -39,8 +39,11 @@ bool starts_with_ci(std::string_view s, size_t at, std::string_view prefix) {
     return true;
 }
 
+// HTML's URL attributes, and by this engine's convention any attribute ending in "-url"
+// (data-hls-url="…"), so URLs handed to scripts get the same scheme check.
 bool is_url_attribute(const std::string& a) {
     static const char* const names[] = {"href", "src", "poster", "action", "formaction", "cite", "data", "background"};
+    if (a.size() > 4 && a.compare(a.size() - 4, 4, "-url") == 0) return true;
     return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return a == n; });
 }
 

@@ -4,7 +4,8 @@
 //
 //   {{name}}              a value, escaped for where it stands:
 //                           text or a quoted attribute  -> HTML entities
-//                           href/src/poster/action=""  -> the same, and only http(s) or
+//                           href/src/poster/action="" and any *-url="" attribute
+//                                                       -> the same, and only http(s) or
 //                                                          relative URLs (else about:invalid)
 //                           inside <script>             -> a JSON string literal
 //                         anywhere else (inside a tag, an unquoted attribute, an on*= or

@@ -21,6 +21,16 @@ struct Video {
     Assets assets;
 };
 
+// A video as it is shown: asset URLs final (the session added). What the page, the JSON
+// answer and the returning-viewer cookie are made from.
+struct WatchView {
+    std::string video_id;
+    std::string title;
+    Assets assets;
+    std::string session_token;  // empty for a public video
+    long long expires = 0;      // Unix seconds after which the session is not to be reused
+};
+
 // Where the private token was found, which decides where the session endpoint is.
 struct PrivateToken {
     std::string token;

@@ -39,14 +39,13 @@ void write_all(FCGX_Stream* s, const std::string& data) {
     FCGX_PutStr(data.data(), static_cast<int>(data.size()), s);
 }
 
-void run_worker(Worker& self, int listen_fd, const Config& config, const Pages& pages, const HttpGlobal& http) {
+void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http) {
     sigset_t wake;
     sigemptyset(&wake);
     sigaddset(&wake, SIGUSR1);
     pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
 
-    HttpClient client(http, http_options(config));
-    Services services{config, pages, client};
+    HttpClient client(http);
     FCGX_Request fcgi;
     if (FCGX_InitRequest(&fcgi, listen_fd, 0) != 0) {
         std::fprintf(stderr, "apivideo-watch: FCGX_InitRequest failed\n");
@@ -64,8 +63,18 @@ void run_worker(Worker& self, int listen_fd, const Config& config, const Pages& 
             std::this_thread::sleep_for(std::chrono::milliseconds(rc == -EINTR ? 0 : 100));
             continue;
         }
-        Request req = request_from_params([&](const char* name) { return FCGX_GetParam(name, fcgi.envp); });
-        Response r = handle_watch(req, services);
+        auto param = [&](const char* name) { return FCGX_GetParam(name, fcgi.envp); };
+        Request req = request_from_params(param);
+        std::string site_error;
+        std::shared_ptr<const Site> site = sites.for_request(param, site_error);
+        Response r;
+        if (site) {
+            r = handle_watch(req, *site, client);
+        } else {
+            r = sites.base().pages.error(Failure::Internal, false);
+            r.log = log_line_now(500, "config", "this site's settings: " + site_error);
+        }
+        // The log line goes to the FastCGI stderr stream: the web server's error log.
         if (!r.log.empty()) write_all(fcgi.err, "apivideo-watch: " + r.log + "\n");
         write_all(fcgi.out, serialize_cgi(r, req.method != "HEAD"));
         FCGX_Finish_r(&fcgi);
@@ -76,7 +85,7 @@ void run_worker(Worker& self, int listen_fd, const Config& config, const Pages& 
 
 }  // namespace
 
-int serve_fastcgi(int listen_fd, const Config& config, const Pages& pages, const HttpGlobal& http) {
+int serve_fastcgi(int listen_fd, int threads, Sites& sites, const HttpGlobal& http) {
     // Block the stop signals everywhere (threads inherit the mask); only the main thread
     // takes them, with sigwait. SIGUSR1 is unblocked in workers only.
     sigset_t stop;
@@ -100,11 +109,10 @@ int serve_fastcgi(int listen_fd, const Config& config, const Pages& pages, const
     }
 
     std::vector<std::unique_ptr<Worker>> workers;
-    for (int i = 0; i < config.threads; ++i) {
+    for (int i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<Worker>());
         Worker& w = *workers.back();
-        w.thread = std::thread(run_worker, std::ref(w), listen_fd, std::cref(config), std::cref(pages),
-                               std::cref(http));
+        w.thread = std::thread(run_worker, std::ref(w), listen_fd, std::ref(sites), std::cref(http));
     }
 
     int sig = 0;

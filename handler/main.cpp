@@ -1,17 +1,23 @@
-// apivideo-watch: the entry point. Reads the settings once, compiles the templates,
-// then picks how requests arrive: --query (a shell command), FastCGI (a listening
-// socket on fd 0, or fd 3 from systemd), or CGI (one request in the environment).
+// apivideo-watch: the entry point. Reads the settings once, compiles the templates, then
+// picks how requests arrive: --query (a shell command), FastCGI (a listening socket on
+// fd 0, or fd 3 from systemd), or CGI (one request in the environment). Also --check
+// (are the settings right?) and sign (make a signed watch link).
+#include <arpa/inet.h>
 #include <fcgiapp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 
-#include "common/config.h"
-#include "common/http_client.h"
-#include "common/page.h"
+#include "common/apivideo.h"
+#include "common/links.h"
+#include "common/request.h"
+#include "common/site.h"
 #include "handler/adapter.h"
 
 namespace {
@@ -20,25 +26,130 @@ constexpr const char* kVersion = "0.1.0";
 
 void usage(FILE* to) {
     std::fprintf(to,
-                 "usage: apivideo-watch                 serve FastCGI (socket on fd 0, or systemd's fd 3) or CGI\n"
-                 "       apivideo-watch --query QUERY   serve GET /watch?QUERY once and print the response\n"
+                 "usage: apivideo-watch                  serve FastCGI (socket on fd 0, or systemd's fd 3) or CGI\n"
+                 "       apivideo-watch --query QUERY    serve GET /watch?QUERY once and print the response\n"
+                 "       apivideo-watch --check [--online]  check the settings and templates (--online: and the key)\n"
+                 "       apivideo-watch sign --id ID [--ttl SECONDS] [--base URL]  print a signed watch link\n"
                  "       apivideo-watch --help | --version\n"
-                 "\nSettings (environment):\n%s",
+                 "\nSettings (environment, or per site as FastCGI parameters):\n%s",
                  watch::settings_help().c_str());
+}
+
+const char* env(const char* name) { return std::getenv(name); }
+
+void print_lines(const std::string& lines, const char* prefix) {
+    size_t start = 0;
+    while (start < lines.size()) {
+        size_t end = lines.find('\n', start);
+        if (end == std::string::npos) end = lines.size();
+        std::fprintf(stderr, "apivideo-watch: %s%s\n", prefix, lines.substr(start, end - start).c_str());
+        start = end + 1;
+    }
 }
 
 // systemd socket activation without StandardInput=socket: the socket is fd 3.
 bool socket_activated() {
-    const char* pid = std::getenv("LISTEN_PID");
-    const char* fds = std::getenv("LISTEN_FDS");
+    const char* pid = env("LISTEN_PID");
+    const char* fds = env("LISTEN_FDS");
     return pid && fds && std::strtol(pid, nullptr, 10) == getpid() && std::strcmp(fds, "1") == 0;
+}
+
+// A listening TCP socket on an address other than loopback, as "0.0.0.0:9000"; "" else.
+// libfcgi aborts on one crafted record (CVE-2025-23016, Debian 12's 2.4.2 still does):
+// whoever can connect can stop the handler.
+std::string exposed_tcp_address(int fd) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+    char host[INET6_ADDRSTRLEN] = {};
+    if (ss.ss_family == AF_INET) {
+        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+        if ((ntohl(a->sin_addr.s_addr) >> 24) == 127) return "";
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        return std::string(host) + ":" + std::to_string(ntohs(a->sin_port));
+    }
+    if (ss.ss_family == AF_INET6) {
+        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+        if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return "";
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        return std::string("[") + host + "]:" + std::to_string(ntohs(a->sin6_port));
+    }
+    return "";  // a Unix socket: its file mode decides who may connect
+}
+
+int check(bool online, const watch::HttpGlobal& http) {
+    std::shared_ptr<const watch::Site> site;
+    std::string err = watch::load_site(env, site);
+    if (!err.empty()) {
+        print_lines(err, "");
+        return 1;
+    }
+    const watch::Config& c = site->config;
+    for (int fd : {0, 3}) {
+        std::string addr = exposed_tcp_address(fd);
+        if (!addr.empty()) {
+            print_lines("listening on " + addr + ", reachable from other hosts: bind a Unix socket (mode 0660) "
+                        "or 127.0.0.1, as libfcgi can be crashed by anyone who connects",
+                        "warning: ");
+        }
+    }
+    if (c.link_secret.empty() && !c.allow_list_set) {
+        print_lines("any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
+                    "(signed links) or WATCH_ALLOWED_IDS to choose who watches what",
+                    "warning: ");
+    }
+    if (online) {
+        watch::HttpClient client(http);
+        watch::UpstreamError e;
+        if (!watch::ApiVideo(c, client).check_key(e)) {
+            print_lines(e.detail, "");
+            return 1;
+        }
+        std::printf("apivideo-watch: api.video accepted the API key at %s\n", c.api_url.c_str());
+    }
+    std::printf("apivideo-watch: settings and templates are fine\n");
+    return 0;
+}
+
+int sign(int argc, char** argv) {
+    std::string id, base = "/watch";
+    long long ttl = 3600;
+    for (int i = 2; i < argc; ++i) {
+        std::string a = argv[i];
+        if (i + 1 >= argc) {
+            std::fprintf(stderr, "apivideo-watch: sign: %s needs a value\n", a.c_str());
+            return 2;
+        }
+        std::string v = argv[++i];
+        if (a == "--id") id = v;
+        else if (a == "--base") base = v;
+        else if (a == "--ttl") ttl = std::atoll(v.c_str());
+        else {
+            std::fprintf(stderr, "apivideo-watch: sign: unknown option %s\n", a.c_str());
+            return 2;
+        }
+    }
+    const char* secret = env("WATCH_LINK_SECRET");
+    if (!secret || std::strlen(secret) < 32) {
+        std::fprintf(stderr, "apivideo-watch: sign: set WATCH_LINK_SECRET (at least 32 characters) first\n");
+        return 2;
+    }
+    if (!watch::is_valid_video_id(id) || ttl <= 0) {
+        std::fprintf(stderr, "apivideo-watch: sign: needs --id vi… (a video id) and a positive --ttl\n");
+        return 2;
+    }
+    long long exp = static_cast<long long>(std::time(nullptr)) + ttl;
+    std::printf("%s%c%s\n", base.c_str(), base.find('?') == std::string::npos ? '?' : '&',
+                watch::signed_query(secret, id, exp).c_str());
+    return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string query;
-    bool shell = false;
+    bool shell = false, want_check = false, online = false;
+    if (argc > 1 && std::strcmp(argv[1], "sign") == 0) return sign(argc, argv);
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--help" || a == "-h") {
@@ -47,6 +158,10 @@ int main(int argc, char** argv) {
         } else if (a == "--version") {
             std::printf("apivideo-watch %s\n", kVersion);
             return 0;
+        } else if (a == "--check") {
+            want_check = true;
+        } else if (a == "--online") {
+            online = true;
         } else if (a == "--query" && i + 1 < argc) {
             shell = true;
             query = argv[++i];
@@ -60,17 +175,12 @@ int main(int argc, char** argv) {
         }
     }
 
-    std::string config_error;
-    watch::Config config;
     try {
-        config_error = watch::load_config([](const char* n) { return std::getenv(n); }, config);
-    } catch (const std::exception& e) {
-        config_error = e.what();
-    }
-
-    try {
-        const watch::Pages pages = watch::Pages::builtin();
         watch::HttpGlobal http;
+        if (want_check) return check(online, http);
+
+        std::shared_ptr<const watch::Site> site;
+        std::string site_error = watch::load_site(env, site);
 
         int listen_fd = -1;
         if (!shell && socket_activated()) {
@@ -79,14 +189,16 @@ int main(int argc, char** argv) {
             listen_fd = 0;
         }
         if (listen_fd >= 0 || shell) {
-            if (!config_error.empty()) {
-                std::fprintf(stderr, "apivideo-watch: %s\n", config_error.c_str());
+            // A long-running server with broken settings would fail every visitor: refuse.
+            if (!site_error.empty()) {
+                print_lines(site_error, "");
                 return 1;
             }
-            return shell ? watch::serve_shell(query, config, pages, http)
-                         : watch::serve_fastcgi(listen_fd, config, pages, http);
+            if (shell) return watch::serve_shell(query, *site, http);
+            watch::Sites sites(env, site);
+            return watch::serve_fastcgi(listen_fd, site->config.threads, sites, http);
         }
-        if (std::getenv("GATEWAY_INTERFACE")) return watch::serve_cgi(config, config_error, pages, http);
+        if (env("GATEWAY_INTERFACE")) return watch::serve_cgi(site.get(), site_error, http);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "apivideo-watch: %s\n", e.what());
         return 1;

@@ -4,9 +4,10 @@
 
 #include <chrono>
 
-#include "common/config.h"
+#include <ctime>
+
 #include "common/http_client.h"
-#include "common/page.h"
+#include "common/site.h"
 #include "common/watch.h"
 #include "tests/support/http.h"
 #include "tests/support/standin.h"
@@ -17,35 +18,39 @@ namespace {
 
 const Standin& standin() { return shared_standin(); }
 
+// The core with a site made from `settings` (the stand-in's API and key by default).
 struct Core {
-    watch::HttpGlobal global;
-    watch::Config config;
-    watch::Pages pages = watch::Pages::builtin();
-
     using Settings = std::map<std::string, std::string>;
+    watch::HttpGlobal global;
+    std::shared_ptr<const watch::Site> site;
+
     explicit Core(Settings settings = {}) {
         settings.emplace("APIVIDEO_API_KEY", kKey);
         settings.emplace("APIVIDEO_API_URL", standin().api());
         settings.emplace("APIVIDEO_TIMEOUT_MS", "2000");
-        std::string err = watch::load_config(
+        std::string err = watch::load_site(
             [&](const char* n) {
                 auto it = settings.find(n);
                 return it == settings.end() ? nullptr : it->second.c_str();
             },
-            config);
+            site);
         if (!err.empty()) throw std::runtime_error(err);
         standin().reset();
+        standin().knobs("");
     }
+    const watch::Config& config() const { return site->config; }
 
-    watch::Response get(const std::string& query, const std::string& method = "GET") {
-        watch::HttpOptions o;
-        o.timeout_ms = config.timeout_ms;
-        o.connect_timeout_ms = config.connect_timeout_ms;
-        watch::HttpClient client(global, o);
+    watch::Response get(const std::string& query, const std::string& method = "GET", const std::string& cookie = "",
+                        const std::string& accept = "") {
+        watch::HttpClient client(global);
         watch::Request req;
         req.method = method;
         req.query = query;
-        return watch::handle_watch(req, watch::Services{config, pages, client});
+        req.cookie = cookie;
+        req.accept = accept;
+        req.path = "/watch";
+        req.now = static_cast<long long>(std::time(nullptr));
+        return watch::handle_watch(req, *site, client);
     }
 };
 
@@ -200,7 +205,7 @@ void expect_status_with_knob(const std::string& knob, int status, const char* st
     standin().knobs("");
     BOOST_TEST(r.status == status, knob << " -> " << r.status << " " << r.log);
     BOOST_TEST(r.log.find(std::string("step=") + step) != std::string::npos, r.log);
-    BOOST_TEST(ms < core.config.timeout_ms + 1000, knob << " took " << ms << " ms");
+    BOOST_TEST(ms < core.config().timeout_ms + 1000, knob << " took " << ms << " ms");
     BOOST_TEST(r.body.find(kKey) == std::string::npos);
     BOOST_TEST(r.log.find(kKey) == std::string::npos);
 }
