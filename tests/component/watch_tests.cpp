@@ -4,71 +4,14 @@
 
 #include <chrono>
 
-#include <ctime>
-
-#include "common/http_client.h"
-#include "common/site.h"
-#include "common/watch.h"
+#include "tests/support/core.h"
 #include "tests/support/http.h"
 #include "tests/support/standin.h"
 
 using namespace testing;
 
 namespace {
-
 const Standin& standin() { return shared_standin(); }
-
-// The core with a site made from `settings` (the stand-in's API and key by default).
-struct Core {
-    using Settings = std::map<std::string, std::string>;
-    watch::HttpGlobal global;
-    std::shared_ptr<const watch::Site> site;
-
-    explicit Core(Settings settings = {}) {
-        settings.emplace("APIVIDEO_API_KEY", kKey);
-        settings.emplace("APIVIDEO_API_URL", standin().api());
-        settings.emplace("APIVIDEO_TIMEOUT_MS", "2000");
-        std::string err = watch::load_site(
-            [&](const char* n) {
-                auto it = settings.find(n);
-                return it == settings.end() ? nullptr : it->second.c_str();
-            },
-            site);
-        if (!err.empty()) throw std::runtime_error(err);
-        standin().reset();
-        standin().knobs("");
-    }
-    const watch::Config& config() const { return site->config; }
-
-    watch::Response get(const std::string& query, const std::string& method = "GET", const std::string& cookie = "",
-                        const std::string& accept = "") {
-        watch::HttpClient client(global);
-        watch::Request req;
-        req.method = method;
-        req.query = query;
-        req.cookie = cookie;
-        req.accept = accept;
-        req.path = "/watch";
-        req.now = static_cast<long long>(std::time(nullptr));
-        return watch::handle_watch(req, *site, client);
-    }
-};
-
-std::string session_of(const std::string& url) {
-    size_t at = url.find("avh=");
-    if (at == std::string::npos) return "";
-    return url.substr(at + 4, url.find_first_of("&#", at) - at - 4);
-}
-
-// The page's URLs that point at the stand-in's delivery host.
-std::vector<std::string> asset_urls(const std::string& page) {
-    std::vector<std::string> out;
-    for (const auto& u : page_urls(page)) {
-        if (u.rfind(standin().vod(), 0) == 0) out.push_back(u);
-    }
-    return out;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(component)
@@ -173,7 +116,7 @@ BOOST_AUTO_TEST_CASE(bad_ids_answer_400_without_any_upstream_call) {
 
 BOOST_AUTO_TEST_CASE(other_methods_answer_405_with_allow) {
     Core core;
-    watch::Response r = core.get(std::string("id=") + kPrivateVideo, "POST");
+    watch::Response r = core.get(Core::Call{std::string("id=") + kPrivateVideo, "POST"});
     BOOST_TEST(r.status == 405);
     BOOST_TEST(*r.header("Allow") == "GET, HEAD");
     BOOST_TEST(standin().requests().empty());

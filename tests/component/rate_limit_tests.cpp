@@ -1,0 +1,101 @@
+// Component tier: sparing api.video's rate limit. A returning viewer is served from the
+// signed cookie; after a 429 no call goes out until Retry-After has passed.
+#include <boost/test/unit_test.hpp>
+
+#include <ctime>
+
+#include "tests/support/core.h"
+#include "tests/support/http.h"
+#include "tests/support/standin.h"
+
+using namespace testing;
+
+namespace {
+
+const std::string kCookieSecret = "fedcba9876543210fedcba9876543210-cookie";
+
+long long now() { return static_cast<long long>(std::time(nullptr)); }
+
+std::string watch_query(const char* id) { return std::string("id=") + id; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(component)
+BOOST_AUTO_TEST_SUITE(rate_limit_tests)
+
+BOOST_AUTO_TEST_CASE(a_reload_within_the_session_makes_no_api_video_call_and_its_assets_load) {
+    Core core(Core::Settings{{"WATCH_COOKIE_SECRET", kCookieSecret}});
+    watch::Response first = core.get(watch_query(kPrivateVideo));
+    BOOST_REQUIRE(first.status == 200);
+    const std::string* set = first.header("Set-Cookie");
+    BOOST_REQUIRE(set);
+    for (const char* attr : {"HttpOnly", "Secure", "SameSite=Lax", "Path=/watch", "Max-Age=82800"}) {
+        BOOST_TEST(set->find(attr) != std::string::npos, attr << " in " << *set);
+    }
+    size_t calls = shared_standin().requests().size();
+
+    watch::Response reload = core.get(Core::Call{watch_query(kPrivateVideo), "GET", cookie_pair(first)});
+    BOOST_TEST(reload.status == 200);
+    BOOST_TEST(shared_standin().requests().size() == calls);  // not one call, API or session
+    auto urls = asset_urls(reload.body);
+    BOOST_TEST(!urls.empty());
+    BOOST_TEST(session_of(urls.front()) == session_of(asset_urls(first.body).front()));
+    for (const auto& u : urls) BOOST_TEST(http_get(u).status == 200, u);
+}
+
+BOOST_AUTO_TEST_CASE(tampered_foreign_and_expired_cookies_make_a_fresh_flow) {
+    Core core(Core::Settings{{"WATCH_COOKIE_SECRET", kCookieSecret}});
+    watch::Response first = core.get(watch_query(kPrivateVideo));
+    std::string good = cookie_pair(first);
+    BOOST_REQUIRE(!good.empty());
+
+    std::string tampered = good;
+    tampered[tampered.find('=') + 5] ^= 1;  // one bit of the payload
+    Core other(Core::Settings{{"WATCH_COOKIE_SECRET", kCookieSecret + "-other-site"}});
+    std::string foreign = cookie_pair(other.get(watch_query(kPrivateVideo)));
+
+    const std::pair<const char*, Core::Call> cases[] = {
+        {"tampered", {watch_query(kPrivateVideo), "GET", tampered}},
+        {"foreign", {watch_query(kPrivateVideo), "GET", foreign}},
+        {"expired", {watch_query(kPrivateVideo), "GET", good, "", now() + 23 * 3600 + 1}},
+        {"another video's", {watch_query(kNoMp4Video), "GET", good}},
+        {"garbage", {watch_query(kPrivateVideo), "GET", "apivideo_watch=%%%.###"}},
+    };
+    for (const auto& c : cases) {
+        shared_standin().reset();
+        watch::Response r = core.get(c.second);
+        BOOST_TEST(r.status == 200, c.first);
+        BOOST_TEST(shared_standin().api_calls() == 1u, c.first << " cookie still spared api.video");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(without_the_secret_nothing_is_remembered) {
+    Core core;
+    watch::Response first = core.get(watch_query(kPrivateVideo));
+    BOOST_TEST(!first.header("Set-Cookie"));
+}
+
+BOOST_AUTO_TEST_CASE(after_a_429_no_call_reaches_api_video_until_retry_after_has_passed) {
+    Core core;
+    shared_standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":30}}]})");
+    long long t0 = now();
+    watch::Response limited = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0});
+    shared_standin().knobs("");
+    BOOST_TEST(limited.status == 503);
+    BOOST_TEST(*limited.header("Retry-After") == "30");
+    BOOST_TEST(shared_standin().api_calls() == 1u);
+
+    // Within the wait: 503 at once, with the time left, and nothing sent.
+    watch::Response waiting = core.get(Core::Call{watch_query(kPublicVideo), "GET", "", "", t0 + 10});
+    BOOST_TEST(waiting.status == 503);
+    BOOST_TEST(*waiting.header("Retry-After") == "20");
+    BOOST_TEST(waiting.log.find("step=rate-limit") != std::string::npos, waiting.log);
+    BOOST_TEST(shared_standin().api_calls() == 1u);
+
+    // Once it has passed, calls go out again.
+    BOOST_TEST(core.get(Core::Call{watch_query(kPublicVideo), "GET", "", "", t0 + 30}).status == 200);
+    BOOST_TEST(shared_standin().api_calls() == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()

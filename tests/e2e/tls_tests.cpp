@@ -1,0 +1,115 @@
+// End-to-end tier: api.video over TLS, as in production. A CA and a certificate made at
+// test time (openssl), trusted through APIVIDEO_CA_FILE; 1,000 page views through nginx;
+// the stand-in's own count shows the handler's connections (and so TLS handshakes) stay
+// at one per worker thread and host: libcurl handles are reused, not made per request.
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "tests/support/http.h"
+#include "tests/support/servers.h"
+#include "tests/support/standin.h"
+
+using namespace testing;
+
+namespace {
+
+constexpr int kThreads = 4;
+
+// A throwaway CA and a server certificate for 127.0.0.1 and localhost, signed by it.
+void make_certificates(const TempDir& dir) {
+    std::string out;
+    auto ok = [&](std::vector<std::string> argv) {
+        if (run(argv, &out) != 0) throw std::runtime_error("openssl failed: " + out);
+    };
+    ok({"/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+        "/CN=apivideo-watch test CA", "-keyout", dir.file("ca.key"), "-out", dir.file("ca.pem"), "-addext",
+        "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
+    ok({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+        dir.file("server.key"), "-out", dir.file("server.csr")});
+    write_file(dir.file("ext.cnf"),
+               "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+               "basicConstraints=CA:FALSE\n");
+    ok({"/usr/bin/openssl", "x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey",
+        dir.file("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", dir.file("ext.cnf"), "-out",
+        dir.file("server.pem")});
+}
+
+long stat_of(const std::string& stats, const char* counter, const char* host) {
+    // {"tls_handshakes": {"api": 4, "vod": 4}, ...}: a tiny reader for two levels.
+    size_t at = stats.find(std::string("\"") + counter + "\"");
+    if (at == std::string::npos) return -1;
+    at = stats.find(std::string("\"") + host + "\"", at);
+    if (at == std::string::npos) return -1;
+    return std::stol(stats.substr(stats.find(':', at) + 1));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(e2e)
+BOOST_AUTO_TEST_SUITE(tls_tests)
+
+BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_thread_and_host) {
+    TempDir dir;
+    make_certificates(dir);
+    Standin::Options o;
+    o.tls_cert = dir.file("server.pem");
+    o.tls_key = dir.file("server.key");
+    Standin tls(o);
+    BOOST_REQUIRE(tls.api().rfind("https://", 0) == 0);
+
+    SpawnFcgiHandler handler(dir.file("watch.sock"),
+                             {{"APIVIDEO_API_KEY", kKey},
+                              {"APIVIDEO_API_URL", tls.api()},
+                              {"APIVIDEO_CA_FILE", dir.file("ca.pem")},
+                              {"WATCH_THREADS", std::to_string(kThreads)}},
+                             dir.file("handler.log"));
+    Nginx nginx(dir, handler.socket());
+
+    std::atomic<int> ok{0}, failed{0};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 8; ++c) {
+        clients.emplace_back([&] {
+            for (int i = 0; i < 125; ++i) {
+                HttpReply r = http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo));
+                (r.status == 200 ? ok : failed)++;
+            }
+        });
+    }
+    for (auto& t : clients) t.join();
+    BOOST_TEST(ok == 1000, read_file(dir.file("handler.log")));
+    BOOST_TEST(failed == 0);
+
+    HttpRequest q;
+    q.url = tls.api() + "/_standin/stats";
+    q.ca_file = dir.file("ca.pem");
+    std::string stats = http(q).body;
+    BOOST_TEST_MESSAGE("stand-in stats: " << stats);
+    long api = stat_of(stats, "tls_handshakes", "api");
+    long vod = stat_of(stats, "tls_handshakes", "vod");
+    BOOST_TEST(api >= 1);
+    BOOST_TEST(vod >= 1);
+    BOOST_TEST(api <= kThreads, stats);
+    BOOST_TEST(vod <= kThreads, stats);
+    BOOST_TEST(stat_of(stats, "requests", "api") == 1000, stats);
+}
+
+BOOST_AUTO_TEST_CASE(an_untrusted_certificate_answers_502) {
+    TempDir dir;
+    make_certificates(dir);
+    Standin::Options o;
+    o.tls_cert = dir.file("server.pem");
+    o.tls_key = dir.file("server.key");
+    Standin tls(o);
+    // No APIVIDEO_CA_FILE: the test CA is not trusted.
+    SpawnFcgiHandler handler(dir.file("watch.sock"), {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}},
+                             dir.file("handler.log"));
+    Nginx nginx(dir, handler.socket());
+    BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
+    BOOST_TEST(nginx.error_log().find("step=video") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
