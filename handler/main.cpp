@@ -77,6 +77,11 @@ std::string exposed_tcp_address(int fd) {
     return "";  // a Unix socket: its file mode decides who may connect
 }
 
+std::string exposure_warning(const std::string& address) {
+    return "listening on " + address + ", reachable from other hosts: bind a Unix socket (mode 0660) "
+           "or 127.0.0.1, as libfcgi can be crashed by anyone who connects";
+}
+
 int check(bool online, const watch::HttpGlobal& http) {
     std::shared_ptr<const watch::Site> site;
     std::string err = watch::load_site(env, site);
@@ -87,11 +92,7 @@ int check(bool online, const watch::HttpGlobal& http) {
     const watch::Config& c = site->config;
     for (int fd : {0, 3}) {
         std::string addr = exposed_tcp_address(fd);
-        if (!addr.empty()) {
-            print_lines("listening on " + addr + ", reachable from other hosts: bind a Unix socket (mode 0660) "
-                        "or 127.0.0.1, as libfcgi can be crashed by anyone who connects",
-                        "warning: ");
-        }
+        if (!addr.empty()) print_lines(exposure_warning(addr), "warning: ");
     }
     if (c.link_secret.empty() && !c.allow_list_set) {
         print_lines("any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
@@ -195,6 +196,8 @@ int main(int argc, char** argv) {
                 return 1;
             }
             if (shell) return watch::serve_shell(query, *site, http);
+            std::string exposed = exposed_tcp_address(listen_fd);
+            if (!exposed.empty()) print_lines(exposure_warning(exposed), "warning: ");
             watch::Sites sites(env, site);
             return watch::serve_fastcgi(listen_fd, site->config.threads, sites, http);
         }

@@ -1,0 +1,162 @@
+// End-to-end tier: the binary as a shell command. Refusing to start without a key,
+// --check (settings, templates, exposure, the key online), sign, --query.
+#include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+
+#include <algorithm>
+
+#include "tests/support/process.h"
+#include "tests/support/standin.h"
+
+using namespace testing;
+
+namespace {
+
+struct Run {
+    int status;
+    std::string out;  // stdout and stderr together
+};
+
+// Runs the handler with exactly `env` (plus PATH), nothing inherited.
+Run handler(const std::vector<std::string>& args, std::map<std::string, std::string> env) {
+    std::vector<std::string> argv = {"/usr/bin/env", "-i", "PATH=/usr/bin:/bin"};
+    for (const auto& kv : env) argv.push_back(kv.first + "=" + kv.second);
+    argv.push_back(handler_binary());
+    argv.insert(argv.end(), args.begin(), args.end());
+    Run r;
+    r.status = run(argv, &r.out);
+    return r;
+}
+
+std::map<std::string, std::string> good_env() {
+    return {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", shared_standin().api()}};
+}
+
+size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(e2e)
+BOOST_AUTO_TEST_SUITE(cli_tests)
+
+BOOST_AUTO_TEST_CASE(without_a_key_it_refuses_to_start_in_one_line_naming_both_settings) {
+    Run r = handler({"--query", std::string("id=") + kPrivateVideo}, {});
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(lines(r.out) == 1u, r.out);
+    BOOST_TEST(r.out.find("APIVIDEO_API_KEY") != std::string::npos);
+    BOOST_TEST(r.out.find("APIVIDEO_API_KEY_FILE") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(check_passes_good_settings_and_warns_that_every_id_is_served) {
+    Run r = handler({"--check"}, good_env());
+    BOOST_TEST(r.status == 0, r.out);
+    BOOST_TEST(r.out.find("settings and templates are fine") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("warning: any video id the API key can read is served") != std::string::npos, r.out);
+
+    auto env = good_env();
+    env["WATCH_ALLOWED_IDS"] = kPrivateVideo;
+    r = handler({"--check"}, env);
+    BOOST_TEST(r.out.find("warning") == std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(check_names_every_broken_setting_on_its_own_line_without_secrets) {
+    auto env = good_env();
+    env["APIVIDEO_API_URL"] = "http://api.example.com";
+    env["APIVIDEO_TIMEOUT_MS"] = "soon";
+    env["WATCH_PLAYER"] = "flash";
+    env["WATCH_LINK_SECRET"] = "short-secret-value";
+    Run r = handler({"--check"}, env);
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(lines(r.out) == 4u, r.out);
+    for (const char* name : {"APIVIDEO_API_URL", "APIVIDEO_TIMEOUT_MS", "WATCH_PLAYER", "WATCH_LINK_SECRET"}) {
+        BOOST_TEST(r.out.find(name) != std::string::npos, name);
+    }
+    BOOST_TEST(r.out.find("short-secret-value") == std::string::npos);
+    BOOST_TEST(r.out.find(kKey) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(check_names_the_broken_template_and_line) {
+    TempDir dir;
+    write_file(dir.file("error.html"), "<!DOCTYPE html>\n<p>{{message}}</p>\n<p onclick=\"{{title}}\">x</p>\n");
+    auto env = good_env();
+    env["WATCH_TEMPLATE_DIR"] = dir.path();
+    Run r = handler({"--check"}, env);
+    BOOST_TEST(r.status == 1);
+    BOOST_TEST(r.out.find("error.html:3:") != std::string::npos, r.out);
+    // A correct customised template is taken, the others stay built in.
+    write_file(dir.file("error.html"), "<!DOCTYPE html>\n<title>{{title}}</title><p>{{message}} ({{status}})</p>\n");
+    BOOST_TEST(handler({"--check"}, env).status == 0);
+    r = handler({"--query", "id=nope"}, env);
+    BOOST_TEST(r.out.find("<title>Bad request</title>") != std::string::npos, r.out);
+}
+
+BOOST_AUTO_TEST_CASE(check_online_proves_the_key_or_says_it_was_refused) {
+    Run ok = handler({"--check", "--online"}, good_env());
+    BOOST_TEST(ok.status == 0, ok.out);
+    BOOST_TEST(ok.out.find("api.video accepted the API key") != std::string::npos, ok.out);
+
+    auto env = good_env();
+    env["APIVIDEO_API_KEY"] = "a-key-api-video-does-not-know";
+    Run refused = handler({"--check", "--online"}, env);
+    BOOST_TEST(refused.status == 1);
+    BOOST_TEST(refused.out.find("refused the API key") != std::string::npos, refused.out);
+    BOOST_TEST(refused.out.find("a-key-api-video-does-not-know") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(check_warns_about_a_socket_other_hosts_can_reach) {
+    // spawn-fcgi hands --check the socket on fd 0, as it would hand it to the server.
+    auto spawn = [&](const std::string& address) {
+        std::vector<std::string> argv = {"/usr/bin/spawn-fcgi", "-n", "-a", address, "-p",
+                                         std::to_string(free_port()), "--", handler_binary(), "--check"};
+        Run r;
+        r.status = run(argv, &r.out, good_env());
+        return r;
+    };
+    Run exposed = spawn("0.0.0.0");
+    BOOST_TEST(exposed.out.find("reachable from other hosts") != std::string::npos, exposed.out);
+    Run loopback = spawn("127.0.0.1");
+    BOOST_TEST(loopback.status == 0, loopback.out);
+    BOOST_TEST(loopback.out.find("reachable from other hosts") == std::string::npos, loopback.out);
+}
+
+BOOST_AUTO_TEST_CASE(sign_prints_a_link_the_handler_accepts_and_nothing_else_does) {
+    const std::string secret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    auto env = good_env();
+    env["WATCH_LINK_SECRET"] = secret;
+    Run signed_link = handler({"sign", "--id", kPrivateVideo, "--ttl", "600", "--base", "https://example.org/watch"},
+                              env);
+    BOOST_TEST(signed_link.status == 0, signed_link.out);
+    const std::string prefix = std::string("https://example.org/watch?id=") + kPrivateVideo + "&exp=";
+    BOOST_REQUIRE(signed_link.out.rfind(prefix, 0) == 0);
+    std::string query = signed_link.out.substr(signed_link.out.find('?') + 1);
+    query.erase(query.find_last_not_of("\n") + 1);
+
+    Run page = handler({"--query", query}, env);
+    BOOST_TEST(page.status == 0, page.out);
+    BOOST_TEST(page.out.rfind("Status: 200 OK\r\n", 0) == 0);
+
+    std::string tampered = query;
+    tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+    Run refused = handler({"--query", tampered}, env);
+    BOOST_TEST(refused.status == 1);
+    BOOST_TEST(refused.out.find("Status: 403 Forbidden") != std::string::npos, refused.out);
+
+    env.erase("WATCH_LINK_SECRET");
+    BOOST_TEST(handler({"sign", "--id", kPrivateVideo}, env).status == 2);
+}
+
+BOOST_AUTO_TEST_CASE(query_prints_status_headers_and_page) {
+    Run r = handler({"--query", std::string("id=") + kPublicVideo}, good_env());
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(r.out.rfind("Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n", 0) == 0, r.out.substr(0, 200));
+    BOOST_TEST(r.out.find("\r\n\r\n<!DOCTYPE html>") != std::string::npos);
+    Run v = handler({"--version"}, {});
+    BOOST_TEST(v.status == 0);
+    BOOST_TEST(v.out.rfind("apivideo-watch ", 0) == 0);
+    Run h = handler({"--help"}, {});
+    BOOST_TEST(h.out.find("WATCH_THREADS") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
