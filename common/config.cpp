@@ -151,8 +151,9 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
     std::string key = setting(lookup, "APIVIDEO_API_KEY");
     std::string key_file = setting(lookup, "APIVIDEO_API_KEY_FILE");
     if (key.empty() && !key_file.empty()) {
-        if (!read_whole(key_file, key)) problem("APIVIDEO_API_KEY_FILE: cannot read " + key_file);
-        else if ((key = trim(key)).empty()) problem("APIVIDEO_API_KEY_FILE: " + key_file + " is empty");
+        // The file's name is not echoed: a key pasted here by mistake would end up in a log.
+        if (!read_whole(key_file, key)) problem("APIVIDEO_API_KEY_FILE: cannot read the file it names");
+        else if ((key = trim(key)).empty()) problem("APIVIDEO_API_KEY_FILE: the file it names is empty");
     }
     if (key.empty() && key_file.empty()) problem("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
     else if (!key.empty() && !plausible_key(key)) problem("the API key holds spaces, ':' or control characters");

@@ -48,7 +48,8 @@ struct Config {
 using SettingLookup = std::function<const char*(const char* name)>;
 
 // Fills `out` from `lookup`. Returns "" on success, else one line per bad or missing
-// setting, each naming it (never its value: it may be a secret); `out` is then untouched.
+// setting, each naming it; never the value of a secret (the key, the key file's name,
+// the secrets), only paths and ids that help to find the mistake. `out` is then untouched.
 std::string load_config(const SettingLookup& lookup, Config& out);
 
 // The settings a site may set per request (FastCGI parameters), i.e. all but the

@@ -3,6 +3,8 @@
 // are the only ones used.
 #include "common/json.h"
 
+#include "common/escape.h"
+
 #include <stdexcept>
 
 // Must precede every rapidjson include; this is the only file that has one.
@@ -52,6 +54,8 @@ bool too_deep(std::string_view body) {
 
 std::string parse(std::string_view body, rapidjson::Document& doc) {
     if (body.size() > kMaxJsonBytes) return "reply larger than " + std::to_string(kMaxJsonBytes) + " bytes";
+    // RapidJSON stops at a NUL byte as at the end of input; JSON text never holds one.
+    if (body.find('\0') != std::string_view::npos) return "reply holds a NUL byte";
     if (too_deep(body)) return "reply nested deeper than " + std::to_string(kMaxDepth);
     doc.Parse<kFlags>(body.data(), body.size());
     if (doc.HasParseError()) {
@@ -62,12 +66,16 @@ std::string parse(std::string_view body, rapidjson::Document& doc) {
     return "";
 }
 
-// Reads an optional string member. Missing: true and `out` untouched. Wrong type: false.
+// Reads an optional string member. Missing or null: true and `out` untouched. Wrong
+// type: false. The UTF-8 is checked again after decoding: RapidJSON 1.1 turns an escaped
+// lone low surrogate ("\udc00") into bytes that are not UTF-8.
 bool optional_string(const rapidjson::Value& obj, const char* name, std::string& out) {
     auto it = obj.FindMember(name);
     if (it == obj.MemberEnd() || it->value.IsNull()) return true;
     if (!it->value.IsString()) return false;
-    out.assign(it->value.GetString(), it->value.GetStringLength());
+    std::string v(it->value.GetString(), it->value.GetStringLength());
+    if (!is_valid_utf8(v)) return false;
+    out = std::move(v);
     return true;
 }
 
@@ -79,13 +87,11 @@ std::string parse_video_json(std::string_view body, Video& out) {
         if (std::string err = parse(body, doc); !err.empty()) return err;
 
         Video v;
-        auto id = doc.FindMember("videoId");
-        if (id == doc.MemberEnd() || !id->value.IsString()) return "videoId missing or not a string";
-        v.id.assign(id->value.GetString(), id->value.GetStringLength());
-        if (!optional_string(doc, "title", v.title)) return "title is not a string";
+        if (!optional_string(doc, "videoId", v.id) || v.id.empty()) return "videoId missing or not a string";
+        if (!optional_string(doc, "title", v.title)) return "title is not a string of UTF-8";
 
         auto pub = doc.FindMember("public");
-        if (pub != doc.MemberEnd()) {
+        if (pub != doc.MemberEnd() && !pub->value.IsNull()) {
             if (!pub->value.IsBool()) return "public is not a boolean";
             v.is_public = pub->value.GetBool();
         }
@@ -96,7 +102,7 @@ std::string parse_video_json(std::string_view body, Video& out) {
         const rapidjson::Value& a = assets->value;
         if (!optional_string(a, "hls", v.assets.hls) || !optional_string(a, "thumbnail", v.assets.thumbnail) ||
             !optional_string(a, "mp4", v.assets.mp4) || !optional_string(a, "player", v.assets.player)) {
-            return "an asset URL is not a string";
+            return "an asset URL is not a string of UTF-8";
         }
         out = std::move(v);
         return "";
@@ -110,8 +116,11 @@ std::string parse_session_json(std::string_view body, std::string& session_token
         rapidjson::Document doc;
         if (std::string err = parse(body, doc); !err.empty()) return err;
         auto it = doc.FindMember("session_token");
-        if (it == doc.MemberEnd() || !it->value.IsString()) return "session_token missing or not a string";
-        session_token.assign(it->value.GetString(), it->value.GetStringLength());
+        std::string token;
+        if (it == doc.MemberEnd() || !it->value.IsString() || !optional_string(doc, "session_token", token)) {
+            return "session_token missing or not a string";
+        }
+        session_token = std::move(token);
         return "";
     } catch (const std::logic_error& e) {
         return e.what();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include "common/escape.h"
 
@@ -39,10 +40,16 @@ bool starts_with_ci(std::string_view s, size_t at, std::string_view prefix) {
     return true;
 }
 
+bool ends_with(const std::string& s, const char* suffix) {
+    size_t n = std::strlen(suffix);
+    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
+}
+
 // HTML's URL attributes, and by this engine's convention any attribute ending in "-url"
 // (data-hls-url="…"), so URLs handed to scripts get the same scheme check.
 bool is_url_attribute(const std::string& a) {
-    static const char* const names[] = {"href", "src", "poster", "action", "formaction", "cite", "data", "background"};
+    static const char* const names[] = {"href",       "src",  "poster", "action",    "formaction",
+                                        "cite",       "data", "background", "xlink:href", "ping"};
     if (a.size() > 4 && a.compare(a.size() - 4, 4, "-url") == 0) return true;
     return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return a == n; });
 }
@@ -141,7 +148,8 @@ bool context_for(const HtmlState& st, Template::Context& ctx, std::string& why) 
             ctx = Template::Context::Text;
             return true;
         case Mode::AttrValue:
-            if (st.attr.rfind("on", 0) == 0 || st.attr == "style" || st.attr == "srcset") {
+            // Script, style, and attributes that hold a whole document or several URLs.
+            if (st.attr.rfind("on", 0) == 0 || st.attr == "style" || st.attr == "srcset" || st.attr == "srcdoc") {
                 why = "a placeholder in the " + st.attr + "= attribute";
                 return false;
             }
@@ -221,6 +229,12 @@ Template Template::compile(std::string_view name, std::string_view src, const st
             } else {
                 Context ctx;
                 std::string why;
+                // "<{{x}}>": the tokenizer has not seen a tag name yet, but the value would
+                // become one, so this is "inside a tag" as much as anything is.
+                bool tag_name = st.mode == Mode::Text && !t.nodes_.empty() &&
+                                t.nodes_.back().kind == Node::Kind::Literal &&
+                                (ends_with(t.nodes_.back().text, "<") || ends_with(t.nodes_.back().text, "</"));
+                if (tag_name) fail("a placeholder as a tag name");
                 if (!context_for(st, ctx, why)) fail(why);
                 t.nodes_.push_back({Node::Kind::Value, key, ctx});
             }

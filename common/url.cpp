@@ -48,6 +48,12 @@ std::optional<Url> parse_url(std::string_view s) {
         u.host = lower(hostport);
     }
     if (u.host.empty()) return std::nullopt;
+    // A host name or an address, nothing else: the host goes into a CSP and into pages.
+    bool ipv6 = authority.front() == '[';
+    for (char c : u.host) {
+        bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || (ipv6 && c == ':');
+        if (!ok) return std::nullopt;
+    }
     if (u.port.size() > 5 ||
         !std::all_of(u.port.begin(), u.port.end(), [](unsigned char c) { return std::isdigit(c); })) {
         return std::nullopt;
@@ -67,22 +73,22 @@ std::string origin_of(const Url& u) {
 
 bool is_loopback_host(std::string_view host) {
     if (host == "localhost" || host == "::1") return true;
-    // 127.0.0.0/8 written as a dotted quad.
+    // 127.0.0.0/8 written as a dotted quad of decimal octets.
     if (host.substr(0, 4) != "127.") return false;
-    int dots = 0;
-    size_t digits = 0;
-    for (char c : host) {
-        if (c == '.') {
-            if (digits == 0 || digits > 3) return false;
-            ++dots;
-            digits = 0;
-        } else if (c >= '0' && c <= '9') {
-            ++digits;
-        } else {
+    int octets = 0;
+    size_t pos = 0;
+    while (pos <= host.size()) {
+        size_t dot = host.find('.', pos);
+        std::string_view part = host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+        if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string_view::npos) {
             return false;
         }
+        if (std::stoi(std::string(part)) > 255) return false;
+        ++octets;
+        if (dot == std::string_view::npos) break;
+        pos = dot + 1;
     }
-    return dots == 3 && digits > 0 && digits <= 3;
+    return octets == 4;
 }
 
 bool is_allowed_upstream_url(std::string_view s) {

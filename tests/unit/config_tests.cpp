@@ -1,0 +1,305 @@
+// Unit tests for common/config.cpp: settings read through a lookup function, their
+// defaults and bounds, the key file, and messages that never carry the key.
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "common/config.h"
+#include "tests/unit/unit_support.h"
+
+namespace bdata = boost::unit_test::data;
+using unit_support::contains;
+
+namespace {
+
+using Settings = std::map<std::string, std::string>;
+
+// load_config over a map; returns the message ("" on success).
+std::string load(const Settings& settings, watch::Config& out) {
+    return watch::load_config(
+        [&](const char* name) -> const char* {
+            auto it = settings.find(name);
+            return it == settings.end() ? nullptr : it->second.c_str();
+        },
+        out);
+}
+
+Settings with_key(Settings s) {
+    s.emplace("APIVIDEO_API_KEY", "testkey");
+    return s;
+}
+
+// A file in a fresh temporary directory, removed with it.
+struct TempFile {
+    std::string dir;
+    std::string path;
+    explicit TempFile(const std::string& content) {
+        char tmpl[] = "/tmp/unit-config-XXXXXX";
+        const char* d = mkdtemp(tmpl);
+        BOOST_TEST_REQUIRE(d != nullptr);
+        dir = d;
+        path = dir + "/key";
+        std::ofstream(path, std::ios::binary) << content;
+    }
+    ~TempFile() {
+        std::remove(path.c_str());
+        rmdir(dir.c_str());
+    }
+    TempFile(const TempFile&) = delete;
+    TempFile& operator=(const TempFile&) = delete;
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(unit)
+BOOST_AUTO_TEST_SUITE(config_tests)
+
+// ---- the key --------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(no_key_names_both_settings) {
+    watch::Config c;
+    for (const Settings& s : {Settings{}, Settings{{"APIVIDEO_API_KEY", ""}},
+                              Settings{{"APIVIDEO_API_KEY", ""}, {"APIVIDEO_API_KEY_FILE", ""}}}) {
+        std::string err = load(s, c);
+        BOOST_TEST(contains(err, "APIVIDEO_API_KEY"), err);
+        BOOST_TEST(contains(err, "APIVIDEO_API_KEY_FILE"), err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(key_from_the_environment) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load({{"APIVIDEO_API_KEY", "SECRETKEY123"}}, c) == "");
+    BOOST_TEST(c.api_key == "SECRETKEY123");
+}
+
+BOOST_AUTO_TEST_CASE(key_file_is_trimmed) {
+    for (const char* content : {"SECRETKEY123\n", "SECRETKEY123", "  SECRETKEY123 \r\n\n", "\tSECRETKEY123\t"}) {
+        TempFile f(content);
+        watch::Config c;
+        BOOST_TEST_REQUIRE(load({{"APIVIDEO_API_KEY_FILE", f.path}}, c) == "");
+        BOOST_TEST(c.api_key == "SECRETKEY123");
+    }
+}
+
+BOOST_AUTO_TEST_CASE(unreadable_key_file) {
+    watch::Config c;
+    TempFile f("unused\n");
+    std::string missing = f.dir + "/does-not-exist";
+    std::string err = load({{"APIVIDEO_API_KEY_FILE", missing}}, c);
+    BOOST_TEST(!err.empty());
+    BOOST_TEST(contains(err, "APIVIDEO_API_KEY_FILE"), err);
+}
+
+BOOST_DATA_TEST_CASE(empty_or_implausible_key_file, bdata::make({"", "\n", "  \r\n", "SECRET KEY123\n", "SECRETKEY:123\n"}),
+                     content) {
+    TempFile f(content);
+    watch::Config c;
+    std::string err = load({{"APIVIDEO_API_KEY_FILE", f.path}}, c);
+    BOOST_TEST(!err.empty());
+    BOOST_TEST(!contains(err, "SECRET"), err);
+}
+
+BOOST_DATA_TEST_CASE(implausible_keys_are_refused,
+                     bdata::make({"SECRET KEY123", "SECRETKEY123:", "SECRET\tKEY123", "SECRETKEY\x7f", "SECRET\xC3\xA9"}),
+                     key) {
+    watch::Config c;
+    std::string err = load({{"APIVIDEO_API_KEY", key}}, c);
+    BOOST_TEST(!err.empty());
+    BOOST_TEST(!contains(err, "SECRET"), err);
+}
+
+// ---- defaults -------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(defaults) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({}), c) == "");
+    BOOST_TEST(c.api_url == "https://ws.api.video");
+    BOOST_TEST(c.timeout_ms == 5000);
+    BOOST_TEST(c.connect_timeout_ms > 0);
+    BOOST_TEST(c.connect_timeout_ms <= c.timeout_ms);
+    BOOST_TEST(c.threads == 16);
+    BOOST_TEST(c.ca_file == "");
+    BOOST_TEST(c.videojs_url == watch::kDefaultVideoJsUrl);
+    BOOST_TEST(c.videojs_sri == watch::kDefaultVideoJsSri);
+    BOOST_TEST(c.videojs_css_sri == watch::kDefaultVideoJsCssSri);
+    BOOST_TEST(c.videojs_sri.rfind("sha384-", 0) == 0u);
+    BOOST_TEST(c.videojs_css_sri.rfind("sha384-", 0) == 0u);
+    BOOST_TEST(c.hlsjs_url == watch::kDefaultHlsJsUrl);
+    BOOST_TEST(c.hlsjs_sri == watch::kDefaultHlsJsSri);
+    BOOST_TEST(c.hlsjs_sri.rfind("sha384-", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(empty_settings_are_defaults) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({{"APIVIDEO_API_URL", ""}, {"APIVIDEO_TIMEOUT_MS", ""}, {"WATCH_THREADS", ""},
+                                      {"WATCH_PLAYER_URL", ""}}),
+                            c) == "");
+    BOOST_TEST(c.api_url == "https://ws.api.video");
+    BOOST_TEST(c.timeout_ms == 5000);
+    BOOST_TEST(c.threads == 16);
+    BOOST_TEST(c.videojs_url == watch::kDefaultVideoJsUrl);
+}
+
+BOOST_AUTO_TEST_CASE(custom_player_has_no_sri) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_PLAYER_URL", "https://cdn.example.com/videojs/8/"}}), c) == "");
+    BOOST_TEST(c.videojs_url == "https://cdn.example.com/videojs/8");
+    BOOST_TEST(c.videojs_sri == "");
+    BOOST_TEST(c.videojs_css_sri == "");
+
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_PLAYER_URL", "/player/video.js"}}), c) == "");
+    BOOST_TEST(c.videojs_url == "/player/video.js");
+    BOOST_TEST(c.videojs_sri == "");
+
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_HLSJS_URL", "https://cdn.example.com/hls.js/1"}}), c) == "");
+    BOOST_TEST(c.hlsjs_url == "https://cdn.example.com/hls.js/1");
+    BOOST_TEST(c.hlsjs_sri == "");
+}
+
+BOOST_DATA_TEST_CASE(player_url_refused,
+                     bdata::make({"http://cdn.example.com/videojs", "//cdn.example.com/videojs", "ftp://x/y",
+                                  "javascript:alert(1)", "videojs/dist"}),
+                     url) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_PLAYER_URL", url}}), c);
+    BOOST_TEST(contains(err, "WATCH_PLAYER_URL"), err);
+}
+
+// ---- APIVIDEO_API_URL -----------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(api_url_accepted,
+                     bdata::make({"http://127.0.0.1:9", "https://sandbox.api.video", "https://sandbox.api.video/",
+                                  "https://sandbox.api.video///", "http://localhost:8081/", "https://ws.api.video/v1"}) ^
+                         bdata::make({"http://127.0.0.1:9", "https://sandbox.api.video", "https://sandbox.api.video",
+                                      "https://sandbox.api.video", "http://localhost:8081", "https://ws.api.video/v1"}),
+                     url, expected) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({{"APIVIDEO_API_URL", url}}), c) == "");
+    BOOST_TEST(c.api_url == std::string(expected));
+}
+
+BOOST_DATA_TEST_CASE(api_url_refused,
+                     bdata::make({"http://example.com", "http://ws.api.video", "http://128.0.0.1:9",
+                                  "https://ws.api.video/?x=1", "https://ws.api.video?x=1", "https://ws.api.video/#f",
+                                  "ftp://ws.api.video", "ws.api.video", "https://user@ws.api.video",
+                                  "https://ws.api.video/a b"}),
+                     url) {
+    watch::Config c;
+    std::string err = load(with_key({{"APIVIDEO_API_URL", url}}), c);
+    BOOST_TEST(contains(err, "APIVIDEO_API_URL"), err);
+}
+
+// ---- bounds ---------------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(timeout_bounds,
+                     bdata::make({"100", "120000", "5000", "99", "120001", "0", "-5", "abc", "5000ms", "1e3",
+                                  "99999999999999999999"}) ^
+                         bdata::make({true, true, true, false, false, false, false, false, false, false, false}),
+                     value, ok) {
+    watch::Config c;
+    std::string err = load(with_key({{"APIVIDEO_TIMEOUT_MS", value}}), c);
+    if (ok) {
+        BOOST_TEST(err == "");
+        BOOST_TEST(c.timeout_ms == std::atol(value));
+        BOOST_TEST(c.connect_timeout_ms > 0);
+        BOOST_TEST(c.connect_timeout_ms <= c.timeout_ms);
+    } else {
+        BOOST_TEST(contains(err, "APIVIDEO_TIMEOUT_MS"), err);
+    }
+}
+
+BOOST_DATA_TEST_CASE(threads_bounds,
+                     bdata::make({"1", "1024", "8", "0", "1025", "-1", "sixteen", "4.5"}) ^
+                         bdata::make({true, true, true, false, false, false, false, false}),
+                     value, ok) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_THREADS", value}}), c);
+    if (ok) {
+        BOOST_TEST(err == "");
+        BOOST_TEST(c.threads == std::atoi(value));
+    } else {
+        BOOST_TEST(contains(err, "WATCH_THREADS"), err);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(ca_file_must_be_readable) {
+    watch::Config c;
+    TempFile f("-----BEGIN CERTIFICATE-----\n");
+    BOOST_TEST(load(with_key({{"APIVIDEO_CA_FILE", f.path}}), c) == "");
+    BOOST_TEST(c.ca_file == f.path);
+    std::string err = load(with_key({{"APIVIDEO_CA_FILE", f.dir + "/missing.pem"}}), c);
+    BOOST_TEST(contains(err, "APIVIDEO_CA_FILE"), err);
+}
+
+// ---- the key never appears in a message -----------------------------------------------
+
+BOOST_DATA_TEST_CASE(messages_never_contain_the_key,
+                     bdata::make({"APIVIDEO_API_URL", "APIVIDEO_API_URL", "APIVIDEO_API_URL", "APIVIDEO_TIMEOUT_MS",
+                                  "APIVIDEO_TIMEOUT_MS", "WATCH_THREADS", "WATCH_PLAYER_URL", "APIVIDEO_CA_FILE"}) ^
+                         bdata::make({"http://example.com", "https://SECRETKEY123@ws.api.video", "not a url", "abc",
+                                      "0", "0", "ftp://x", "/nonexistent/ca.pem"}),
+                     name, value) {
+    watch::Config c;
+    std::string err = load({{"APIVIDEO_API_KEY", "SECRETKEY123"}, {name, value}}, c);
+    BOOST_TEST_REQUIRE(!err.empty());
+    BOOST_TEST(contains(err, name), err);
+    BOOST_TEST(!contains(err, "SECRETKEY123"), err);
+}
+
+BOOST_AUTO_TEST_CASE(messages_never_contain_the_key_from_a_file) {
+    TempFile f("SECRETKEY123\n");
+    watch::Config c;
+    std::string err = load({{"APIVIDEO_API_KEY_FILE", f.path}, {"WATCH_THREADS", "0"}}, c);
+    BOOST_TEST_REQUIRE(!err.empty());
+    BOOST_TEST(!contains(err, "SECRETKEY123"), err);
+}
+
+// The other secrets, when refused, are not echoed either.
+BOOST_DATA_TEST_CASE(messages_never_contain_a_secret,
+                     bdata::make({"WATCH_COOKIE_SECRET", "WATCH_LINK_SECRET"}), name) {
+    watch::Config c;
+    std::string err = load(with_key({{name, "SECRETSHORT"}}), c);
+    BOOST_TEST_REQUIRE(!err.empty());
+    BOOST_TEST(contains(err, name), err);
+    BOOST_TEST(!contains(err, "SECRETSHORT"), err);
+}
+
+// config.h: a message names the setting, "never its value: it may be the key". The
+// likeliest way that happens: the key pasted into APIVIDEO_API_KEY_FILE.
+BOOST_AUTO_TEST_CASE(a_key_pasted_as_the_key_file_is_not_echoed) {
+    watch::Config c;
+    std::string err = load({{"APIVIDEO_API_KEY_FILE", "SECRETKEY123"}}, c);
+    BOOST_TEST_REQUIRE(!err.empty());
+    BOOST_TEST(contains(err, "APIVIDEO_API_KEY_FILE"), err);
+    BOOST_TEST(!contains(err, "SECRETKEY123"), err);
+}
+
+// ---- settings_help --------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(settings_help_lists_every_setting_read) {
+    // Every name load_config asks for is in the --help table.
+    std::set<std::string> asked;
+    watch::Config c;
+    std::string err = watch::load_config(
+        [&](const char* name) -> const char* {
+            asked.insert(name);
+            return std::string(name) == "APIVIDEO_API_KEY" ? "testkey" : nullptr;
+        },
+        c);
+    BOOST_TEST_REQUIRE(err == "");
+    BOOST_TEST(asked.size() >= 6u);
+    std::string help = watch::settings_help();
+    for (const std::string& name : asked) BOOST_TEST(contains(help, name), name);
+    BOOST_TEST(contains(help, "https://ws.api.video"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()

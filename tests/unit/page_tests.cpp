@@ -1,0 +1,394 @@
+// Unit tests for common/page.cpp: the headers every page carries, the error pages, and
+// the watch page with hostile values: escaping, the asset URLs, the CSP and its nonce.
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <ostream>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/config.h"
+#include "common/escape.h"
+#include "common/page.h"
+#include "common/url.h"
+#include "tests/unit/unit_support.h"
+
+namespace bdata = boost::unit_test::data;
+using unit_support::contains;
+
+namespace {
+
+struct FailureCase {
+    watch::Failure failure;
+    const char* name;
+};
+
+std::ostream& operator<<(std::ostream& os, const FailureCase& c) { return os << c.name; }
+
+struct PlayerCase {
+    watch::Player player;
+    std::string extra_origin;  // the one host besides the asset origins this player's CSP names
+    std::string directive;     // where that host belongs
+};
+
+std::ostream& operator<<(std::ostream& os, const PlayerCase& c) { return os << watch::player_name(c.player); }
+
+// The players, with script folders on hosts of their own so each shows up in the CSP.
+const std::vector<PlayerCase> kPlayers = {
+    {watch::Player::VideoJs, "https://player.example.org", "script-src"},
+    {watch::Player::HlsJs, "https://hls.example.org", "script-src"},
+    {watch::Player::Native, "", ""},
+    {watch::Player::Embed, "https://embed.api.video", "frame-src"},
+};
+
+const std::vector<FailureCase> kFailures = {
+    {watch::Failure::BadRequest, "BadRequest"},   {watch::Failure::Forbidden, "Forbidden"},
+    {watch::Failure::MethodNotAllowed, "MethodNotAllowed"},
+    {watch::Failure::UnknownVideo, "UnknownVideo"}, {watch::Failure::KeyRefused, "KeyRefused"},
+    {watch::Failure::BadReply, "BadReply"},       {watch::Failure::NoSession, "NoSession"},
+    {watch::Failure::Unreachable, "Unreachable"}, {watch::Failure::RateLimited, "RateLimited"},
+    {watch::Failure::Timeout, "Timeout"},         {watch::Failure::Internal, "Internal"},
+};
+
+const watch::Pages& pages() {
+    static const watch::Pages p = watch::Pages::load("");  // the built-in templates
+    return p;
+}
+
+watch::Config config_with(std::map<std::string, std::string> settings) {
+    settings.emplace("APIVIDEO_API_KEY", "testkey");
+    watch::Config c;
+    std::string err = watch::load_config(
+        [&](const char* name) -> const char* {
+            auto it = settings.find(name);
+            return it == settings.end() ? nullptr : it->second.c_str();
+        },
+        c);
+    BOOST_TEST_REQUIRE(err == "", err);
+    return c;
+}
+
+const std::string kSession = "07703ba8-22a1-4fc0-ac57-aef278f16d67";
+const std::string kHostileTitle = "<script>alert(\"x\")</script> & 'q'";
+
+watch::WatchView hostile_view() {
+    const std::string base = "https://vod.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg/token/"
+                             "c77d7bf3-4e2f-4a85-9e15-5c35992c11fc";
+    watch::WatchView v;
+    v.video_id = "vi4k0jvEUuaTdRAEjQ4Prklg";
+    v.title = kHostileTitle;
+    v.assets.hls = base + "/hls/manifest.m3u8?avh=" + kSession;
+    v.assets.mp4 = base + "/mp4/source.mp4?avh=" + kSession;
+    v.assets.thumbnail = "https://img.example.net:8443/vod/x/token/t/thumbnail.jpg?w=640&avh=" + kSession;
+    v.assets.player = "https://embed.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg?token=t&avh=" + kSession;
+    v.session_token = kSession;
+    return v;
+}
+
+std::string header(const watch::Response& r, const std::string& name) {
+    const std::string* h = r.header(name);
+    return h ? *h : std::string();
+}
+
+// The CSP as directive -> sources.
+std::map<std::string, std::vector<std::string>> parse_csp(const std::string& csp) {
+    std::map<std::string, std::vector<std::string>> out;
+    size_t pos = 0;
+    while (pos <= csp.size()) {
+        size_t semi = csp.find(';', pos);
+        if (semi == std::string::npos) semi = csp.size();
+        std::string directive = csp.substr(pos, semi - pos);
+        pos = semi + 1;
+        std::vector<std::string> words;
+        size_t i = 0;
+        while (i < directive.size()) {
+            size_t s = directive.find_first_not_of(' ', i);
+            if (s == std::string::npos) break;
+            size_t e = directive.find(' ', s);
+            if (e == std::string::npos) e = directive.size();
+            words.push_back(directive.substr(s, e - s));
+            i = e;
+        }
+        if (words.empty()) continue;
+        std::string name = words.front();
+        BOOST_TEST(out.count(name) == 0u, "directive " << name << " repeated");
+        out[name] = std::vector<std::string>(words.begin() + 1, words.end());
+    }
+    return out;
+}
+
+// Every host source in the CSP: what is neither a 'keyword' nor a bare scheme (data:, blob:).
+std::set<std::string> csp_hosts(const std::string& csp) {
+    std::set<std::string> hosts;
+    for (const auto& [name, sources] : parse_csp(csp)) {
+        for (const std::string& s : sources) {
+            if (s.front() == '\'' && s.back() == '\'') continue;
+            if (s == "data:" || s == "blob:") continue;
+            hosts.insert(s);
+        }
+    }
+    return hosts;
+}
+
+bool has_source(const std::string& csp, const std::string& directive, const std::string& source) {
+    auto d = parse_csp(csp);
+    auto it = d.find(directive);
+    if (it == d.end()) return false;
+    for (const std::string& s : it->second) {
+        if (s == source) return true;
+    }
+    return false;
+}
+
+std::string csp_nonce(const std::string& csp) {
+    std::smatch m;
+    std::regex re("'nonce-([^']*)'");
+    BOOST_TEST_REQUIRE(std::regex_search(csp, m, re), "no nonce in " << csp);
+    return m[1];
+}
+
+std::vector<std::string> nonce_attributes(const std::string& body) {
+    std::vector<std::string> out;
+    std::regex re("nonce=\"([^\"]*)\"");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), re); it != std::sregex_iterator(); ++it) {
+        out.push_back((*it)[1]);
+    }
+    return out;
+}
+
+// A complete HTML document: doctype first, html/head/title/body all opened and closed.
+void check_complete_document(const std::string& body) {
+    BOOST_TEST(body.rfind("<!DOCTYPE html>", 0) == 0u, body.substr(0, 80));
+    for (const char* tag : {"<html", "</html>", "<head>", "</head>", "<title>", "</title>", "<body>", "</body>",
+                            "<meta charset=\"utf-8\">"}) {
+        BOOST_TEST(contains(body, tag), tag);
+    }
+    BOOST_TEST(body.find("</html>") > body.find("</body>"));
+    BOOST_TEST(!contains(body, "{{"), "a placeholder left in the page");
+}
+
+// What every answer carries, page or JSON; each test checks its own Content-Type.
+void check_common_headers(const watch::Response& r) {
+    BOOST_TEST(contains(header(r, "Cache-Control"), "no-store"));
+    BOOST_TEST(header(r, "X-Content-Type-Options") == "nosniff");
+    std::string csp = header(r, "Content-Security-Policy");
+    BOOST_TEST_REQUIRE(!csp.empty());
+    BOOST_TEST(has_source(csp, "default-src", "'none'"), csp);
+    for (const auto& h : r.headers) {
+        BOOST_TEST(h.second.find_first_of("\r\n") == std::string::npos, h.first);
+    }
+}
+
+// Each player's scripts on a host of its own, so the CSP tests can tell them apart.
+watch::Config players_config() {
+    return config_with({{"WATCH_PLAYER_URL", "https://player.example.org/videojs/8.24.1"},
+                        {"WATCH_HLSJS_URL", "https://hls.example.org/hls.js/1"}});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(unit)
+BOOST_AUTO_TEST_SUITE(page_tests)
+
+// ---- error pages ----------------------------------------------------------------------
+
+BOOST_DATA_TEST_CASE(error_page_for_every_failure, bdata::make(kFailures), c) {
+    const watch::ErrorInfo& e = watch::error_info(c.failure);
+    watch::Response r = pages().error(c.failure, false);
+    BOOST_TEST(r.status == e.status);
+    check_common_headers(r);
+    BOOST_TEST(header(r, "Content-Type") == "text/html; charset=utf-8");
+    BOOST_TEST(has_source(header(r, "Content-Security-Policy"), "base-uri", "'none'"));
+    check_complete_document(r.body);
+    BOOST_TEST(contains(r.body, "<title>" + watch::escape_html(e.title) + "</title>"), r.body);
+    BOOST_TEST(contains(r.body, watch::escape_html(e.message)));
+    BOOST_TEST(contains(r.body, std::to_string(e.status)));
+
+    BOOST_TEST((r.header("Allow") != nullptr) == (c.failure == watch::Failure::MethodNotAllowed));
+    BOOST_TEST((r.header("Retry-After") != nullptr) == (c.failure == watch::Failure::RateLimited));
+
+    // The nonce that lets the page's own <style> in is the one in the CSP.
+    std::string nonce = csp_nonce(header(r, "Content-Security-Policy"));
+    std::vector<std::string> attrs = nonce_attributes(r.body);
+    BOOST_TEST(!attrs.empty());
+    for (const std::string& n : attrs) BOOST_TEST(n == nonce);
+}
+
+BOOST_DATA_TEST_CASE(error_json_for_every_failure, bdata::make(kFailures), c) {
+    const watch::ErrorInfo& e = watch::error_info(c.failure);
+    watch::Response r = pages().error(c.failure, true);
+    BOOST_TEST(r.status == e.status);
+    check_common_headers(r);
+    BOOST_TEST(header(r, "Content-Type") == "application/problem+json; charset=utf-8");
+    BOOST_TEST(contains(r.body, "\"status\":" + std::to_string(e.status)), r.body);
+    BOOST_TEST(contains(r.body, std::string("\"code\":\"") + e.code + "\""), r.body);
+    BOOST_TEST(!contains(r.body, "<"), r.body);
+    BOOST_TEST((r.header("Allow") != nullptr) == (c.failure == watch::Failure::MethodNotAllowed));
+    BOOST_TEST((r.header("Retry-After") != nullptr) == (c.failure == watch::Failure::RateLimited));
+}
+
+BOOST_AUTO_TEST_CASE(error_page_405_allows_get_and_head) {
+    watch::Response r = pages().error(watch::Failure::MethodNotAllowed, false);
+    BOOST_TEST(r.status == 405);
+    std::string allow = header(r, "Allow");
+    BOOST_TEST(contains(allow, "GET"), allow);
+    BOOST_TEST(contains(allow, "HEAD"), allow);
+}
+
+BOOST_AUTO_TEST_CASE(error_page_503_retry_after) {
+    watch::Response given = pages().error(watch::Failure::RateLimited, false, "17");
+    BOOST_TEST(given.status == 503);
+    BOOST_TEST(header(given, "Retry-After") == "17");
+    watch::Response dflt = pages().error(watch::Failure::RateLimited, false);
+    std::string ra = header(dflt, "Retry-After");
+    BOOST_TEST(!ra.empty());
+    BOOST_TEST(ra.find_first_not_of("0123456789") == std::string::npos, ra);
+}
+
+BOOST_AUTO_TEST_CASE(error_page_nonces_are_fresh) {
+    std::set<std::string> seen;
+    for (int i = 0; i < 50; ++i) {
+        std::string n = csp_nonce(header(pages().error(watch::Failure::Internal, false), "Content-Security-Policy"));
+        BOOST_TEST(n.size() >= 22u, "nonce shorter than 128 bits: " << n);
+        seen.insert(n);
+    }
+    BOOST_TEST(seen.size() == 50u);
+}
+
+// ---- the watch page, for every player -------------------------------------------------
+
+BOOST_DATA_TEST_CASE(watch_page_headers_and_document, bdata::make(kPlayers), c) {
+    watch::Response r = pages().watch(hostile_view(), c.player, players_config());
+    BOOST_TEST(r.status == 200);
+    check_common_headers(r);
+    BOOST_TEST(header(r, "Content-Type") == "text/html; charset=utf-8");
+    BOOST_TEST(has_source(header(r, "Content-Security-Policy"), "base-uri", "'none'"));
+    check_complete_document(r.body);
+}
+
+BOOST_DATA_TEST_CASE(watch_page_escapes_a_hostile_title, bdata::make(kPlayers), c) {
+    watch::Response r = pages().watch(hostile_view(), c.player, players_config());
+    BOOST_TEST(!contains(r.body, "<script>alert"));
+    BOOST_TEST(!contains(r.body, "alert(\"x\")"));
+    BOOST_TEST(!contains(r.body, "'q'"));
+    const std::string escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;";
+    BOOST_TEST(contains(r.body, "<title>" + escaped + "</title>"));
+    BOOST_TEST(contains(r.body, "<h1>" + escaped + "</h1>"));
+}
+
+BOOST_DATA_TEST_CASE(watch_page_shows_the_asset_urls, bdata::make(kPlayers), c) {
+    watch::WatchView v = hostile_view();
+    watch::Response r = pages().watch(v, c.player, players_config());
+    // The thumbnail's '&' is an entity in the page, never raw.
+    std::string thumb = "https://img.example.net:8443/vod/x/token/t/thumbnail.jpg?w=640&amp;avh=" + kSession;
+    BOOST_TEST(contains(r.body, "\"" + thumb + "\""), "thumbnail missing");
+    BOOST_TEST(!contains(r.body, "w=640&avh="));
+    if (c.player == watch::Player::Embed) {
+        std::string embed = "https://embed.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg?token=t&amp;avh=" + kSession;
+        BOOST_TEST(contains(r.body, "\"" + embed + "\""), "embed URL missing");
+        BOOST_TEST(!contains(r.body, "token=t&avh="));
+    } else {
+        BOOST_TEST(contains(r.body, "\"" + v.assets.hls + "\""), "hls missing");
+        BOOST_TEST(contains(r.body, "\"" + v.assets.mp4 + "\""), "mp4 missing");
+    }
+}
+
+BOOST_DATA_TEST_CASE(watch_page_refuses_script_urls_as_assets, bdata::make(kPlayers), c) {
+    watch::WatchView v = hostile_view();
+    v.assets.hls = "javascript:alert(1)";
+    v.assets.mp4 = "javascript:alert(2)";
+    v.assets.thumbnail = "data:text/html,<script>alert(3)</script>";
+    v.assets.player = "JavaScript:alert(4)";
+    watch::Response r = pages().watch(v, c.player, players_config());
+    BOOST_TEST(!contains(unit_support::lower(r.body), "javascript:"));
+    BOOST_TEST(!contains(r.body, "data:text"));
+    for (const char* call : {"alert(1)", "alert(2)", "alert(3)", "alert(4)"}) BOOST_TEST(!contains(r.body, call), call);
+}
+
+BOOST_DATA_TEST_CASE(watch_page_csp_names_the_asset_and_player_origins_only, bdata::make(kPlayers), c) {
+    watch::Response r = pages().watch(hostile_view(), c.player, players_config());
+    std::string csp = header(r, "Content-Security-Policy");
+    std::set<std::string> expected = {"https://vod.api.video", "https://img.example.net:8443"};
+    if (!c.extra_origin.empty()) expected.insert(c.extra_origin);
+    BOOST_TEST(csp_hosts(csp) == expected, csp);
+    if (!c.extra_origin.empty()) BOOST_TEST(has_source(csp, c.directive, c.extra_origin), csp);
+    BOOST_TEST(has_source(csp, "img-src", "https://img.example.net:8443"), csp);
+    // No asset host may serve script, and nothing inline runs without the nonce.
+    BOOST_TEST(!has_source(csp, "script-src", "https://vod.api.video"), csp);
+    BOOST_TEST(!has_source(csp, "script-src", "https://img.example.net:8443"), csp);
+    BOOST_TEST(!has_source(csp, "script-src", "'unsafe-inline'"), csp);
+    BOOST_TEST(!has_source(csp, "script-src", "'unsafe-eval'"), csp);
+    if (c.player != watch::Player::Embed) {
+        BOOST_TEST(has_source(csp, "media-src", "https://vod.api.video"), csp);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(watch_page_csp_with_the_default_player) {
+    watch::Response r = pages().watch(hostile_view(), watch::Player::VideoJs, config_with({}));
+    std::string csp = header(r, "Content-Security-Policy");
+    auto player = watch::parse_url(watch::kDefaultVideoJsUrl);
+    BOOST_TEST_REQUIRE(player.has_value());
+    std::set<std::string> expected = {"https://vod.api.video", "https://img.example.net:8443",
+                                      watch::origin_of(*player)};
+    BOOST_TEST(csp_hosts(csp) == expected, csp);
+    BOOST_TEST(has_source(csp, "connect-src", "https://vod.api.video"), csp);
+    // The pinned player carries its integrity hashes into the page.
+    BOOST_TEST(contains(r.body, std::string("integrity=\"") + watch::kDefaultVideoJsSri + "\""));
+    BOOST_TEST(contains(r.body, std::string("integrity=\"") + watch::kDefaultVideoJsCssSri + "\""));
+}
+
+BOOST_AUTO_TEST_CASE(watch_page_csp_with_a_local_player_uses_self) {
+    watch::Config c = config_with({{"WATCH_PLAYER_URL", "/player/video.js"}, {"WATCH_HLSJS_URL", "/player/hls"}});
+    const std::set<std::string> assets_only = {"https://vod.api.video", "https://img.example.net:8443"};
+
+    watch::Response vjs = pages().watch(hostile_view(), watch::Player::VideoJs, c);
+    std::string csp = header(vjs, "Content-Security-Policy");
+    BOOST_TEST(has_source(csp, "script-src", "'self'"), csp);
+    BOOST_TEST(has_source(csp, "style-src", "'self'"), csp);
+    BOOST_TEST(csp_hosts(csp) == assets_only, csp);
+    BOOST_TEST(contains(vjs.body, "src=\"/player/video.js/video.min.js\""));
+
+    watch::Response hls = pages().watch(hostile_view(), watch::Player::HlsJs, c);
+    csp = header(hls, "Content-Security-Policy");
+    BOOST_TEST(has_source(csp, "script-src", "'self'"), csp);
+    BOOST_TEST(csp_hosts(csp) == assets_only, csp);
+    BOOST_TEST(contains(hls.body, "src=\"/player/hls/hls.min.js\""));
+}
+
+BOOST_DATA_TEST_CASE(watch_page_nonce_matches_and_changes, bdata::make(kPlayers), c) {
+    watch::Config config = players_config();
+    watch::Response a = pages().watch(hostile_view(), c.player, config);
+    watch::Response b = pages().watch(hostile_view(), c.player, config);
+    std::string na = csp_nonce(header(a, "Content-Security-Policy"));
+    std::string nb = csp_nonce(header(b, "Content-Security-Policy"));
+    BOOST_TEST(na.size() >= 22u, "nonce shorter than 128 bits: " << na);
+    BOOST_TEST(na != nb);
+    std::vector<std::string> attrs = nonce_attributes(a.body);
+    BOOST_TEST(attrs.size() >= 2u);  // the page's own style and script
+    for (const std::string& n : attrs) BOOST_TEST(n == na);
+    // Every inline <script> and <style> carries it; external scripts are allowed by origin.
+    std::regex inline_element("<(script|style)(?![^>]*\\bsrc=)([^>]*)>");
+    int inline_count = 0;
+    for (auto it = std::sregex_iterator(a.body.begin(), a.body.end(), inline_element); it != std::sregex_iterator();
+         ++it) {
+        ++inline_count;
+        BOOST_TEST(contains((*it)[2].str(), "nonce=\"" + na + "\""), (*it)[0].str());
+    }
+    BOOST_TEST(inline_count >= 2);
+}
+
+BOOST_AUTO_TEST_CASE(watch_json_answer) {
+    watch::WatchView v = hostile_view();
+    watch::Response r = pages().watch_json(v);
+    BOOST_TEST(r.status == 200);
+    check_common_headers(r);
+    BOOST_TEST(header(r, "Content-Type") == "application/json; charset=utf-8");
+    BOOST_TEST(contains(r.body, "\"videoId\":\"vi4k0jvEUuaTdRAEjQ4Prklg\""), r.body);
+    BOOST_TEST(contains(r.body, kSession));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,217 @@
+// Unit tests for common/request.cpp: the query string rules and the video id rule, the
+// inputs every /watch request must meet before any upstream call.
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "common/request.h"
+#include "tests/unit/unit_support.h"
+
+namespace bdata = boost::unit_test::data;
+
+namespace {
+
+std::vector<watch::QueryParam> parsed(std::string_view q) {
+    std::vector<watch::QueryParam> out;
+    BOOST_TEST_REQUIRE(watch::parse_query(q, out), "parse_query refused " << q);
+    return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(unit)
+BOOST_AUTO_TEST_SUITE(request_tests)
+
+// ---- request_from_params --------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(request_from_params_reads_the_cgi_variables) {
+    auto r = watch::request_from_params([](const char* name) -> const char* {
+        std::string n = name;
+        if (n == "REQUEST_METHOD") return "GET";
+        if (n == "QUERY_STRING") return "id=vi4k0jvEUuaTdRAEjQ4Prklg";
+        return nullptr;
+    });
+    BOOST_TEST(r.method == "GET");
+    BOOST_TEST(r.query == "id=vi4k0jvEUuaTdRAEjQ4Prklg");
+    BOOST_TEST(r.accept == "");  // unset: empty, not a crash
+}
+
+// ---- parse_query ----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(parse_query_keeps_order_and_decodes) {
+    auto p = parsed("b=2&a=1&c=x%20y+z");
+    BOOST_TEST_REQUIRE(p.size() == 3u);
+    BOOST_TEST(p[0].name == "b");
+    BOOST_TEST(p[0].value == "2");
+    BOOST_TEST(p[1].name == "a");
+    BOOST_TEST(p[1].value == "1");
+    BOOST_TEST(p[2].name == "c");
+    BOOST_TEST(p[2].value == "x y z");
+}
+
+BOOST_AUTO_TEST_CASE(parse_query_keeps_duplicates) {
+    auto p = parsed("id=one&id=two");
+    BOOST_TEST_REQUIRE(p.size() == 2u);
+    BOOST_TEST(p[0].value == "one");
+    BOOST_TEST(p[1].value == "two");
+}
+
+BOOST_AUTO_TEST_CASE(parse_query_skips_empty_pairs) {
+    BOOST_TEST(parsed("").empty());
+    BOOST_TEST(parsed("&").empty());
+    BOOST_TEST(parsed("&&&").empty());
+    auto p = parsed("&a=1&&b=2&");
+    BOOST_TEST_REQUIRE(p.size() == 2u);
+    BOOST_TEST(p[0].name == "a");
+    BOOST_TEST(p[1].name == "b");
+}
+
+BOOST_AUTO_TEST_CASE(parse_query_names_without_values_and_values_with_equals) {
+    auto p = parsed("flag&a=&b=c=d");
+    BOOST_TEST_REQUIRE(p.size() == 3u);
+    BOOST_TEST(p[0].name == "flag");
+    BOOST_TEST(p[0].value == "");
+    BOOST_TEST(p[1].name == "a");
+    BOOST_TEST(p[1].value == "");
+    BOOST_TEST(p[2].value == "c=d");
+}
+
+BOOST_AUTO_TEST_CASE(parse_query_decodes_utf8_and_encoded_delimiters) {
+    auto p = parsed("t=caf%C3%A9&u=%26%3D%2B");
+    BOOST_TEST_REQUIRE(p.size() == 2u);
+    BOOST_TEST(p[0].value == "caf\xC3\xA9");
+    BOOST_TEST(p[1].value == "&=+");
+}
+
+BOOST_DATA_TEST_CASE(parse_query_refuses,
+                     bdata::make({"a=%", "a=%4", "a=%zz", "a=1%", "%zz=1", "a=1&b=%g0",  // malformed escapes
+                                  "a=%00", "%00=1", "a=x%00y",                         // NUL
+                                  "a=%ff", "a=%C3", "a=%ED%A0%80", "a=%C0%80", "%ff=1", // invalid UTF-8
+                                  "=1", "a=1&=2"}),                                     // empty name
+                     query) {
+    std::vector<watch::QueryParam> out;
+    BOOST_TEST(!watch::parse_query(query, out));
+}
+
+BOOST_AUTO_TEST_CASE(parse_query_length_limit) {
+    std::string at_limit = "id=" + std::string(watch::kMaxQueryLength - 3, 'a');
+    BOOST_TEST_REQUIRE(at_limit.size() == watch::kMaxQueryLength);
+    std::vector<watch::QueryParam> out;
+    BOOST_TEST(watch::parse_query(at_limit, out));
+    BOOST_TEST(out.size() == 1u);
+
+    std::string over = at_limit + "a";
+    BOOST_TEST(!watch::parse_query(over, out));
+    // Many small pairs count too.
+    std::string pairs;
+    while (pairs.size() <= watch::kMaxQueryLength) pairs += "x=1&";
+    BOOST_TEST(!watch::parse_query(pairs, out));
+}
+
+// ---- is_valid_video_id ----------------------------------------------------------------
+
+// Ids from apivideo-facts §6: the usual 24 characters and the 23-character ones.
+BOOST_DATA_TEST_CASE(is_valid_video_id_accepts_real_ids,
+                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklg", "viMgTZ1KULkXrjFfDCTBtLs", "vilkR8K3N7yrRcxcMt91234",
+                                  "vi0zNStyvRdJ8zT6BrFelIt", "vimIjZ2gyd14njmnbXCWyGo", "vi4blUQJFrYWbaG44NChkH27",
+                                  "vi0000000000000000000000"}),
+                     id) {
+    BOOST_TEST(watch::is_valid_video_id(id));
+}
+
+BOOST_DATA_TEST_CASE(is_valid_video_id_length, bdata::make({21, 22, 23, 24, 25, 26}) ^
+                                                   bdata::make({false, false, true, true, false, false}),
+                     length, valid) {
+    std::string id = "vi" + std::string(static_cast<size_t>(length) - 2, 'A');
+    BOOST_TEST(watch::is_valid_video_id(id) == valid, id);
+}
+
+BOOST_DATA_TEST_CASE(is_valid_video_id_refuses,
+                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklgc",       // 25: the OAS typo
+                                  "li400mYKSgQ6xs7taUeSaEKr",        // a live stream
+                                  "pl45KFKdlddgk654dspkze",          // a player
+                                  "VI4k0jvEUuaTdRAEjQ4Prklg",        // prefix is lower case
+                                  "Vi4k0jvEUuaTdRAEjQ4Prklg",
+                                  "xx4k0jvEUuaTdRAEjQ4Prklg",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl-",        // non-alphanumerics
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl_",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl.",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl ",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl/",
+                                  "vi4k0jvEUuaTdRAEjQ4Pr\xC3\xA9",   // 23 bytes, é is not [A-Za-z]
+                                  "../etc/passwd",
+                                  "vi../../../../etc/passwd",        // 24 characters of traversal
+                                  "vi..%2F..%2F..%2Fetcpass",        // percent-encoded traversal, 24
+                                  "vi%2E%2E%2F%2E%2E%2Fetc",          // 23
+                                  "vi4k0jvEUuaTdRAEjQ4P%2F",          // 23
+                                  "", "vi"}),
+                     id) {
+    BOOST_TEST(!watch::is_valid_video_id(id));
+}
+
+BOOST_AUTO_TEST_CASE(is_valid_video_id_refuses_an_embedded_nul) {
+    std::string id("vi4k0jvEUuaTdRAEjQ4Prkl", 23);
+    BOOST_TEST_REQUIRE(watch::is_valid_video_id(id));
+    id.back() = '\0';
+    BOOST_TEST(!watch::is_valid_video_id(id));
+}
+
+// ---- parse_watch_params ---------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(parse_watch_params_valid) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST(watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg", p, why));
+    BOOST_TEST(p.video_id == "vi4k0jvEUuaTdRAEjQ4Prklg");
+    BOOST_TEST(watch::parse_watch_params("id=viMgTZ1KULkXrjFfDCTBtLs", p, why));
+    BOOST_TEST(p.video_id == "viMgTZ1KULkXrjFfDCTBtLs");
+}
+
+BOOST_AUTO_TEST_CASE(parse_watch_params_ignores_unknown_params) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST(watch::parse_watch_params("utm_source=news&id=vi4k0jvEUuaTdRAEjQ4Prklg&fbclid=a%20b&x", p, why));
+    BOOST_TEST(p.video_id == "vi4k0jvEUuaTdRAEjQ4Prklg");
+}
+
+BOOST_DATA_TEST_CASE(parse_watch_params_refuses,
+                     bdata::make({"",                                                      // missing
+                                  "video=vi4k0jvEUuaTdRAEjQ4Prklg",                        // missing
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg&id=vi4k0jvEUuaTdRAEjQ4Prklg", // repeated
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg&id=viMgTZ1KULkXrjFfDCTBtLs",
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg&id",
+                                  "id=",                                                   // empty
+                                  "id",
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%2F..",                      // traversal
+                                  "id=..%2F..%2Fetc%2Fpasswd",
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%",                          // malformed
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%00",
+                                  "id=li400mYKSgQ6xs7taUeSaEKr",
+                                  "id=%3Cscript%3Ealert(1)%3C%2Fscript%3E"}),
+                     query) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST(!watch::parse_watch_params(query, p, why));
+    BOOST_TEST(!why.empty());
+    // `why` names the rule, not the input: nothing of the visitor's query is echoed.
+    BOOST_TEST(!unit_support::contains(why, "<script"));
+    BOOST_TEST(!unit_support::contains(why, "vi4k0jvEUuaTdRAEjQ4Prklg"));
+}
+
+BOOST_AUTO_TEST_CASE(parse_watch_params_reasons_differ_by_rule) {
+    watch::WatchParams p;
+    std::string missing, repeated, invalid, malformed;
+    BOOST_TEST(!watch::parse_watch_params("x=1", p, missing));
+    BOOST_TEST(!watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg&id=vi4k0jvEUuaTdRAEjQ4Prklg", p, repeated));
+    BOOST_TEST(!watch::parse_watch_params("id=nope", p, invalid));
+    BOOST_TEST(!watch::parse_watch_params("id=%zz", p, malformed));
+    BOOST_TEST(missing != repeated);
+    BOOST_TEST(missing != invalid);
+    BOOST_TEST(repeated != invalid);
+    BOOST_TEST(malformed != invalid);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
