@@ -93,11 +93,12 @@ std::string player_template_name(Player p) { return std::string("player-") + pla
 
 Pages Pages::load(const std::string& template_dir) {
     Pages p;
+    auto load = [&](const std::string& name) { return template_source(template_dir, name); };
     for (Player player : kPlayers) {
         std::string name = player_template_name(player);
-        p.players_.push_back(Template::compile(name, template_source(template_dir, name), kWatchNames));
+        p.players_.push_back(Template::compile(name, load(name), kWatchNames, load));
     }
-    p.error_.push_back(Template::compile("error.html", template_source(template_dir, "error.html"), kErrorNames));
+    p.error_.push_back(Template::compile("error.html", load("error.html"), kErrorNames, load));
     return p;
 }
 

@@ -179,9 +179,40 @@ bool safe_url(std::string_view v) {
     return scheme == "http" || scheme == "https";
 }
 
+// Splices {{> file}} includes into `src`, recording where each output line came from.
+void expand(const std::string& file, std::string_view src, const Template::Loader& load, int depth,
+            std::string& out, std::vector<std::pair<std::string, int>>& origin) {
+    int line = 1;
+    size_t i = 0;
+    while (i < src.size()) {
+        if (src.compare(i, 3, "{{>") == 0) {
+            size_t end = src.find("}}", i);
+            if (end == std::string_view::npos) throw TemplateError(file + ":" + std::to_string(line) + ": unclosed {{");
+            std::string inner(src.substr(i + 3, end - i - 3));
+            inner.erase(0, inner.find_first_not_of(' '));
+            inner.erase(inner.find_last_not_of(' ') + 1);
+            if (!load || depth >= 4 || inner.empty() || inner.find('/') != std::string::npos) {
+                throw TemplateError(file + ":" + std::to_string(line) + ": cannot include " + inner);
+            }
+            expand(inner, load(inner), load, depth + 1, out, origin);
+            i = end + 2;
+            continue;
+        }
+        if (origin.empty() || out.empty() || out.back() == '\n') origin.emplace_back(file, line);
+        out += src[i];
+        if (src[i] == '\n') ++line;
+        ++i;
+    }
+}
+
 }  // namespace
 
-Template Template::compile(std::string_view name, std::string_view src, const std::set<std::string>& known) {
+Template Template::compile(std::string_view name, std::string_view original, const std::set<std::string>& known,
+                           const Loader& load) {
+    std::string expanded;
+    std::vector<std::pair<std::string, int>> origin;
+    expand(std::string(name), original, load, 0, expanded, origin);
+    std::string_view src = expanded;
     Template t;
     HtmlState st;
     struct Open {
@@ -193,7 +224,11 @@ Template Template::compile(std::string_view name, std::string_view src, const st
     std::string literal;
     int line = 1;
     auto fail = [&](const std::string& why) {
-        throw TemplateError(std::string(name) + ":" + std::to_string(line) + ": " + why);
+        size_t at = std::min(static_cast<size_t>(line), origin.size());
+        std::string where = at ? origin[at - 1].first + ":" + std::to_string(origin[at - 1].second)
+                               : std::string(name) + ":1";
+        if (at && origin[at - 1].first != name) where += " (included in " + std::string(name) + ")";
+        throw TemplateError(where + ": " + why);
     };
     auto flush = [&] {
         if (!literal.empty()) t.nodes_.push_back({Node::Kind::Literal, std::move(literal)});

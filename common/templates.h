@@ -13,7 +13,10 @@
 //   {{#name}}…{{/name}}   the block when the value is not empty
 //   {{^name}}…{{/name}}   the block when the value is empty
 //   {{! note }}           a comment, dropped
+//   {{> _part.html}}      the text of another template file, in place (before compiling,
+//                         so its placeholders are checked in the context they land in)
 #pragma once
+#include <functional>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -31,9 +34,14 @@ struct TemplateError : std::runtime_error {
 
 class Template {
    public:
-    // Compiles `source`. Throws TemplateError ("name:line: why") for an unknown name
-    // (not in `known`), a misplaced placeholder, or an unbalanced block.
-    static Template compile(std::string_view name, std::string_view source, const std::set<std::string>& known);
+    // Returns the source of an included template, or throws TemplateError.
+    using Loader = std::function<std::string(const std::string& name)>;
+
+    // Compiles `source`. Throws TemplateError ("name:line: why", naming the included file
+    // where the problem is in one) for an unknown name (not in `known`), a misplaced
+    // placeholder, an unbalanced block, or an include `load` cannot find.
+    static Template compile(std::string_view name, std::string_view source, const std::set<std::string>& known,
+                            const Loader& load = nullptr);
 
     std::string render(const TemplateValues& values) const;
 

@@ -3,6 +3,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <set>
 #include <string>
 
@@ -284,6 +285,48 @@ BOOST_AUTO_TEST_CASE(builtin_templates_compile) {
     for (watch::Player p : {watch::Player::VideoJs, watch::Player::HlsJs, watch::Player::Native, watch::Player::Embed}) {
         BOOST_TEST(names.count(watch::player_template_name(p)) == 1u, watch::player_template_name(p));
     }
+}
+
+// ---- includes -------------------------------------------------------------------------
+
+namespace {
+watch::Template::Loader files(std::map<std::string, std::string> f) {
+    return [f](const std::string& name) {
+        auto it = f.find(name);
+        if (it == f.end()) throw watch::TemplateError(name + ": no such template");
+        return it->second;
+    };
+}
+std::string include_error(const std::string& src, const watch::Template::Loader& load) {
+    try {
+        watch::Template::compile("page.html", src, kKnown, load);
+    } catch (const watch::TemplateError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_include_is_escaped_for_the_context_it_lands_in) {
+    auto load = files({{"_link.html", "<a href=\"{{url}}\">{{x}}</a>"}});
+    watch::Template t = watch::Template::compile("page.html", "<p>{{> _link.html}}</p>", kKnown, load);
+    BOOST_TEST(t.render({{"url", "javascript:alert(1)"}, {"x", "<b>"}}) ==
+               "<p><a href=\"about:invalid#blocked\">&lt;b&gt;</a></p>");
+    // The same partial inside a script would land in another context: refused there.
+    auto bad = files({{"_attr.html", "title=\"t\"\n  onclick=\"{{x}}\""}});
+    BOOST_TEST(contains(include_error("<p>\n<b {{> _attr.html}}>t</b></p>", bad), "_attr.html:2 (included in page.html)"));
+}
+
+BOOST_AUTO_TEST_CASE(include_errors_name_the_file_and_line) {
+    auto load = files({{"_a.html", "<p>ok</p>\n<p>{{nope}}</p>"}, {"_loop.html", "{{> _loop.html}}"}});
+    BOOST_TEST(contains(include_error("one\n{{> _a.html}}", load), "_a.html:2 (included in page.html): unknown placeholder"));
+    BOOST_TEST(contains(include_error("{{> _missing.html}}", load), "_missing.html"));
+    BOOST_TEST(contains(include_error("{{> _loop.html}}", load), "cannot include _loop.html"));
+    BOOST_TEST(contains(include_error("{{> ../etc/passwd}}", load), "cannot include ../etc/passwd"));
+    BOOST_TEST(contains(include_error("{{> _a.html}}", nullptr), "cannot include _a.html"));
+    // Lines after an include still count in the including file.
+    BOOST_TEST(contains(include_error("{{> _a.html}}\n\n<b onclick=\"{{x}}\">", files({{"_a.html", "<p>\n</p>\n"}})),
+                        "page.html:3:"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
