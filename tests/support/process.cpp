@@ -34,7 +34,7 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
-    if (!path_.empty()) run({"rm", "-rf", path_});
+    if (!path_.empty()) run({"/bin/rm", "-rf", path_});
 }
 
 Process::Process(const std::vector<std::string>& argv, const Options& o) {

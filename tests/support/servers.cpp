@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <stdexcept>
 
 namespace testing {
@@ -31,45 +32,34 @@ SpawnFcgiHandler::SpawnFcgiHandler(const std::string& socket_path, const std::ma
     }
 }
 
-Nginx::Nginx(const TempDir& dir, const std::string& handler_socket, const std::string& extra_site)
-    : port_(free_port()), error_log_path_(dir.file("nginx-error.log")) {
-    std::string site = read_file(repo_root() + "/nginx.conf.example");
-    site = must_replace(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
-    site = must_replace(site, "unix:/run/apivideo-watch/apivideo-watch.sock", "unix:" + handler_socket);
-    site = must_replace(site, "root /var/www/html;", "root " + dir.file("www") + ";");
-    // Tests send many requests from one address; the rate limit has its own test.
-    site = must_replace(site, "rate=5r/s", "rate=10000r/s");
-    if (!extra_site.empty()) {
-        size_t last = site.rfind('}');
-        site.insert(last, extra_site + "\n");
-    }
+NginxWithConf::NginxWithConf(const TempDir& dir, const std::string& http_conf, const std::vector<int>& ports)
+    : error_log_path_(dir.file("nginx-error.log")) {
+    const std::string t = dir.path();
     mkdir(dir.file("www").c_str(), 0755);
     // "include fastcgi_params" is relative to the configuration's folder, as in /etc/nginx.
-    if (symlink("/etc/nginx/fastcgi_params", dir.file("fastcgi_params").c_str()) != 0) {
+    if (symlink("/etc/nginx/fastcgi_params", dir.file("fastcgi_params").c_str()) != 0 && errno != EEXIST) {
         throw std::runtime_error("cannot link fastcgi_params (is nginx installed?)");
     }
-    write_file(dir.file("site.conf"), site);
-
-    std::string t = dir.path();
+    write_file(dir.file("sites.conf"), http_conf);
     write_file(dir.file("nginx.conf"),
-               "user www-data;\n"
-               "worker_processes 1;\n"
-               "pid " + t + "/nginx.pid;\n"
-               "error_log " + error_log_path_ + " info;\n"
-               "events { worker_connections 1024; }\n"
-               "http {\n"
-               "  include /etc/nginx/mime.types;\n"
-               "  access_log " + t + "/nginx-access.log;\n"
-               "  client_body_temp_path " + t + "/body;\n"
-               "  fastcgi_temp_path " + t + "/fastcgi;\n"
-               "  proxy_temp_path " + t + "/proxy;\n"
-               "  uwsgi_temp_path " + t + "/uwsgi;\n"
-               "  scgi_temp_path " + t + "/scgi;\n"
-               "  include " + t + "/site.conf;\n"
-               "}\n");
+               std::string(geteuid() == 0 ? "user www-data;\n" : "") +
+                   "worker_processes 1;\n"
+                   "pid " + t + "/nginx.pid;\n"
+                   "error_log " + error_log_path_ + " info;\n"
+                   "events { worker_connections 1024; }\n"
+                   "http {\n"
+                   "  include /etc/nginx/mime.types;\n"
+                   "  access_log " + t + "/nginx-access.log;\n"
+                   "  client_body_temp_path " + t + "/body;\n"
+                   "  fastcgi_temp_path " + t + "/fastcgi;\n"
+                   "  proxy_temp_path " + t + "/proxy;\n"
+                   "  uwsgi_temp_path " + t + "/uwsgi;\n"
+                   "  scgi_temp_path " + t + "/scgi;\n"
+                   "  include " + t + "/sites.conf;\n"
+                   "}\n");
     std::string out;
     if (run({"/usr/sbin/nginx", "-t", "-q", "-e", error_log_path_, "-c", dir.file("nginx.conf")}, &out) != 0) {
-        throw std::runtime_error("nginx -t refused the rendered config: " + out);
+        throw std::runtime_error("nginx -t refused the configuration: " + out);
     }
     Process::Options o;
     o.stderr_path = dir.file("nginx-stderr.log");
@@ -77,12 +67,26 @@ Nginx::Nginx(const TempDir& dir, const std::string& handler_socket, const std::s
         std::vector<std::string>{"/usr/sbin/nginx", "-e", error_log_path_, "-c", dir.file("nginx.conf"), "-g",
                                  "daemon off;"},
         o);
-    if (!wait_for_port(port_, 10000)) throw std::runtime_error("nginx did not start: " + error_log());
+    for (int port : ports) {
+        if (!wait_for_port(port, 10000)) throw std::runtime_error("nginx did not start: " + error_log());
+    }
 }
 
-Nginx::~Nginx() {
+NginxWithConf::~NginxWithConf() {
     // QUIT: nginx's graceful stop; the Process destructor escalates if it hangs.
     if (proc_) proc_->stop(SIGQUIT, 5000);
+}
+
+Nginx::Nginx(const TempDir& dir, const std::string& handler_socket, const std::string& extra_site)
+    : port_(free_port()) {
+    std::string site = read_file(repo_root() + "/nginx.conf.example");
+    site = must_replace(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
+    site = must_replace(site, "unix:/run/apivideo-watch/apivideo-watch.sock", "unix:" + handler_socket);
+    site = must_replace(site, "root /var/www/html;", "root " + dir.file("www") + ";");
+    // Tests send many requests from one address; the rate limit has its own test.
+    site = must_replace(site, "rate=5r/s", "rate=10000r/s");
+    if (!extra_site.empty()) site.insert(site.rfind('}'), extra_site + "\n");
+    server_ = std::make_unique<NginxWithConf>(dir, site, std::vector<int>{port_});
 }
 
 Fcgiwrap::Fcgiwrap(const std::string& socket_path, const std::map<std::string, std::string>& env,

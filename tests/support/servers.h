@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/process.h"
 
@@ -23,20 +24,34 @@ class SpawnFcgiHandler {
     std::unique_ptr<Process> proc_;
 };
 
+// nginx with a configuration the test writes: `http_conf` goes inside http { } (where
+// "include fastcgi_params" works, as in /etc/nginx), logs and temp files in `dir`. Waits
+// until every port in `ports` (127.0.0.1) accepts.
+class NginxWithConf {
+   public:
+    NginxWithConf(const TempDir& dir, const std::string& http_conf, const std::vector<int>& ports);
+    ~NginxWithConf();
+    NginxWithConf(const NginxWithConf&) = delete;
+    NginxWithConf& operator=(const NginxWithConf&) = delete;
+    std::string error_log() const { return read_file(error_log_path_); }
+
+   private:
+    std::string error_log_path_;
+    std::unique_ptr<Process> proc_;
+};
+
 // nginx with nginx.conf.example rendered into `dir`: its listen port, handler socket and
 // document root replaced, the rest as a user would paste it. `extra_site` is appended
 // inside the server block (test-only locations).
 class Nginx {
    public:
     Nginx(const TempDir& dir, const std::string& handler_socket, const std::string& extra_site = "");
-    ~Nginx();
     std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
-    std::string error_log() const { return read_file(error_log_path_); }
+    std::string error_log() const { return server_->error_log(); }
 
    private:
     int port_;
-    std::string error_log_path_;
-    std::unique_ptr<Process> proc_;
+    std::unique_ptr<NginxWithConf> server_;
 };
 
 // fcgiwrap on a Unix socket: nginx's way to run a CGI program (the handler in CGI mode).

@@ -1,0 +1,42 @@
+// Test support: the systemd units of examples/systemd/ without a running systemd: their
+// settings read from the files, and the socket hand-over they describe reproduced with
+// systemd-socket-activate (fd 3, LISTEN_FDS, LISTEN_PID), which needs no systemd running.
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.h"
+
+namespace testing {
+
+// The value of the last `key=` line in a unit file's text ("" when absent), as systemd
+// reads it: a later assignment wins. Comments and section headers are skipped.
+std::string unit_setting(const std::string& unit_text, const std::string& key);
+// Every value of `key=` in order (Environment= and the like may repeat).
+std::vector<std::string> unit_settings(const std::string& unit_text, const std::string& key);
+
+// systemd-socket-activate -l SOCKET -E NAME=VALUE… PROGRAM, run as `user` (empty: as
+// this process's user). It binds the socket, waits for the first connection, then
+// execs PROGRAM in its own process with the listening socket on fd 3: the process id
+// stays the same throughout. Only the -E settings (and PATH, HOME, TERM) reach PROGRAM.
+class SocketActivated {
+   public:
+    SocketActivated(const std::string& socket_path, const std::string& program,
+                    const std::map<std::string, std::string>& env, const std::string& user,
+                    const std::string& stderr_path);
+    Process& process() { return *proc_; }
+    const std::string& socket() const { return socket_; }
+
+   private:
+    std::string socket_;
+    std::unique_ptr<Process> proc_;
+};
+
+// Connects to the Unix socket `path` as `user` (a child process that drops to that
+// user): 0 when it connected, else the errno (EACCES when the socket's mode keeps the
+// user out).
+int connect_as(const std::string& path, const std::string& user);
+
+}  // namespace testing
