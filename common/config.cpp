@@ -1,6 +1,8 @@
 // Settings: the table of names and defaults, and the one function that reads them.
 #include "common/config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -186,7 +188,12 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
     if (std::string e = script_folder(lookup, "WATCH_HLSJS_URL", c.hlsjs_url); !e.empty()) problem(e);
     if (c.hlsjs_url == kDefaultHlsJsUrl) c.hlsjs_sri = kDefaultHlsJsSri;
 
+    // A mistyped folder must not pass silently for "all built in".
     c.template_dir = setting(lookup, "WATCH_TEMPLATE_DIR");
+    struct stat st {};
+    if (!c.template_dir.empty() && (stat(c.template_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+        problem("WATCH_TEMPLATE_DIR: " + c.template_dir + " is not a folder this process can read");
+    }
 
     std::string log = setting(lookup, "WATCH_LOG");
     if (log == "requests") c.log = LogLevel::Requests;

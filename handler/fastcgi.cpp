@@ -7,10 +7,13 @@
 #include <fcgiapp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -31,6 +34,19 @@ struct Worker {
 
 std::atomic<bool> g_stopping{false};
 
+// Under systemd, stderr is the journal, where `journalctl -u` shows it: the log lines go
+// there. Elsewhere they go to the FastCGI stderr stream, which lands in the web server's
+// error log (spawn-fcgi without -n would send the process's own stderr to /dev/null).
+// systemd names the journal stream in JOURNAL_STREAM as "device:inode" (systemd.exec(5)).
+bool stderr_is_journal() {
+    const char* js = std::getenv("JOURNAL_STREAM");
+    if (!js) return false;
+    unsigned long long dev = 0, ino = 0;
+    struct stat st {};
+    return std::sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(2, &st) == 0 &&
+           static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
 // SIGUSR1 only has to interrupt accept(); the handler itself does nothing.
 void on_wake(int) {}
 
@@ -39,7 +55,7 @@ void write_all(FCGX_Stream* s, const std::string& data) {
     FCGX_PutStr(data.data(), static_cast<int>(data.size()), s);
 }
 
-void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http) {
+void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal) {
     sigset_t wake;
     sigemptyset(&wake);
     sigaddset(&wake, SIGUSR1);
@@ -74,8 +90,17 @@ void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& htt
             r = sites.base().pages.error(Failure::Internal, false);
             r.log = log_line_now(500, "config", "this site's settings: " + site_error);
         }
-        // The log line goes to the FastCGI stderr stream: the web server's error log.
-        if (!r.log.empty()) write_all(fcgi.err, "apivideo-watch: " + r.log + "\n");
+        if (!r.log.empty()) {
+            std::string line = "apivideo-watch: " + r.log + "\n";
+            if (to_journal) {
+                // One write(2) per line, so lines of concurrent workers never interleave.
+                // A failed write loses the line; there is nowhere else to say so.
+                ssize_t written = write(2, line.data(), line.size());
+                (void)written;
+            } else {
+                write_all(fcgi.err, line);
+            }
+        }
         write_all(fcgi.out, serialize_cgi(r, req.method != "HEAD"));
         FCGX_Finish_r(&fcgi);
     }
@@ -108,11 +133,12 @@ int serve_fastcgi(int listen_fd, int threads, Sites& sites, const HttpGlobal& ht
         return 1;
     }
 
+    const bool to_journal = stderr_is_journal();
     std::vector<std::unique_ptr<Worker>> workers;
     for (int i = 0; i < threads; ++i) {
         workers.push_back(std::make_unique<Worker>());
         Worker& w = *workers.back();
-        w.thread = std::thread(run_worker, std::ref(w), listen_fd, std::ref(sites), std::cref(http));
+        w.thread = std::thread(run_worker, std::ref(w), listen_fd, std::ref(sites), std::cref(http), to_journal);
     }
 
     int sig = 0;
