@@ -1,0 +1,146 @@
+// Plays one watch page in Debian's headless Chromium, as a visitor would, and prints
+// one JSON line: did the thumbnail decode, did a click start playback past 1 s, which
+// source played, and every console error and CSP violation on the way.
+//
+//   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE]
+//
+// Exit status: 0 when "ok" is true, 1 when the page did not play, 2 on a usage error.
+// The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const args = process.argv.slice(2);
+const url = args.find((a, i) => !a.startsWith('--') && !(args[i - 1] || '').startsWith('--'));
+const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const timeoutMs = Number(option('--timeout-ms', '20000'));
+const screenshot = option('--screenshot', '');
+if (!url || !(timeoutMs > 0)) {
+  console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
+  process.exit(2);
+}
+
+// The flags this machine needs (docs of the cpp machine): no sandbox as root, no GPU, and
+// no background connections to Google's hosts, which the closed network refuses.
+const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--mute-audio', '--autoplay-policy=no-user-gesture-required'];
+
+const result = { ok: false, url, naturalWidth: 0, clicked: false, pressedPlayInFrame: false,
+  currentTime: 0, frame: '', currentSrc: '', played: 'none',
+  responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
+  consoleErrors: [], cspViolations: [], error: '' };
+
+const stripQuery = (u) => u.replace(/[?#].*$/, '');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Each frame reports its CSP violations here; console errors come through the page.
+const INIT = `document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolation && window.__cspViolation(e.effectiveDirective + ' ' + (e.blockedURI || '') +
+    ' (' + e.sourceFile + ':' + e.lineNumber + ')');
+});`;
+
+// The state of every <video> of one frame.
+function videosIn(frame) {
+  return frame.evaluate(() => [...document.querySelectorAll('video')].map((v) => ({
+    currentTime: v.currentTime, paused: v.paused, currentSrc: v.currentSrc,
+    // In error, or every <source> tried and failed (which sets no error on the video).
+    failed: Boolean(v.error) || v.networkState === HTMLMediaElement.NETWORK_NO_SOURCE,
+  }))).catch(() => []);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'play-chromium-'));
+let context;
+const deadline = Date.now() + timeoutMs;
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium', headless: true, args: FLAGS,
+    viewport: { width: 1000, height: 720 }, timeout: timeoutMs,
+  });
+  await context.exposeBinding('__cspViolation', (_, text) => result.cspViolations.push(text));
+  await context.addInitScript(INIT);
+  const page = context.pages()[0] || (await context.newPage());
+  page.setDefaultTimeout(timeoutMs);
+  page.on('console', (m) => {
+    const where = stripQuery(m.location().url || '');
+    // The browser's own favicon request is not the page's doing.
+    if (m.type() === 'error' && !where.endsWith('/favicon.ico')) result.consoleErrors.push(`${m.text()} @ ${where}`);
+  });
+  page.on('pageerror', (e) => result.consoleErrors.push(`uncaught: ${e.message}`));
+  context.on('response', (r) => {
+    const path = stripQuery(r.url());
+    if (!/\.(m3u8|ts|mp4)$/.test(path)) return;
+    if (r.status() >= 400) result.responses.failed.push(`${r.status()} ${path.replace(/^.*\/vod\//, '/vod/')}`);
+    else if (path.endsWith('.m3u8')) result.responses.hlsPlaylists++;
+    else if (path.endsWith('.ts')) result.responses.hlsSegments++;
+    else result.responses.mp4++;
+  });
+
+  await page.goto(url, { waitUntil: 'load' });
+  // The thumbnail: the first image of the page, once it has a source and has loaded or
+  // failed (a custom player sets it from script).
+  await page.waitForFunction(() => {
+    const i = document.querySelector('img');
+    return i && i.getAttribute('src') && i.complete;
+  });
+  const img = page.locator('img').first();
+  result.naturalWidth = await img.evaluate((i) => i.naturalWidth);
+
+  await img.click();
+  result.clicked = true;
+
+  // Wait for a video, in the page or in a frame, to play past 1 s. A frame's player (the
+  // embed) waits for the visitor to press play, as api.video's does without #autoplay.
+  const since = Date.now();
+  let failingSince = 0;
+  while (Date.now() < deadline) {
+    let playing = null;
+    let anyVideo = false;
+    let allFailed = true;
+    for (const frame of page.frames()) {
+      for (const v of await videosIn(frame)) {
+        anyVideo = true;
+        if (!v.failed) allFailed = false;
+        if (!playing || v.currentTime > playing.v.currentTime) playing = { v, frame };
+      }
+    }
+    if (playing) {
+      const { v, frame } = playing;
+      const inFrame = frame !== page.mainFrame();
+      Object.assign(result, { currentTime: v.currentTime, currentSrc: stripQuery(v.currentSrc),
+        frame: inFrame ? 'iframe' : 'page' });
+      if (v.currentTime > 1) break;
+      if (inFrame && v.paused && !v.failed && !result.pressedPlayInFrame && Date.now() - since > 500) {
+        await frame.locator('video').first().click().catch(() => {});
+        result.pressedPlayInFrame = true;
+      }
+    }
+    // Give up early when it has clearly failed: every video failed for 1 s, or none at all for 3 s.
+    if ((anyVideo && allFailed) || (!anyVideo && Date.now() - since > 3000)) {
+      failingSince = failingSince || Date.now();
+      if (!anyVideo || Date.now() - failingSince > 1000) {
+        result.error = anyVideo ? 'every video failed' : 'no video after the click';
+        break;
+      }
+    } else {
+      failingSince = 0;
+    }
+    await sleep(100);
+  }
+  if (result.currentTime <= 1 && !result.error) result.error = `no playback past 1 s within ${timeoutMs} ms`;
+  if (result.currentSrc.startsWith('blob:')) result.played = 'hls-mse';
+  else if (result.currentSrc.endsWith('.m3u8')) result.played = 'hls-native';
+  else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
+  if (screenshot) await page.screenshot({ path: screenshot, type: 'png' });
+} catch (e) {
+  result.error = String(e && e.message ? e.message.split('\n')[0] : e);
+} finally {
+  if (context) await context.close().catch(() => {});
+  rmSync(profile, { recursive: true, force: true });
+}
+
+result.ok = !result.error && result.naturalWidth > 0 && result.currentTime > 1 &&
+  result.consoleErrors.length === 0 && result.cspViolations.length === 0;
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);

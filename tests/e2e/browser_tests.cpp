@@ -1,0 +1,284 @@
+// End-to-end tier in a real browser: Debian's headless Chromium (tests/browser/play.mjs,
+// playwright-core) opens each player's page from nginx + the handler + the stand-in,
+// clicks the thumbnail and watches the video play; the stand-in's log then shows whether
+// every request of that page view carried a valid session.
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "tests/support/browser.h"
+#include "tests/support/servers.h"
+#include "tests/support/standin.h"
+
+using namespace testing;
+namespace bdata = boost::unit_test::data;
+
+namespace {
+
+const Standin& standin() { return shared_standin(); }
+
+std::map<std::string, std::string> handler_settings() {
+    return {{"APIVIDEO_API_KEY", kKey},
+            {"APIVIDEO_API_URL", standin().api()},
+            {"APIVIDEO_TIMEOUT_MS", "1500"},
+            {"WATCH_THREADS", "4"},
+            {"WATCH_PLAYER_URL", "/player/video.js"},
+            {"WATCH_HLSJS_URL", "/player/hls.js"}};
+}
+
+// The player scripts from node_modules (npm ci), served by nginx as `make demo` does.
+std::string player_folder(const TempDir& dir) {
+    std::string folder = dir.file("player");
+    mkdir(folder.c_str(), 0755);
+    for (const char* name : {"video.js", "hls.js"}) {
+        std::string dist = repo_root() + "/node_modules/" + name + "/dist";
+        if (access(dist.c_str(), R_OK) != 0) throw std::runtime_error(dist + " is missing: run tools/install-deps");
+        if (symlink(dist.c_str(), (folder + "/" + name).c_str()) != 0) throw std::runtime_error("symlink failed");
+    }
+    return "    location /player/ {\n        alias " + folder + "/;\n    }\n";
+}
+
+// nginx + spawn-fcgi + the handler, the player scripts beside them, fresh for each test.
+struct BrowserSite {
+    TempDir dir;
+    SpawnFcgiHandler handler{dir.file("watch.sock"), handler_settings(), dir.file("handler-stderr.log")};
+    Nginx nginx{dir, handler.socket(), player_folder(dir)};
+    BrowserSite() {
+        standin().reset();
+        standin().knobs("");
+    }
+    std::string watch(const char* id, const std::string& player) const {
+        return nginx.url(std::string("/watch?id=") + id + "&player=" + player);
+    }
+    // A static page in nginx's document root.
+    void publish(const std::string& name, const std::string& content) const {
+        write_file(dir.file("www/" + name), content);
+    }
+};
+
+bool ends_with(const std::string& s, const std::string& end) {
+    return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+size_t count_of(const std::string& s, const std::string& part) {
+    size_t n = 0;
+    for (size_t at = s.find(part); at != std::string::npos; at = s.find(part, at + 1)) ++n;
+    return n;
+}
+
+bool is_variant_playlist(const StandinRequest& q) {
+    return ends_with(q.path, "/index.m3u8");
+}
+
+// The delivery host's log of this page view: the assets and the embed page the browser
+// asked for (not the handler's own /session call, nor a browser's /favicon.ico).
+std::vector<StandinRequest> browser_requests() {
+    std::vector<StandinRequest> out;
+    for (const auto& q : standin().requests()) {
+        bool asset = q.path.rfind("/vod/", 0) == 0 || q.path.rfind("/embed/", 0) == 0;
+        if (q.host == "vod" && asset && !ends_with(q.path, "/session")) out.push_back(q);
+    }
+    return out;
+}
+
+// Every request the browser made carried the session exactly once (avh: never missing,
+// never doubled by a hook), and the stand-in found it valid.
+void every_request_kept_the_session(const std::vector<StandinRequest>& requests) {
+    BOOST_TEST(!requests.empty());
+    for (const auto& q : requests) {
+        BOOST_TEST(q.session == "valid", q.path << " " << q.status << " session=" << q.session);
+        BOOST_TEST(count_of(q.query, "avh=") == 1u, q.path << "?" << q.query);
+    }
+}
+
+size_t count_requests(const std::vector<StandinRequest>& requests, const std::string& ending) {
+    size_t n = 0;
+    for (const auto& q : requests) n += ends_with(q.path, ending);
+    return n;
+}
+
+// What every playing page shows: the thumbnail decoded, playback past 1 s, a clean console.
+void played(const PlayResult& r) {
+    BOOST_TEST(r.natural_width > 0, r);
+    BOOST_TEST(r.current_time > 1.0, r);
+    BOOST_TEST(r.console_errors.empty(), r);
+    BOOST_TEST(r.csp_violations.empty(), r);
+    BOOST_TEST(r.error.empty(), r);
+    BOOST_TEST(r.ok, r);
+}
+
+const char* const kMp4AndHls[] = {kPrivateVideo, kNoMp4Video};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(e2e)
+BOOST_AUTO_TEST_SUITE(browser_tests)
+
+// video.js (VHS) and hls.js play HLS by Media Source Extensions, with and without an MP4
+// beside it, and their request hooks give every playlist and segment the session.
+BOOST_DATA_TEST_CASE_F(BrowserSite, mse_players_play_hls_with_the_session_on_every_request,
+                       bdata::make({"videojs", "hlsjs"}) * bdata::make(kMp4AndHls), player, id) {
+    PlayResult r = play_in_browser(watch(id, player));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.frame == "page", r);
+    BOOST_TEST(r.played == "hls-mse", r);
+    auto requests = browser_requests();
+    every_request_kept_the_session(requests);
+    BOOST_TEST(count_requests(requests, ".ts") >= 2u);
+    BOOST_TEST(count_requests(requests, "/index.m3u8") >= 1u);
+}
+
+// Chromium (156 here) plays HLS itself: `native` offers it first, as Safari needs. The
+// browser's own HLS resolves the variant playlists' relative URIs without the manifest's
+// query, so those requests lack avh; the stand-in, strict as a host that checks every
+// request, refuses them (404), and Chromium moves on to the MP4 <source>, which plays.
+// Nothing the page can do reaches the browser's own requests.
+BOOST_FIXTURE_TEST_CASE(native_plays_the_mp4_when_chromium_s_own_hls_loses_the_session, BrowserSite) {
+    PlayResult r = play_in_browser(watch(kPrivateVideo, "native"));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.played == "mp4", r);
+    auto requests = browser_requests();
+    BOOST_TEST(count_requests(requests, "/mp4/source.mp4") >= 1u);
+    BOOST_TEST(count_requests(requests, ".ts") == 0u);  // no segment was ever fetched
+    size_t variants = 0;
+    for (const auto& q : requests) {
+        if (is_variant_playlist(q)) {
+            ++variants;
+            BOOST_TEST(q.session == "missing", q.path);
+            BOOST_TEST(q.status == 404);
+        } else {
+            BOOST_TEST(q.session == "valid", q.path << " " << q.status << " session=" << q.session);
+        }
+    }
+    BOOST_TEST(variants >= 1u);
+}
+
+// The same browser, an HLS-only video: after the variant playlist's 404 there is nothing
+// left to try, so it cannot play; the page says so in place of a black box.
+BOOST_FIXTURE_TEST_CASE(native_cannot_play_an_hls_only_private_video_in_chromium, BrowserSite) {
+    PlayResult r = play_in_browser(watch(kNoMp4Video, "native"), 10000);
+    BOOST_TEST_MESSAGE(r);
+    BOOST_TEST(!r.ok, r);
+    BOOST_TEST(r.natural_width > 0, r);
+    BOOST_TEST(r.current_time == 0.0, r);
+    BOOST_TEST(r.played == "hls-native", r);  // the browser's own HLS took the source
+    BOOST_TEST(r.error == "every video failed", r);
+    BOOST_TEST(r.csp_violations.empty(), r);
+    auto requests = browser_requests();
+    BOOST_TEST(count_requests(requests, "/hls/manifest.m3u8") == 1u);
+    BOOST_TEST(count_requests(requests, ".ts") == 0u);
+    for (const auto& q : requests) {
+        BOOST_TEST(q.session == (is_variant_playlist(q) ? "missing" : "valid"), q.path);
+    }
+}
+
+// Why: where the host asks no session of each request (a public video), Chromium's own
+// HLS plays, variant playlists and segments included.
+BOOST_FIXTURE_TEST_CASE(native_hls_plays_in_chromium_where_no_session_is_needed, BrowserSite) {
+    PlayResult r = play_in_browser(watch(kPublicVideo, "native"));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.played == "hls-native", r);
+    auto requests = browser_requests();
+    BOOST_TEST(count_requests(requests, ".ts") >= 2u);
+    for (const auto& q : requests) BOOST_TEST(q.status < 400, q.path);
+}
+
+// api.video's own player in an iframe, opened by the thumbnail with the page's session.
+// The stand-in's player page waits for play to be pressed (it ignores #autoplay), so the
+// script presses it inside the frame, as a visitor would.
+BOOST_FIXTURE_TEST_CASE(embed_plays_in_its_frame_with_the_session, BrowserSite) {
+    PlayResult r = play_in_browser(watch(kPrivateVideo, "embed"));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.frame == "iframe", r);
+    BOOST_TEST(r.played == "mp4", r);
+    auto requests = browser_requests();
+    every_request_kept_the_session(requests);
+    BOOST_TEST(count_requests(requests, std::string("/embed/vod/") + kPrivateVideo) == 1u);
+}
+
+// api.video's own player keeps its session on every HLS request; the stand-in's embed
+// page stands in for it by carrying avh into its playlists' children (embed=1).
+BOOST_FIXTURE_TEST_CASE(embed_plays_an_hls_only_video_with_the_session, BrowserSite) {
+    PlayResult r = play_in_browser(watch(kNoMp4Video, "embed"));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.frame == "iframe", r);
+    every_request_kept_the_session(browser_requests());
+}
+
+// HLS first, MP4 as fallback: the master playlist fails (500, 404), the MP4 of the same
+// session plays. The browser logs the failed request itself; nothing else is logged.
+// (`native` falls back the same way: see its test above.)
+BOOST_DATA_TEST_CASE_F(BrowserSite, when_hls_fails_the_mp4_plays,
+                       bdata::make({"videojs", "hlsjs"}) ^ bdata::make({500, 404}), player, status) {
+    standin().knobs(std::string(R"({"rules":[{"host":"vod","path":")") + kPrivateVideo +
+                    R"(/token/[^/]+/hls/manifest\\.m3u8$","action":{"status":)" + std::to_string(status) + "}}]}");
+    PlayResult r = play_in_browser(watch(kPrivateVideo, player));
+    BOOST_TEST_MESSAGE(r);
+    BOOST_TEST(r.natural_width > 0, r);
+    BOOST_TEST(r.current_time > 1.0, r);
+    BOOST_TEST(r.played == "mp4", r);
+    BOOST_TEST(r.csp_violations.empty(), r);
+    for (const auto& e : r.console_errors) {
+        BOOST_TEST(e.find("status of " + std::to_string(status)) != std::string::npos, e);
+        BOOST_TEST(e.find("/hls/manifest.m3u8") != std::string::npos, e);
+    }
+    auto requests = browser_requests();
+    BOOST_TEST(count_requests(requests, ".ts") == 0u);
+    BOOST_TEST(count_requests(requests, "/mp4/source.mp4") >= 1u);
+    for (const auto& q : requests) {
+        if (ends_with(q.path, "/hls/manifest.m3u8")) {
+            BOOST_TEST(q.status == status);  // the knob answered; the request did carry avh
+            BOOST_TEST(count_of(q.query, "avh=") == 1u, q.query);
+        } else {
+            BOOST_TEST(q.session == "valid", q.path << " " << q.status << " session=" << q.session);
+        }
+    }
+}
+
+// The seed's page: one private token for the thumbnail, the link and the video, no
+// session. The first request spends the token and every later one gets a 404, so the
+// browser cannot both show the thumbnail and play: this test shows the others can fail.
+BOOST_FIXTURE_TEST_CASE(the_seed_usage_fails_in_the_browser, BrowserSite) {
+    std::string video = standin().get_video_as_seed(kPrivateVideo);
+    std::string thumb = json_string_field(video, "assets.thumbnail");
+    std::string mp4 = json_string_field(video, "assets.mp4");
+    BOOST_REQUIRE(!thumb.empty() && !mp4.empty());
+    publish("seed.html", "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>seed</title></head><body>\n"
+                         "<a href=\"" + mp4 + "\"><img src=\"" + thumb + "\" alt=\"thumbnail\"></a>\n"
+                         "<video src=\"" + mp4 + "\" controls></video>\n</body></html>\n");
+    PlayResult r = play_in_browser(nginx.url("/seed.html"), 10000);
+    BOOST_TEST_MESSAGE(r);
+    BOOST_TEST(!r.ok, r);
+    BOOST_TEST((r.natural_width == 0 || r.current_time <= 1.0), r);
+    size_t refused = 0;
+    for (const auto& q : browser_requests()) {
+        BOOST_TEST(q.session == "missing", q.path);  // there never was a session
+        refused += q.status == 404;
+    }
+    BOOST_TEST(refused >= 1u);
+}
+
+// The JSON answer drives a page of a few lines (tests/browser/custom-player.*): the
+// thumbnail, then hls.js with the session token from the answer for HLS's own requests.
+BOOST_FIXTURE_TEST_CASE(the_json_answer_drives_a_custom_player, BrowserSite) {
+    std::string html = read_file(repo_root() + "/tests/browser/custom-player.html");
+    while (html.find("__VOD__") != std::string::npos) html = must_replace(html, "__VOD__", standin().vod());
+    publish("custom-player.html", html);
+    publish("custom-player.js", read_file(repo_root() + "/tests/browser/custom-player.js"));
+    PlayResult r = play_in_browser(nginx.url(std::string("/custom-player.html?id=") + kPrivateVideo));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.played == "hls-mse", r);
+    every_request_kept_the_session(browser_requests());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
