@@ -3,7 +3,8 @@
 // checked by groff and against the settings the binary knows.
 #include <boost/test/unit_test.hpp>
 
-#include <dirent.h>
+#include <filesystem>
+
 #include <sys/stat.h>
 
 #include <regex>
@@ -30,13 +31,9 @@ const char* const kExamples[] = {
 // The templates: every html/*.html of the tree (the set changes as players are added).
 std::vector<std::string> templates() {
     std::vector<std::string> out;
-    DIR* d = opendir((repo_root() + "/html").c_str());
-    BOOST_REQUIRE(d);
-    while (dirent* e = readdir(d)) {
-        std::string n = e->d_name;
-        if (n.size() > 5 && n.compare(n.size() - 5, 5, ".html") == 0) out.push_back(n);
+    for (const auto& entry : std::filesystem::directory_iterator(repo_root() + "/html")) {
+        if (entry.path().extension() == ".html") out.push_back(entry.path().filename());
     }
-    closedir(d);
     return out;
 }
 

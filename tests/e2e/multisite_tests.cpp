@@ -3,7 +3,8 @@
 // spreading /watch over two handlers, one of which stops.
 #include <boost/test/unit_test.hpp>
 
-#include <dirent.h>
+#include <filesystem>
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -75,15 +76,13 @@ std::string site_block(int port, const std::string& sock, const std::vector<std:
 std::string marked_templates(const TempDir& dir, const std::string& marker) {
     std::string out = dir.file("templates-" + marker);
     mkdir(out.c_str(), 0755);
-    DIR* html = opendir((repo_root() + "/html").c_str());
-    BOOST_REQUIRE(html);
-    while (dirent* e = readdir(html)) {
-        std::string name = e->d_name;
-        if (name.size() < 5 || name.compare(name.size() - 5, 5, ".html") != 0) continue;
-        std::string text = read_file(repo_root() + "/html/" + name);
+    for (const auto& entry : std::filesystem::directory_iterator(repo_root() + "/html")) {
+        std::string name = entry.path().filename();
+        // Pages only: the _parts they include have no <body> of their own.
+        if (name[0] == '_' || entry.path().extension() != ".html") continue;
+        std::string text = read_file(entry.path());
         write_file(out + "/" + name, must_replace(text, "<body>", "<body>\n<p class=\"" + marker + "\">" + marker + "</p>"));
     }
-    closedir(html);
     return out;
 }
 
