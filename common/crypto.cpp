@@ -2,20 +2,57 @@
 // libcurl; hand-written HMAC would be more code to trust, not less.
 #include "common/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <sys/random.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace watch {
 
+namespace {
+
+struct MacCtxFree {
+    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
+};
+
+// OpenSSL 3's one-shot HMAC() looks up the HMAC and SHA-256 implementations in the
+// provider store on every call (EVP_Q_mac): a quarter of what signing a viewer cookie
+// cost (callgrind: 47,600 instructions per page, 12,000 of them lookups). Here the MAC
+// is fetched once per process (a fetched EVP_MAC is immutable and may be shared by
+// threads) and each thread keeps one context with SHA-256 already set (a context may
+// not be shared), so a call pays only for the key and the hashing.
+EVP_MAC_CTX* thread_hmac_sha256() {
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // kept until exit
+    thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx;
+    if (!ctx) {
+        if (!mac) throw std::runtime_error("HMAC is not available in OpenSSL");
+        std::unique_ptr<EVP_MAC_CTX, MacCtxFree> c(EVP_MAC_CTX_new(mac));
+        char digest[] = "SHA256";
+        const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                     OSSL_PARAM_construct_end()};
+        if (!c || !EVP_MAC_CTX_set_params(c.get(), params)) throw std::runtime_error("HMAC-SHA256 setup failed");
+        ctx = std::move(c);
+    }
+    return ctx.get();
+}
+
+}  // namespace
+
 std::string hmac_sha256(std::string_view key, std::string_view message) {
+    EVP_MAC_CTX* ctx = thread_hmac_sha256();
+    // A null key would tell EVP_MAC_init to keep the previous call's key, so an empty
+    // one must still point somewhere.
+    static const unsigned char kEmpty = 0;
+    const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
     unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-              reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &len)) {
+    size_t len = 0;
+    if (!EVP_MAC_init(ctx, k, key.size(), nullptr) ||
+        !EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) ||
+        !EVP_MAC_final(ctx, out, &len, sizeof out)) {
         throw std::runtime_error("HMAC-SHA256 failed");
     }
     return std::string(reinterpret_cast<char*>(out), len);
@@ -23,24 +60,26 @@ std::string hmac_sha256(std::string_view key, std::string_view message) {
 
 static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// Both directions write into a string sized up front: appending a character at a time
+// made encoding the returning-viewer cookie cost 22,000 instructions a page.
 std::string base64url_encode(std::string_view bytes) {
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                     static_cast<unsigned char>(bytes[i + 2]);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += kAlphabet[v & 63];
+    const size_t whole = bytes.size() / 3, rest = bytes.size() % 3;
+    std::string out(whole * 4 + (rest ? rest + 1 : 0), '\0');
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    char* o = out.data();
+    for (size_t i = 0; i < whole; ++i, in += 3) {
+        unsigned v = (in[0] << 16) | (in[1] << 8) | in[2];
+        *o++ = kAlphabet[(v >> 18) & 63];
+        *o++ = kAlphabet[(v >> 12) & 63];
+        *o++ = kAlphabet[(v >> 6) & 63];
+        *o++ = kAlphabet[v & 63];
     }
-    if (i < bytes.size()) {
-        unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-        if (i + 1 < bytes.size()) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        if (i + 1 < bytes.size()) out += kAlphabet[(v >> 6) & 63];
+    if (rest) {
+        unsigned v = in[0] << 16;
+        if (rest == 2) v |= in[1] << 8;
+        *o++ = kAlphabet[(v >> 18) & 63];
+        *o++ = kAlphabet[(v >> 12) & 63];
+        if (rest == 2) *o++ = kAlphabet[(v >> 6) & 63];
     }
     return out;
 }
@@ -48,6 +87,8 @@ std::string base64url_encode(std::string_view bytes) {
 bool base64url_decode(std::string_view text, std::string& out) {
     out.clear();
     if (text.size() % 4 == 1) return false;
+    out.resize(text.size() / 4 * 3 + (text.size() % 4 ? text.size() % 4 - 1 : 0));
+    char* o = out.data();
     unsigned acc = 0;
     int bits = 0;
     for (char c : text) {
@@ -57,12 +98,15 @@ bool base64url_decode(std::string_view text, std::string& out) {
         else if (c >= '0' && c <= '9') v = c - '0' + 52;
         else if (c == '-') v = 62;
         else if (c == '_') v = 63;
-        else return false;
+        else {
+            out.resize(static_cast<size_t>(o - out.data()));  // what was decoded, as before
+            return false;
+        }
         acc = (acc << 6) | static_cast<unsigned>(v);
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            out += static_cast<char>((acc >> bits) & 0xFF);
+            *o++ = static_cast<char>((acc >> bits) & 0xFF);
         }
     }
     // Leftover bits must be zero, so every byte string has exactly one encoding.

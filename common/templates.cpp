@@ -209,11 +209,17 @@ void expand(const std::string& file, std::string_view src, const Template::Loade
 
 Template Template::compile(std::string_view name, std::string_view original, const std::set<std::string>& known,
                            const Loader& load) {
+    return compile(name, original, std::vector<std::string>(known.begin(), known.end()), load);
+}
+
+Template Template::compile(std::string_view name, std::string_view original, const std::vector<std::string>& names,
+                           const Loader& load) {
     std::string expanded;
     std::vector<std::pair<std::string, int>> origin;
     expand(std::string(name), original, load, 0, expanded, origin);
     std::string_view src = expanded;
     Template t;
+    t.names_ = names;
     HtmlState st;
     struct Open {
         std::string name;
@@ -231,6 +237,7 @@ Template Template::compile(std::string_view name, std::string_view original, con
         throw TemplateError(where + ": " + why);
     };
     auto flush = [&] {
+        t.literal_bytes_ += literal.size();
         if (!literal.empty()) t.nodes_.push_back({Node::Kind::Literal, std::move(literal)});
         literal.clear();
     };
@@ -250,16 +257,18 @@ Template Template::compile(std::string_view name, std::string_view original, con
             key.erase(0, key.find_first_not_of(' '));
             key.erase(key.find_last_not_of(' ') + 1);
             if (key.empty()) fail("empty placeholder");
-            if (!known.count(key)) fail("unknown placeholder {{" + key + "}}");
+            auto known = std::find(names.begin(), names.end(), key);
+            if (known == names.end()) fail("unknown placeholder {{" + key + "}}");
+            const size_t slot = static_cast<size_t>(known - names.begin());
             flush();
             if (sigil == '#' || sigil == '^') {
                 open.push_back({key, t.nodes_.size(), st});
-                t.nodes_.push_back({sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted, key});
+                t.nodes_.push_back({sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted, "", Context::Text, slot});
             } else if (sigil == '/') {
                 if (open.empty() || open.back().name != key) fail("{{/" + key + "}} closes nothing open");
                 if (!(open.back().state == st)) fail("the block {{" + key + "}} ends in another HTML context than it began");
                 t.nodes_[open.back().node].close = t.nodes_.size();
-                t.nodes_.push_back({Node::Kind::Close, key});
+                t.nodes_.push_back({Node::Kind::Close, "", Context::Text, slot});
                 open.pop_back();
             } else {
                 Context ctx;
@@ -271,7 +280,7 @@ Template Template::compile(std::string_view name, std::string_view original, con
                                 (ends_with(t.nodes_.back().text, "<") || ends_with(t.nodes_.back().text, "</"));
                 if (tag_name) fail("a placeholder as a tag name");
                 if (!context_for(st, ctx, why)) fail(why);
-                t.nodes_.push_back({Node::Kind::Value, key, ctx});
+                t.nodes_.push_back({Node::Kind::Value, "", ctx, slot});
             }
             continue;
         }
@@ -290,18 +299,26 @@ Template Template::compile(std::string_view name, std::string_view original, con
 }
 
 std::string Template::render(const TemplateValues& values) const {
-    static const std::string empty;
-    auto value = [&](const std::string& key) -> const std::string& {
-        auto it = values.find(key);
-        return it == values.end() ? empty : it->second;
-    };
+    std::vector<std::string_view> by_slot(names_.size());
+    for (size_t i = 0; i < names_.size(); ++i) {
+        auto it = values.find(names_[i]);
+        if (it != values.end()) by_slot[i] = it->second;
+    }
+    return render(by_slot.data(), by_slot.size());
+}
+
+std::string Template::render(const std::string_view* values, size_t count) const {
+    if (count != names_.size()) throw std::logic_error("Template::render: wrong number of values");
     std::string out;
+    size_t value_bytes = 0;
+    for (size_t i = 0; i < count; ++i) value_bytes += values[i].size();
+    out.reserve(literal_bytes_ + value_bytes + value_bytes / 8);  // a little for escapes
     for (size_t i = 0; i < nodes_.size(); ++i) {
         const Node& n = nodes_[i];
         switch (n.kind) {
             case Node::Kind::Literal: out += n.text; break;
             case Node::Kind::Value: {
-                const std::string& v = value(n.text);
+                std::string_view v = values[n.slot];
                 switch (n.context) {
                     case Context::Text: out += escape_html(v); break;
                     case Context::Url: out += escape_html(safe_url(v) ? v : "about:invalid#blocked"); break;
@@ -310,10 +327,10 @@ std::string Template::render(const TemplateValues& values) const {
                 break;
             }
             case Node::Kind::Open:
-                if (value(n.text).empty()) i = n.close;
+                if (values[n.slot].empty()) i = n.close;
                 break;
             case Node::Kind::OpenInverted:
-                if (!value(n.text).empty()) i = n.close;
+                if (!values[n.slot].empty()) i = n.close;
                 break;
             case Node::Kind::Close: break;
         }

@@ -38,23 +38,35 @@ class Template {
     using Loader = std::function<std::string(const std::string& name)>;
 
     // Compiles `source`. Throws TemplateError ("name:line: why", naming the included file
-    // where the problem is in one) for an unknown name (not in `known`), a misplaced
-    // placeholder, an unbalanced block, or an include `load` cannot find.
+    // where the problem is in one) for an unknown name (not in `names`), a misplaced
+    // placeholder, an unbalanced block, or an include `load` cannot find. Each name is
+    // resolved here to its position in `names`, which is where render() finds its value.
+    static Template compile(std::string_view name, std::string_view source, const std::vector<std::string>& names,
+                            const Loader& load = nullptr);
+    // The same with the names in the set's (sorted) order.
     static Template compile(std::string_view name, std::string_view source, const std::set<std::string>& known,
                             const Loader& load = nullptr);
 
+    // Values by name.
     std::string render(const TemplateValues& values) const;
+    // Values by position, in the order of the names given to compile(): `count` must be
+    // their number (std::logic_error otherwise). The strings need only live for the call.
+    // Saves building a map for every page.
+    std::string render(const std::string_view* values, size_t count) const;
 
     enum class Context { Text, Url, Script };
 
    private:
     struct Node {
         enum class Kind { Literal, Value, Open, OpenInverted, Close } kind;
-        std::string text;  // literal text, or the value's name
+        std::string text;  // literal text (empty for the others)
         Context context = Context::Text;
+        size_t slot = 0;   // for Value/Open/OpenInverted/Close: the name's position
         size_t close = 0;  // for Open/OpenInverted: index of the matching Close
     };
+    std::vector<std::string> names_;
     std::vector<Node> nodes_;
+    size_t literal_bytes_ = 0;  // what every rendering holds besides the values
 };
 
 // The templates compiled into the binary (generated from html/ by tools/embed-templates).
