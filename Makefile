@@ -21,7 +21,7 @@ WARN      := -Wall -Wextra -Wshadow -Wnon-virtual-dtor -Wformat=2
 SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 ALL_CXXFLAGS := -std=c++17 $(WARN) $(SAN_FLAGS) $(CXXFLAGS)
 ALL_CPPFLAGS := -I. -I$(BUILD)/gen -MMD -MP $(CPPFLAGS)
-LIBS      := -lfcgi -lcurl -lcrypto -pthread
+LIBS      := -lfcgi -lcurl -lssl -lcrypto -pthread
 
 Q := $(if $(V),,@)
 say = $(if $(V),,@printf '  %-7s %s\n' $(1) $(2);)

@@ -19,7 +19,7 @@ namespace {
 constexpr int kThreads = 4;
 
 // A throwaway CA and a server certificate for 127.0.0.1 and localhost, signed by it.
-void make_certificates(const TempDir& dir) {
+void make_certificates(const TempDir& dir, const std::string& names = "IP:127.0.0.1,DNS:localhost") {
     std::string out;
     auto ok = [&](std::vector<std::string> argv) {
         if (run(argv, &out) != 0) throw std::runtime_error("openssl failed: " + out);
@@ -30,7 +30,7 @@ void make_certificates(const TempDir& dir) {
     ok({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
         dir.file("server.key"), "-out", dir.file("server.csr")});
     write_file(dir.file("ext.cnf"),
-               "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n"
+               "subjectAltName=" + names + "\nextendedKeyUsage=serverAuth\n"
                "basicConstraints=CA:FALSE\n");
     ok({"/usr/bin/openssl", "x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey",
         dir.file("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", dir.file("ext.cnf"), "-out",
@@ -109,6 +109,25 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_answers_502) {
     Nginx nginx(dir, handler.socket());
     BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
     BOOST_TEST(nginx.error_log().find("step=video") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_answers_502_even_from_a_trusted_ca) {
+    TempDir dir;
+    make_certificates(dir, "DNS:api.example.test");
+    Standin::Options o;
+    o.tls_cert = dir.file("server.pem");
+    o.tls_key = dir.file("server.key");
+    Standin tls(o);
+    SpawnFcgiHandler handler(dir.file("watch.sock"),
+                             {{"APIVIDEO_API_KEY", kKey},
+                              {"APIVIDEO_API_URL", tls.api()},
+                              {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+                             dir.file("handler.log"));
+    Nginx nginx(dir, handler.socket());
+    BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
+    std::string log = nginx.error_log();
+    BOOST_TEST(log.find("step=video") != std::string::npos, log);
+    BOOST_TEST(log.find("tls: ") != std::string::npos, log);  // the outcome, with libcurl's reason
 }
 
 BOOST_AUTO_TEST_SUITE_END()
