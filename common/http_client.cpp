@@ -57,6 +57,10 @@ struct HttpGlobal::Share {
                 stores.erase(extra);
                 throw std::runtime_error("cannot load the CA certificates" + (extra.empty() ? "" : " of " + extra));
             }
+            // What libcurl sets on the stores it builds itself, so verification is the same:
+            // prefer a trusted certificate to one the server sent, and accept an
+            // intermediate in the store as an anchor.
+            X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
         }
         return store;
     }
