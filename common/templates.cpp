@@ -194,7 +194,14 @@ void expand(const std::string& file, std::string_view src, const Template::Loade
             if (!load || depth >= 4 || inner.empty() || inner.find('/') != std::string::npos) {
                 throw TemplateError(file + ":" + std::to_string(line) + ": cannot include " + inner);
             }
-            expand(inner, load(inner), load, depth + 1, out, origin);
+            std::string included;
+            try {
+                included = load(inner);
+            } catch (const TemplateError& e) {
+                throw TemplateError(file + ":" + std::to_string(line) + ": cannot include " + inner + " (" + e.what() +
+                                    ")");
+            }
+            expand(inner, included, load, depth + 1, out, origin);
             i = end + 2;
             continue;
         }
@@ -242,6 +249,7 @@ Template Template::compile(std::string_view name, std::string_view original, con
         literal.clear();
     };
 
+    std::string emitted;
     size_t i = 0;
     while (i < src.size()) {
         if (src.compare(i, 2, "{{") == 0) {
@@ -257,6 +265,12 @@ Template Template::compile(std::string_view name, std::string_view original, con
             key.erase(0, key.find_first_not_of(' '));
             key.erase(key.find_last_not_of(' ') + 1);
             if (key.empty()) fail("empty placeholder");
+            // "<{{x}}>", and "<{{/a}}{{x}}>" where a block ends between: the tokenizer has
+            // not seen a tag name yet, but a value here (now or after the block) would
+            // become one, which is "inside a tag" as much as anything is.
+            if (st.mode == Mode::Text && (ends_with(emitted, "<") || ends_with(emitted, "</"))) {
+                fail(block ? "a block marker right after '<'" : "a placeholder as a tag name");
+            }
             auto known = std::find(names.begin(), names.end(), key);
             if (known == names.end()) fail("unknown placeholder {{" + key + "}}");
             const size_t slot = static_cast<size_t>(known - names.begin());
@@ -273,12 +287,6 @@ Template Template::compile(std::string_view name, std::string_view original, con
             } else {
                 Context ctx;
                 std::string why;
-                // "<{{x}}>": the tokenizer has not seen a tag name yet, but the value would
-                // become one, so this is "inside a tag" as much as anything is.
-                bool tag_name = st.mode == Mode::Text && !t.nodes_.empty() &&
-                                t.nodes_.back().kind == Node::Kind::Literal &&
-                                (ends_with(t.nodes_.back().text, "<") || ends_with(t.nodes_.back().text, "</"));
-                if (tag_name) fail("a placeholder as a tag name");
                 if (!context_for(st, ctx, why)) fail(why);
                 t.nodes_.push_back({Node::Kind::Value, "", ctx, slot});
             }
@@ -290,6 +298,9 @@ Template Template::compile(std::string_view name, std::string_view original, con
             if (src[i + k] == '\n') ++line;
         }
         literal.append(src.substr(i, n));
+        // The last two characters of template text, whatever blocks lie between.
+        emitted.append(src.substr(i, n));
+        if (emitted.size() > 2) emitted.erase(0, emitted.size() - 2);
         i += n;
     }
     if (!open.empty()) fail("{{#" + open.back().name + "}} is never closed");

@@ -317,10 +317,18 @@ BOOST_AUTO_TEST_CASE(an_include_is_escaped_for_the_context_it_lands_in) {
     BOOST_TEST(contains(include_error("<p>\n<b {{> _attr.html}}>t</b></p>", bad), "_attr.html:2 (included in page.html)"));
 }
 
+BOOST_AUTO_TEST_CASE(no_value_can_become_a_tag_name_across_a_block) {
+    // Found by fuzz_template: the '<' and the value with a block between them.
+    BOOST_TEST(contains(compile_error("<p>{{#x}}<{{/x}}{{y}}>t</p>"), "block marker right after '<'"));
+    BOOST_TEST(contains(compile_error("<p><{{! note }}{{y}}>t</p>"), "a placeholder as a tag name"));
+    BOOST_TEST(contains(compile_error("<p></{{y}}>t</p>"), "a placeholder as a tag name"));
+    BOOST_TEST(compile_error("<p>a < {{y}}</p>").empty());  // text after a lone '<' is text
+}
+
 BOOST_AUTO_TEST_CASE(include_errors_name_the_file_and_line) {
     auto load = files({{"_a.html", "<p>ok</p>\n<p>{{nope}}</p>"}, {"_loop.html", "{{> _loop.html}}"}});
     BOOST_TEST(contains(include_error("one\n{{> _a.html}}", load), "_a.html:2 (included in page.html): unknown placeholder"));
-    BOOST_TEST(contains(include_error("{{> _missing.html}}", load), "_missing.html"));
+    BOOST_TEST(contains(include_error("x\n{{> _missing.html}}", load), "page.html:2: cannot include _missing.html"));
     BOOST_TEST(contains(include_error("{{> _loop.html}}", load), "cannot include _loop.html"));
     BOOST_TEST(contains(include_error("{{> ../etc/passwd}}", load), "cannot include ../etc/passwd"));
     BOOST_TEST(contains(include_error("{{> _a.html}}", nullptr), "cannot include _a.html"));
