@@ -28,7 +28,7 @@ say = $(if $(V),,@printf '  %-7s %s\n' $(1) $(2);)
 
 COMMON_SRC  := $(wildcard common/*.cpp)
 HANDLER_SRC := $(wildcard handler/*.cpp)
-TEST_SRC    := $(wildcard tests/*.cpp tests/*/*.cpp)
+TEST_SRC    := $(wildcard tests/*.cpp tests/unit/*.cpp tests/component/*.cpp tests/e2e/*.cpp tests/support/*.cpp)
 TEMPLATES   := $(wildcard html/*.html)
 
 COMMON_OBJ  := $(COMMON_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/templates_builtin.o
@@ -72,9 +72,12 @@ $(BUILD)/gen/templates_builtin.o: $(BUILD)/gen/templates_builtin.cpp
 deps:
 	$(Q)tools/install-deps
 
+# The fuzz targets run once over their corpora (mk/fuzz.mk), then the one test binary;
+# tests/run counts both in its last line, "N passed, N failed".
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS)
-	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) tests/run $(TESTS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS) fuzz-build
+	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) \
+	    FUZZ_SMOKE="tests/fuzz/run smoke $(FUZZ_BUILD) $(FUZZ_TARGETS)" tests/run $(TESTS)
 
 check: test
 
