@@ -6,13 +6,13 @@
 
 namespace watch {
 
-// A transport failure (no HTTP status) as a Failure.
 ApiVideo::ApiVideo(const Config& config, HttpClient& http) : config_(config), http_(http) {
     options_.timeout_ms = config.timeout_ms;
     options_.connect_timeout_ms = config.connect_timeout_ms;
     options_.ca_file = config.ca_file;
 }
 
+// A transport failure (no HTTP status) as a Failure.
 static bool transport_failed(const HttpResult& r, UpstreamError& err) {
     using O = HttpResult::Outcome;
     if (r.outcome == O::Ok) return false;

@@ -45,7 +45,6 @@ std::string status_line(int status) {
         case 403: return "403 Forbidden";
         case 404: return "404 Not Found";
         case 405: return "405 Method Not Allowed";
-        case 406: return "406 Not Acceptable";
         case 500: return "500 Internal Server Error";
         case 502: return "502 Bad Gateway";
         case 503: return "503 Service Unavailable";

@@ -177,7 +177,7 @@ std::string watch_json(const WatchView& v) {
     write_string(w, "videoId", v.video_id);
     write_string(w, "title", v.title);
     w.Key("public");
-    w.Bool(v.session_token.empty());
+    w.Bool(v.is_public);
     w.Key("session");
     if (v.session_token.empty()) {
         w.Null();
@@ -219,6 +219,8 @@ std::string views_to_json(const std::vector<WatchView>& views) {
         write_string(w, "s", v.session_token);
         w.Key("x");
         w.Int64(v.expires);
+        w.Key("u");
+        w.Bool(v.is_public);
         write_string(w, "h", v.assets.hls);
         write_string(w, "n", v.assets.thumbnail);
         write_string(w, "m", v.assets.mp4);
@@ -242,6 +244,9 @@ bool views_from_json(std::string_view body, std::vector<WatchView>& out) {
             auto x = e.FindMember("x");
             if (x == e.MemberEnd() || !x->value.IsInt64()) return false;
             v.expires = x->value.GetInt64();
+            auto u = e.FindMember("u");
+            if (u == e.MemberEnd() || !u->value.IsBool()) return false;
+            v.is_public = u->value.GetBool();
             struct {
                 const char* key;
                 std::string* field;

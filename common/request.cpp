@@ -104,8 +104,16 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
         why = "format must be json or html";
         return false;
     }
-    out.json = format == "json";
     return true;
+}
+
+std::string requested_format(std::string_view query) {
+    std::vector<QueryParam> params;
+    if (!parse_query(query.substr(0, kMaxQueryLength), params)) return "";
+    for (const QueryParam& p : params) {
+        if (p.name == "format" && (p.value == "json" || p.value == "html")) return p.value;
+    }
+    return "";
 }
 
 }  // namespace watch

@@ -41,8 +41,11 @@ struct WatchParams {
     std::string video_id;
     std::string exp, sig;  // a signed link's expiry and signature, as given (checked by links.h)
     std::string player;    // "" or a player name (checked against the list by the core)
-    bool json = false;     // format=json
 };
+
+// The answer's form the query asks for ("json", "html", or "" for none), read leniently so
+// that even a request that breaks the rules gets its error in the form it wants.
+std::string requested_format(std::string_view query);
 
 // Validates the /watch query. On failure returns false and says why in `why` (for the
 // log: it names the rule, not the input).

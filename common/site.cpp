@@ -1,6 +1,8 @@
 // Sites (see site.h).
 #include "common/site.h"
 
+#include <cstring>
+
 namespace watch {
 
 std::string load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out) {
@@ -25,19 +27,33 @@ std::shared_ptr<const Site> Sites::for_request(const SettingLookup& params, std:
 
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = sites_.find(key);
-    if (it != sites_.end()) return it->second;
-    std::shared_ptr<const Site> site;
+    if (it != sites_.end()) {
+        error = it->second.error;
+        return it->second.site;
+    }
+    // A site that names its own key, as APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE, gets
+    // nothing of the process's key: otherwise the process's APIVIDEO_API_KEY would win
+    // over the site's key file, and the site would be served from another account.
+    auto set = [&](const char* name) {
+        const char* v = params(name);
+        return v && *v;
+    };
+    const bool own_key = set("APIVIDEO_API_KEY") || set("APIVIDEO_API_KEY_FILE");
     // The request's parameters first, then the process environment, then the defaults.
-    error = load_site(
-        [&](const char* name) {
-            const char* v = params(name);
-            return v && *v ? v : env_(name);
+    Entry entry;
+    entry.error = load_site(
+        [&](const char* name) -> const char* {
+            if (set(name)) return params(name);
+            bool key_setting = std::strcmp(name, "APIVIDEO_API_KEY") == 0 || std::strcmp(name, "APIVIDEO_API_KEY_FILE") == 0;
+            return own_key && key_setting ? nullptr : env_(name);
         },
-        site);
-    if (!error.empty()) return nullptr;
+        entry.site);
+    // Kept either way: a broken site is not read again on every request (the log says
+    // why each time).
     if (sites_.size() >= kMaxSites) sites_.clear();
-    sites_.emplace(key, site);
-    return site;
+    sites_.emplace(key, entry);
+    error = entry.error;
+    return entry.site;
 }
 
 }  // namespace watch

@@ -30,7 +30,9 @@ class Sites {
     Sites(SettingLookup env, std::shared_ptr<const Site> base) : env_(std::move(env)), base_(std::move(base)) {}
 
     // The site of a request: the base one unless the request's parameters set site
-    // settings. Returns nullptr with `error` set when those settings are broken.
+    // settings, which then win over the process's own (a site that sets either key
+    // setting takes neither from the process). Returns nullptr with `error` set when
+    // those settings are broken.
     std::shared_ptr<const Site> for_request(const SettingLookup& params, std::string& error);
 
     const Site& base() const { return *base_; }
@@ -42,7 +44,11 @@ class Sites {
     SettingLookup env_;
     std::shared_ptr<const Site> base_;
     std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<const Site>> sites_;
+    struct Entry {
+        std::shared_ptr<const Site> site;  // null when the settings are broken
+        std::string error;
+    };
+    std::map<std::string, Entry> sites_;
 };
 
 }  // namespace watch

@@ -27,8 +27,9 @@ struct WatchView {
     std::string video_id;
     std::string title;
     Assets assets;
-    std::string session_token;  // empty for a public video
+    std::string session_token;  // empty when the assets carry no token
     long long expires = 0;      // Unix seconds after which the session is not to be reused
+    bool is_public = true;      // api.video's "public" (true when the reply leaves it out)
 };
 
 // Where the private token was found, which decides where the session endpoint is.

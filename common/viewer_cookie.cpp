@@ -14,8 +14,8 @@ constexpr const char* kContext = "apivideo-watch viewer cookie v1\n";
 // Browsers keep cookies up to 4096 bytes, name and attributes included.
 constexpr size_t kMaxValue = 3600;
 
-std::string sign(const std::string& secret, const std::string& payload_b64) {
-    return base64url_encode(hmac_sha256(secret, kContext + payload_b64));
+std::string sign(const CookieSigner& signer, const std::string& payload_b64) {
+    return base64url_encode(hmac_sha256(signer.secret, kContext + signer.site + "\n" + payload_b64));
 }
 
 // The value of our cookie in a Cookie header ("a=1; apivideo_watch=…; b=2").
@@ -36,13 +36,13 @@ std::string cookie_value(const std::string& header) {
 
 }  // namespace
 
-std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const std::string& secret,
+std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer,
                                           long long now) {
     std::string value = cookie_value(cookie_header);
     size_t dot = value.find('.');
     if (value.empty() || value.size() > kMaxValue || dot == std::string::npos) return {};
     std::string payload_b64 = value.substr(0, dot);
-    if (!constant_time_equal(value.substr(dot + 1), sign(secret, payload_b64))) return {};
+    if (!constant_time_equal(value.substr(dot + 1), sign(signer, payload_b64))) return {};
     std::string payload;
     std::vector<WatchView> views;
     if (!base64url_decode(payload_b64, payload) || !views_from_json(payload, views)) return {};
@@ -54,7 +54,7 @@ std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, cons
 }
 
 std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchView>& others,
-                                 const std::string& secret, const std::string& path, long long now) {
+                                 const CookieSigner& signer, const std::string& path, long long now) {
     std::vector<WatchView> keep = {view};
     for (const WatchView& v : others) {
         if (keep.size() >= kRememberMaxVideos) break;
@@ -64,7 +64,7 @@ std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchV
     // Drop the oldest until the cookie fits; a video alone too large is not remembered.
     while (!keep.empty()) {
         std::string payload_b64 = base64url_encode(views_to_json(keep));
-        value = payload_b64 + "." + sign(secret, payload_b64);
+        value = payload_b64 + "." + sign(signer, payload_b64);
         if (value.size() <= kMaxValue) break;
         keep.pop_back();
         value.clear();

@@ -55,13 +55,16 @@ class Flow {
     }
 
     Response run() {
+        // Decided first, so a custom player gets even a 400 or 405 as problem+json;
+        // format= wins over Accept.
+        std::string format = requested_format(req_.query);
+        json_ = format == "json" || (format.empty() && wants_json(req_.accept));
         if (req_.method != "GET" && req_.method != "HEAD") {
             return fail(Failure::MethodNotAllowed, "validate", "method " + req_.method.substr(0, 16));
         }
         std::string why;
         if (!parse_watch_params(req_.query, params_, why)) return fail(Failure::BadRequest, "validate", why);
         trace_.id = params_.video_id;
-        json_ = params_.json || wants_json(req_.accept);
         Player player = config().player;
         if (!params_.player.empty() && !parse_player(params_.player, player)) {
             return fail(Failure::BadRequest, "validate", "player must be videojs, hlsjs, native or embed");
@@ -79,7 +82,7 @@ class Flow {
         // A returning viewer: the session given before is still good, api.video is spared.
         std::vector<WatchView> remembered;
         if (!config().cookie_secret.empty()) {
-            remembered = read_viewer_cookie(req_.cookie, config().cookie_secret, req_.now);
+            remembered = read_viewer_cookie(req_.cookie, cookie_signer(), req_.now);
             for (const WatchView& v : remembered) {
                 if (v.video_id == params_.video_id) return answer(v, player, "cookie");
             }
@@ -94,7 +97,7 @@ class Flow {
         if (Response r; !fetch(view, r)) return r;
         Response r = answer(view, player, "done");
         if (!config().cookie_secret.empty()) {
-            std::string cookie = viewer_cookie_header(view, remembered, config().cookie_secret, req_.path, req_.now);
+            std::string cookie = viewer_cookie_header(view, remembered, cookie_signer(), req_.path, req_.now);
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
         }
         return r;
@@ -102,6 +105,10 @@ class Flow {
 
    private:
     const Config& config() const { return site_.config; }
+
+    CookieSigner cookie_signer() const {
+        return CookieSigner{config().cookie_secret, config().api_url + "\n" + config().api_key};
+    }
 
     // JSON when the client asks for it and not for HTML (a custom player's fetch).
     static bool wants_json(const std::string& accept) {
@@ -123,7 +130,8 @@ class Flow {
             r = fail(Failure::BadReply, "video", why);
             return false;
         }
-        view = WatchView{video.id, video.title, video.assets, "", req_.now + kRememberSeconds};
+        view = WatchView{video.id, video.title, video.assets, "", req_.now + kRememberSeconds,
+                         video.is_public.value_or(true)};
 
         // A public video plays from its asset URLs as they are. So does one marked private
         // whose assets carry no token at all: there is nothing to trade.

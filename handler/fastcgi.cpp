@@ -69,7 +69,20 @@ void write_all(FCGX_Stream* s, const std::string& data) {
     FCGX_PutStr(data.data(), static_cast<int>(data.size()), s);
 }
 
+void serve_requests(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal);
+
+// A worker that cannot start (no memory for its client) says so and leaves the pool
+// smaller, rather than ending the process through std::terminate.
 void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal) {
+    try {
+        serve_requests(self, listen_fd, sites, http, to_journal);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "apivideo-watch: a worker thread stopped: %s\n", e.what());
+    }
+    self.state = WorkerState::Done;
+}
+
+void serve_requests(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal) {
     sigset_t wake;
     sigemptyset(&wake);
     sigaddset(&wake, SIGUSR1);
@@ -79,7 +92,6 @@ void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& htt
     FCGX_Request fcgi;
     if (FCGX_InitRequest(&fcgi, listen_fd, 0) != 0) {
         std::fprintf(stderr, "apivideo-watch: FCGX_InitRequest failed\n");
-        self.state = WorkerState::Done;
         return;
     }
     while (!g_stopping) {
@@ -119,7 +131,6 @@ void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& htt
         FCGX_Finish_r(&fcgi);
     }
     FCGX_Free(&fcgi, 0);  // 0: the listening socket is shared and stays open
-    self.state = WorkerState::Done;
 }
 
 }  // namespace

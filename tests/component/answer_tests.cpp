@@ -47,6 +47,30 @@ BOOST_AUTO_TEST_CASE(accept_json_gives_json_and_errors_are_problem_json) {
     BOOST_TEST(*page.header("Content-Type") == "text/html; charset=utf-8");
 }
 
+BOOST_AUTO_TEST_CASE(a_custom_player_gets_even_a_400_or_405_as_problem_json) {
+    Core core;
+    for (const Core::Call& c : {Core::Call("id=nope&format=json"), Core::Call("id=nope", "GET", "", "application/json"),
+                                Core::Call(std::string("id=") + kPrivateVideo + "&format=json", "POST")}) {
+        watch::Response r = core.get(c);
+        BOOST_TEST((r.status == 400 || r.status == 405), c.query << " " << c.method);
+        BOOST_TEST(*r.header("Content-Type") == "application/problem+json; charset=utf-8", c.query);
+    }
+    // format=html wins over Accept.
+    watch::Response page =
+        core.get(Core::Call(std::string("id=") + kPublicVideo + "&format=html", "GET", "", "application/json"));
+    BOOST_TEST(*page.header("Content-Type") == "text/html; charset=utf-8");
+}
+
+BOOST_AUTO_TEST_CASE(public_in_the_json_answer_is_api_videos_flag) {
+    Core core;
+    // Marked private, no token in any asset: played without a session, still not public.
+    watch::Response r = core.get(std::string("id=") + kNodeClientVideo + "&format=json");
+    BOOST_TEST(r.body.find("\"public\":false") != std::string::npos, r.body);
+    BOOST_TEST(r.body.find("\"session\":null") != std::string::npos, r.body);
+    BOOST_TEST(core.get(std::string("id=") + kPublicVideo + "&format=json").body.find("\"public\":true") !=
+               std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(each_player_has_its_page_and_a_csp_made_for_it) {
     Core core;
     struct Expect {

@@ -105,17 +105,24 @@ BOOST_AUTO_TEST_CASE(check_online_proves_the_key_or_says_it_was_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(check_warns_about_a_socket_other_hosts_can_reach) {
-    // spawn-fcgi hands --check the socket on fd 0, as it would hand it to the server.
-    auto spawn = [&](const std::string& address) {
-        std::vector<std::string> argv = {"/usr/bin/spawn-fcgi", "-n", "-a", address, "-p",
-                                         std::to_string(free_port()), "--", handler_binary(), "--check"};
+    // --check gets the socket on fd 0, as a server would hand it over. The socket is bound
+    // but never listens: nothing can connect to it, on any interface.
+    auto with_socket_on_fd0 = [&](const std::string& address) {
+        std::vector<std::string> argv = {
+            "/usr/bin/python3", "-c",
+            "import os, socket, sys\n"
+            "s = socket.socket()\n"
+            "s.bind((sys.argv[1], 0))\n"
+            "os.dup2(s.fileno(), 0)\n"
+            "os.execv(sys.argv[2], [sys.argv[2], '--check'])\n",
+            address, handler_binary()};
         Run r;
         r.status = run(argv, &r.out, good_env());
         return r;
     };
-    Run exposed = spawn("0.0.0.0");
+    Run exposed = with_socket_on_fd0("0.0.0.0");
     BOOST_TEST(exposed.out.find("reachable from other hosts") != std::string::npos, exposed.out);
-    Run loopback = spawn("127.0.0.1");
+    Run loopback = with_socket_on_fd0("127.0.0.1");
     BOOST_TEST(loopback.status == 0, loopback.out);
     BOOST_TEST(loopback.out.find("reachable from other hosts") == std::string::npos, loopback.out);
 }

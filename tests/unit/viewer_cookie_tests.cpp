@@ -6,7 +6,7 @@
 
 namespace {
 
-const std::string kSecret = "fedcba9876543210fedcba9876543210";
+const watch::CookieSigner kSigner{"fedcba9876543210fedcba9876543210", "https://ws.api.video\nkey-of-site-a"};
 constexpr long long kNow = 1800000000;
 
 watch::WatchView view(const std::string& id, long long created = kNow) {
@@ -32,9 +32,9 @@ BOOST_AUTO_TEST_SUITE(unit)
 BOOST_AUTO_TEST_SUITE(viewer_cookie_tests)
 
 BOOST_AUTO_TEST_CASE(a_cookie_round_trips_every_field) {
-    std::string set = watch::viewer_cookie_header(view(kA), {}, kSecret, "/watch", kNow);
+    std::string set = watch::viewer_cookie_header(view(kA), {}, kSigner, "/watch", kNow);
     BOOST_TEST(set.find("; Max-Age=82800; Path=/watch; HttpOnly; Secure; SameSite=Lax") != std::string::npos, set);
-    auto back = watch::read_viewer_cookie("other=1; " + as_request_cookie(set) + "; x=y", kSecret, kNow + 10);
+    auto back = watch::read_viewer_cookie("other=1; " + as_request_cookie(set) + "; x=y", kSigner, kNow + 10);
     BOOST_REQUIRE(back.size() == 1u);
     const watch::WatchView v = view(kA);
     BOOST_TEST(back[0].video_id == v.video_id);
@@ -47,20 +47,28 @@ BOOST_AUTO_TEST_CASE(a_cookie_round_trips_every_field) {
 }
 
 BOOST_AUTO_TEST_CASE(forged_foreign_and_expired_cookies_are_ignored) {
-    std::string cookie = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSecret, "/", kNow));
-    BOOST_TEST(watch::read_viewer_cookie(cookie, kSecret + "!", kNow).empty());           // foreign
-    BOOST_TEST(watch::read_viewer_cookie(cookie, kSecret, kNow + watch::kRememberSeconds).empty());  // expired
+    std::string cookie = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSigner, "/", kNow));
+    BOOST_TEST(watch::read_viewer_cookie(cookie, watch::CookieSigner{kSigner.secret + "!", kSigner.site}, kNow).empty());           // foreign
+    BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, kNow + watch::kRememberSeconds).empty());  // expired
     std::string flipped = cookie;
     flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
-    BOOST_TEST(watch::read_viewer_cookie(flipped, kSecret, kNow).empty());                // tampered payload
+    BOOST_TEST(watch::read_viewer_cookie(flipped, kSigner, kNow).empty());                // tampered payload
     std::string no_sig = cookie.substr(0, cookie.find('.'));
-    BOOST_TEST(watch::read_viewer_cookie(no_sig, kSecret, kNow).empty());
-    BOOST_TEST(watch::read_viewer_cookie("", kSecret, kNow).empty());
-    BOOST_TEST(watch::read_viewer_cookie("apivideo_watch=", kSecret, kNow).empty());
+    BOOST_TEST(watch::read_viewer_cookie(no_sig, kSigner, kNow).empty());
+    BOOST_TEST(watch::read_viewer_cookie("", kSigner, kNow).empty());
+    BOOST_TEST(watch::read_viewer_cookie("apivideo_watch=", kSigner, kNow).empty());
     // An expiry further out than any cookie this handler writes: not from this handler.
     watch::WatchView far = view(kA, kNow + 1000000);
-    std::string future = as_request_cookie(watch::viewer_cookie_header(far, {}, kSecret, "/", kNow));
-    BOOST_TEST(watch::read_viewer_cookie(future, kSecret, kNow).empty());
+    std::string future = as_request_cookie(watch::viewer_cookie_header(far, {}, kSigner, "/", kNow));
+    BOOST_TEST(watch::read_viewer_cookie(future, kSigner, kNow).empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_cookie_is_honoured_only_by_the_site_that_gave_it) {
+    std::string cookie = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSigner, "/", kNow));
+    BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, kNow).size() == 1u);
+    // The same secret, another account: a video site A may show is not site B's to show.
+    watch::CookieSigner site_b{kSigner.secret, "https://ws.api.video\nkey-of-site-b"};
+    BOOST_TEST(watch::read_viewer_cookie(cookie, site_b, kNow).empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_newest_video_comes_first_and_the_count_is_bounded) {
@@ -69,8 +77,8 @@ BOOST_AUTO_TEST_CASE(the_newest_video_comes_first_and_the_count_is_bounded) {
     const char* ids[] = {"vi000000000000000000000A", "vi000000000000000000000B", "vi000000000000000000000C",
                          "vi000000000000000000000D", "vi000000000000000000000E", "vi000000000000000000000F"};
     for (const char* id : ids) {
-        cookie = as_request_cookie(watch::viewer_cookie_header(view(id), seen, kSecret, "/", kNow));
-        seen = watch::read_viewer_cookie(cookie, kSecret, kNow);
+        cookie = as_request_cookie(watch::viewer_cookie_header(view(id), seen, kSigner, "/", kNow));
+        seen = watch::read_viewer_cookie(cookie, kSigner, kNow);
     }
     BOOST_TEST(seen.size() == watch::kRememberMaxVideos);
     BOOST_TEST(seen.front().video_id == ids[5]);
@@ -78,12 +86,12 @@ BOOST_AUTO_TEST_CASE(the_newest_video_comes_first_and_the_count_is_bounded) {
 }
 
 BOOST_AUTO_TEST_CASE(watching_again_replaces_rather_than_duplicates) {
-    std::string first = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSecret, "/", kNow));
-    auto seen = watch::read_viewer_cookie(first, kSecret, kNow);
-    std::string second = as_request_cookie(watch::viewer_cookie_header(view(kB), seen, kSecret, "/", kNow));
-    seen = watch::read_viewer_cookie(second, kSecret, kNow);
-    std::string third = as_request_cookie(watch::viewer_cookie_header(view(kA, kNow + 5), seen, kSecret, "/", kNow + 5));
-    seen = watch::read_viewer_cookie(third, kSecret, kNow + 5);
+    std::string first = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSigner, "/", kNow));
+    auto seen = watch::read_viewer_cookie(first, kSigner, kNow);
+    std::string second = as_request_cookie(watch::viewer_cookie_header(view(kB), seen, kSigner, "/", kNow));
+    seen = watch::read_viewer_cookie(second, kSigner, kNow);
+    std::string third = as_request_cookie(watch::viewer_cookie_header(view(kA, kNow + 5), seen, kSigner, "/", kNow + 5));
+    seen = watch::read_viewer_cookie(third, kSigner, kNow + 5);
     BOOST_REQUIRE(seen.size() == 2u);
     BOOST_TEST(seen[0].video_id == kA);
     BOOST_TEST(seen[1].video_id == kB);
@@ -92,14 +100,14 @@ BOOST_AUTO_TEST_CASE(watching_again_replaces_rather_than_duplicates) {
 BOOST_AUTO_TEST_CASE(a_cookie_stays_under_the_browsers_size_limit) {
     watch::WatchView big = view(kA);
     big.title = std::string(3000, 'x');
-    std::string set = watch::viewer_cookie_header(view(kB), {big}, kSecret, "/", kNow);
+    std::string set = watch::viewer_cookie_header(view(kB), {big}, kSigner, "/", kNow);
     BOOST_TEST(set.size() < 4096u);
     // The big one did not fit beside the new one, so only the new one is kept.
-    auto seen = watch::read_viewer_cookie(as_request_cookie(set), kSecret, kNow);
+    auto seen = watch::read_viewer_cookie(as_request_cookie(set), kSigner, kNow);
     BOOST_REQUIRE(seen.size() == 1u);
     BOOST_TEST(seen[0].video_id == kB);
     // Alone and too large: not remembered at all.
-    BOOST_TEST(watch::viewer_cookie_header(big, {}, kSecret, "/", kNow).empty());
+    BOOST_TEST(watch::viewer_cookie_header(big, {}, kSigner, "/", kNow).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,81 @@
+// Unit tests for common/site.cpp: which settings a site's request gets, and that each
+// distinct set is read once.
+#include <boost/test/unit_test.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/site.h"
+#include "tests/support/process.h"
+
+namespace {
+
+using Settings = std::map<std::string, std::string>;
+
+watch::SettingLookup lookup(const Settings& s) {
+    return [&s](const char* name) -> const char* {
+        auto it = s.find(name);
+        return it == s.end() ? nullptr : it->second.c_str();
+    };
+}
+
+struct Handler {
+    Settings env;
+    std::shared_ptr<const watch::Site> base;
+    std::unique_ptr<watch::Sites> sites;
+    explicit Handler(Settings e) : env(std::move(e)) {
+        std::string err = watch::load_site(lookup(env), base);
+        if (!err.empty()) throw std::runtime_error(err);
+        sites = std::make_unique<watch::Sites>(lookup(env), base);
+    }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(unit)
+BOOST_AUTO_TEST_SUITE(site_tests)
+
+BOOST_AUTO_TEST_CASE(a_request_without_site_settings_gets_the_base_site) {
+    Handler h(Settings{{"APIVIDEO_API_KEY", "key-of-the-process"}});
+    Settings none;
+    std::string err;
+    BOOST_TEST(h.sites->for_request(lookup(none), err) == h.base);
+    BOOST_TEST(err.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_sites_key_file_wins_over_the_processs_key) {
+    testing::TempDir dir;
+    testing::write_file(dir.file("site-b.key"), "key-of-site-b\n");
+    Handler h(Settings{{"APIVIDEO_API_KEY", "key-of-the-process"}});
+    Settings site_b = {{"APIVIDEO_API_KEY_FILE", dir.file("site-b.key")}};
+    std::string err;
+    auto site = h.sites->for_request(lookup(site_b), err);
+    BOOST_REQUIRE(site);
+    BOOST_TEST(site->config.api_key == "key-of-site-b");
+    // Other settings still come from the process.
+    Settings site_c = {{"WATCH_PLAYER", "native"}};
+    auto c = h.sites->for_request(lookup(site_c), err);
+    BOOST_REQUIRE(c);
+    BOOST_TEST(c->config.api_key == "key-of-the-process");
+    BOOST_TEST((c->config.player == watch::Player::Native));
+}
+
+BOOST_AUTO_TEST_CASE(each_set_of_settings_is_read_once_broken_ones_too) {
+    Handler h(Settings{{"APIVIDEO_API_KEY", "key-of-the-process"}});
+    Settings a = {{"APIVIDEO_API_KEY", "key-of-site-a"}};
+    std::string err;
+    auto first = h.sites->for_request(lookup(a), err);
+    auto again = h.sites->for_request(lookup(a), err);
+    BOOST_TEST(first == again);
+
+    Settings broken = {{"APIVIDEO_TIMEOUT_MS", "soon"}};
+    BOOST_TEST(!h.sites->for_request(lookup(broken), err));
+    BOOST_TEST(err.find("APIVIDEO_TIMEOUT_MS") != std::string::npos, err);
+    std::string err2;
+    BOOST_TEST(!h.sites->for_request(lookup(broken), err2));
+    BOOST_TEST(err2 == err);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
