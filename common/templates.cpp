@@ -13,7 +13,12 @@ namespace watch {
 
 namespace {
 
-enum class Mode { Text, Tag, AttrName, AfterAttrName, BeforeAttrValue, AttrValue, Unquoted, RawText, Comment };
+// Where the tokenizer is. BogusComment: what HTML turns "<!x", "<?x" and "</ x" into
+// (text up to the next '>'). Unsafe: a "<!--" inside <script>, where HTML's escaped and
+// double-escaped script states begin; it is never left, so such a template is refused.
+enum class Mode {
+    Text, Tag, AttrName, AfterAttrName, BeforeAttrValue, AttrValue, Unquoted, RawText, Comment, BogusComment, Unsafe
+};
 
 struct HtmlState {
     Mode mode = Mode::Text;
@@ -58,26 +63,44 @@ bool is_url_attribute(const std::string& a) {
 size_t step(HtmlState& st, std::string_view s, size_t i) {
     char c = s[i];
     switch (st.mode) {
-        case Mode::Text:
-            if (c == '<') {
-                if (s.compare(i, 4, "<!--") == 0) {
-                    st.mode = Mode::Comment;
-                    return 4;
-                }
-                size_t j = i + 1;
-                bool end_tag = j < s.size() && s[j] == '/';
-                if (end_tag) ++j;
-                if (j < s.size() && std::isalpha(static_cast<unsigned char>(s[j]))) {
-                    std::string name;
-                    while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '-')) {
-                        name += lower(s[j++]);
-                    }
-                    st.tag = end_tag ? "/" + name : name;
-                    st.mode = Mode::Tag;
-                    return j - i;
-                }
+        case Mode::Text: {
+            if (c != '<' || i + 1 >= s.size()) return 1;
+            // As HTML's tokenizer reads it (WHATWG "tag open" and the states it leads to).
+            if (s.compare(i, 4, "<!--") == 0) {
+                // "<!-->" and "<!--->" are whole (empty) comments.
+                if (s.compare(i, 5, "<!-->") == 0) return 5;
+                if (s.compare(i, 6, "<!--->") == 0) return 6;
+                st.mode = Mode::Comment;
+                return 4;
             }
-            return 1;
+            char next = s[i + 1];
+            if (next == '!' || next == '?') {
+                st.mode = Mode::BogusComment;
+                return 2;
+            }
+            size_t j = i + 1;
+            bool end_tag = next == '/';
+            if (end_tag) {
+                ++j;
+                if (j >= s.size()) return 1;
+                if (s[j] == '>') return 3;  // "</>" is dropped
+                if (!std::isalpha(static_cast<unsigned char>(s[j]))) {
+                    st.mode = Mode::BogusComment;
+                    return 2;
+                }
+            } else if (!std::isalpha(static_cast<unsigned char>(next))) {
+                return 1;  // a '<' that starts nothing is text
+            }
+            // The tag name runs to whitespace, '/' or '>', whatever it holds ("p.=" too).
+            std::string name;
+            while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j])) && s[j] != '/' && s[j] != '>' &&
+                   s.compare(j, 2, "{{") != 0) {
+                name += lower(s[j++]);
+            }
+            st.tag = end_tag ? "/" + name : name;
+            st.mode = Mode::Tag;
+            return j - i;
+        }
         case Mode::Tag:
         case Mode::AfterAttrName:
             if (c == '>') {
@@ -125,17 +148,34 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
                 return 0;
             }
             return 1;
-        case Mode::RawText:
-            if (starts_with_ci(s, i, "</" + st.tag)) {
+        case Mode::RawText: {
+            // Only "</script" followed by whitespace, '/' or '>' ends it ("</scripts" does not).
+            size_t end = i + 2 + st.tag.size();
+            if (starts_with_ci(s, i, "</" + st.tag) && end < s.size() &&
+                (std::isspace(static_cast<unsigned char>(s[end])) || s[end] == '/' || s[end] == '>')) {
                 st.mode = Mode::Text;
                 return 0;
             }
+            if (st.tag == "script" && s.compare(i, 4, "<!--") == 0) {
+                st.mode = Mode::Unsafe;
+                return 4;
+            }
             return 1;
+        }
         case Mode::Comment:
             if (s.compare(i, 3, "-->") == 0) {
                 st.mode = Mode::Text;
                 return 3;
             }
+            if (s.compare(i, 4, "--!>") == 0) {
+                st.mode = Mode::Text;
+                return 4;
+            }
+            return 1;
+        case Mode::BogusComment:
+            if (c == '>') st.mode = Mode::Text;
+            return 1;
+        case Mode::Unsafe:
             return 1;
     }
     return 1;
@@ -162,7 +202,9 @@ bool context_for(const HtmlState& st, Template::Context& ctx, std::string& why) 
             }
             why = "a placeholder inside <" + st.tag + ">";
             return false;
-        case Mode::Comment: why = "a placeholder inside an HTML comment"; return false;
+        case Mode::Comment:
+        case Mode::BogusComment: why = "a placeholder inside an HTML comment"; return false;
+        case Mode::Unsafe: why = "a placeholder after \"<!--\" inside <script>"; return false;
         case Mode::Unquoted: why = "a placeholder in an unquoted attribute value"; return false;
         default: why = "a placeholder inside a tag, outside a quoted attribute value"; return false;
     }

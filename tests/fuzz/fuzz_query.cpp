@@ -95,7 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string why2;
         const bool ok2 = watch::parse_watch_params(more, wp2, why2);
         FUZZ_CHECK(ok2 == ok, fuzz::show(query) + (ok ? " accepted" : " refused") + " but not with &utm_source");
-        if (ok) FUZZ_CHECK(wp2.video_id == wp.video_id && wp2.json == wp.json, fuzz::show(query));
+        if (ok) FUZZ_CHECK(wp2.video_id == wp.video_id && wp2.player == wp.player, fuzz::show(query));
     }
     return 0;
 }
