@@ -36,6 +36,7 @@ const std::vector<std::string> kHostile = {
     " JaVaScRiPt:alert(1)",
     "data:text/html,<script>alert(1)</script>",
     "script src=//evil.example/x.js",
+    "a onmouseover=alert(1) b",  // no character HTML escaping changes
     "--><script>alert(1)</script><!--",
     "\xe2\x80\xa8\xe2\x80\xa9</SCRIPT ",
     "{{title}}{{#a}}x{{/a}}",
@@ -70,7 +71,8 @@ void same_markup(const std::string& source, const std::string& benign, const std
                  const std::string& value) {
     const std::string what = "template " + fuzz::show(source) + " with value " + fuzz::show(value) + " gave " +
                              fuzz::show(hostile);
-    FUZZ_CHECK(fuzz::start_tags(hostile) == fuzz::start_tags(benign), what);
+    const std::string bt = fuzz::start_tags(benign), ht = fuzz::start_tags(hostile);
+    FUZZ_CHECK(ht == bt, "tags " + fuzz::show(ht) + " instead of " + fuzz::show(bt) + " from " + what);
     Markup b = markup(benign), h = markup(hostile);
     FUZZ_CHECK(h.lt == b.lt && h.gt == b.gt && h.apos == b.apos, what);
     if (!has_script_block(source)) FUZZ_CHECK(h.quot == b.quot, what);
@@ -95,7 +97,13 @@ void fuzz_template(const std::string& source) {
     try {
         t = watch::Template::compile("fuzz.html", source, kKnown, load);
     } catch (const watch::TemplateError& e) {
-        FUZZ_CHECK(std::string_view(e.what()).rfind("fuzz.html:", 0) == 0, e.what());
+        // "name:line: why", the name being this template or the included one at fault.
+        const std::string_view m = e.what();
+        const size_t colon = m.find(':');
+        FUZZ_CHECK(colon != std::string_view::npos && colon > 0 && colon + 1 < m.size() &&
+                       std::isdigit(static_cast<unsigned char>(m[colon + 1])) &&
+                       m.find(": ", colon + 1) != std::string_view::npos,
+                   e.what());
         return;
     }
     t.render({});  // every block skipped or taken the other way: no check but no crash
@@ -190,7 +198,6 @@ void fuzz_pages(std::string_view input) {
         Markup hm = markup(h.body);
         FUZZ_CHECK(fuzz::start_tags(h.body) == btags && hm.lt == bm.lt && hm.gt == bm.gt,
                    what + " gave " + fuzz::show(h.body));
-        if (l[0].find('<') != std::string::npos) FUZZ_CHECK(h.body.find(l[0]) == std::string::npos, what);
     }
     check_headers(pages.watch_json(hostile), "JSON answer for " + fuzz::show(input));
 }
