@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "tests/support/browser.h"
+#include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
 #include "tests/support/standin.h"
 
@@ -21,12 +22,7 @@ namespace {
 const Standin& standin() { return shared_standin(); }
 
 std::map<std::string, std::string> handler_settings() {
-    return {{"APIVIDEO_API_KEY", kKey},
-            {"APIVIDEO_API_URL", standin().api()},
-            {"APIVIDEO_TIMEOUT_MS", "1500"},
-            {"WATCH_THREADS", "4"},
-            {"WATCH_PLAYER_URL", "/player/video.js"},
-            {"WATCH_HLSJS_URL", "/player/hls.js"}};
+    return standin_settings({{"WATCH_PLAYER_URL", "/player/video.js"}, {"WATCH_HLSJS_URL", "/player/hls.js"}});
 }
 
 // The player scripts from node_modules (npm ci), served by nginx as `make demo` does.

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
 #include "tests/support/standin.h"
 
@@ -29,27 +30,6 @@ namespace {
 
 const Standin& standin() { return shared_standin(); }
 
-// nginx + spawn-fcgi + the handler in FastCGI mode (as in nginx_tests.cpp).
-std::map<std::string, std::string> handler_settings() {
-    return {{"APIVIDEO_API_KEY", kKey},
-            {"APIVIDEO_API_URL", standin().api()},
-            {"APIVIDEO_TIMEOUT_MS", "1500"},
-            {"WATCH_THREADS", "4"}};
-}
-
-struct FastCgiSite {
-    TempDir dir;
-    SpawnFcgiHandler handler{dir.file("watch.sock"), handler_settings(), dir.file("handler-stderr.log")};
-    Nginx nginx{dir, handler.socket()};
-    FastCgiSite() {
-        standin().reset();
-        standin().knobs("");
-    }
-    int port() const {  // from "http://127.0.0.1:PORT/"
-        std::string u = nginx.url("/");
-        return std::stoi(u.substr(u.rfind(':') + 1));
-    }
-};
 
 // One line of the data file.
 struct Crafted {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tests/support/http.h"
+#include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
 #include "tests/support/standin.h"
 
@@ -34,34 +35,25 @@ constexpr int kPerCallMs = kTimeoutMs + 1000;  // the budget of each upstream ca
 
 const Standin& standin() { return shared_standin(); }
 
-std::map<std::string, std::string> handler_settings(const std::string& api_url) {
-    return {{"APIVIDEO_API_KEY", kKey},
-            {"APIVIDEO_API_URL", api_url},
-            {"APIVIDEO_TIMEOUT_MS", std::to_string(kTimeoutMs)},
-            // Two workers: one stuck or dead worker would show in the next request.
-            {"WATCH_THREADS", "2"}};
-}
-
-// nginx + spawn-fcgi + the handler in FastCGI mode (as in nginx_tests.cpp).
-struct FastCgiSite {
-    explicit FastCgiSite(const std::string& api_url)
-        : handler(dir.file("watch.sock"), handler_settings(api_url), dir.file("handler-stderr.log")),
-          nginx(dir, handler.socket()) {}
-    TempDir dir;
-    SpawnFcgiHandler handler;
-    Nginx nginx;
-    std::string watch(const std::string& id) const { return nginx.url(std::string("/watch?id=") + id); }
+// The README's nginx recipe, with two workers: one stuck or dead worker would show in the
+// next request.
+struct FaultSite : FastCgiSite {
+    explicit FaultSite(const std::string& api_url)
+        : FastCgiSite({{"APIVIDEO_API_URL", api_url},
+                       {"APIVIDEO_TIMEOUT_MS", std::to_string(kTimeoutMs)},
+                       {"WATCH_THREADS", "2"}}) {}
+    std::string watch_id(const std::string& id) const { return watch("id=" + id); }
     std::string handler_stderr() const { return read_file(dir.file("handler-stderr.log")); }
 };
 
 // The one site of the table, built once for the suite, and the handler's pid at the start.
-std::unique_ptr<FastCgiSite> g_site;
+std::unique_ptr<FaultSite> g_site;
 pid_t g_handler_pid = -1;
 
 struct TableSite {
     TableSite() {
         standin().reset();
-        g_site = std::make_unique<FastCgiSite>(standin().api());
+        g_site = std::make_unique<FaultSite>(standin().api());
         g_handler_pid = g_site->handler.process().pid();
     }
     ~TableSite() {
@@ -207,14 +199,14 @@ BOOST_AUTO_TEST_SUITE(faults_tests, *boost::unit_test::fixture<TableSite>())
 BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_served, bdata::make(faults()),
                      fault) {
     BOOST_REQUIRE(g_site);
-    FastCgiSite& site = *g_site;
+    FaultSite& site = *g_site;
     BOOST_TEST_CONTEXT(fault.host << " call: " << fault.name << " " << fault.action) {
         standin().reset();
         standin().knobs(knobs_for(fault));
         size_t log_from = site.nginx.error_log().size();
 
         auto start = std::chrono::steady_clock::now();
-        HttpReply r = get(site.watch(kPrivateVideo));
+        HttpReply r = get(site.watch_id(kPrivateVideo));
         long long ms = ms_since(start);
         int calls = upstream_calls();
         std::string log = site.nginx.error_log();
@@ -250,7 +242,7 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         standin().knobs("");
         if (rate_limited) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
         auto next_start = std::chrono::steady_clock::now();
-        HttpReply next = get(site.watch(kPublicVideo));
+        HttpReply next = get(site.watch_id(kPublicVideo));
         long long next_ms = ms_since(next_start);
         std::string after = site.nginx.error_log();
         BOOST_TEST(next.status == 200, "the next request: " << next.status << " " << next.error << "; log: "
@@ -269,18 +261,18 @@ BOOST_AUTO_TEST_CASE(after_the_table_the_handler_is_the_same_running_process) {
     std::string comm = read_file("/proc/" + std::to_string(g_handler_pid) + "/comm");
     BOOST_TEST(comm.find("apivideo-watch") == 0u, comm);
     standin().reset();
-    BOOST_TEST(get(g_site->watch(kPrivateVideo)).status == 200);
+    BOOST_TEST(get(g_site->watch_id(kPrivateVideo)).status == 200);
     BOOST_TEST(!holds_key(g_site->nginx.error_log()));
 }
 
 BOOST_AUTO_TEST_CASE(connection_refused_gives_502_in_time_and_the_worker_keeps_serving) {
     // A second site whose API URL is a port nothing listens on.
     int closed = free_port();
-    FastCgiSite site("http://127.0.0.1:" + std::to_string(closed));
+    FaultSite site("http://127.0.0.1:" + std::to_string(closed));
     pid_t pid = site.handler.process().pid();
     for (int i = 0; i < 3; ++i) {  // more requests than workers: none is left stuck
         auto start = std::chrono::steady_clock::now();
-        HttpReply r = get(site.watch(kPrivateVideo));
+        HttpReply r = get(site.watch_id(kPrivateVideo));
         long long ms = ms_since(start);
         std::string log = site.nginx.error_log();
         BOOST_TEST(r.status == 502, "request " << i << ": " << r.status << " " << r.error << "; log: "

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/http.h"
+#include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
 #include "tests/support/standin.h"
 
@@ -20,24 +21,6 @@ namespace {
 
 const Standin& standin() { return shared_standin(); }
 
-std::map<std::string, std::string> handler_settings() {
-    return {{"APIVIDEO_API_KEY", kKey},
-            {"APIVIDEO_API_URL", standin().api()},
-            {"APIVIDEO_TIMEOUT_MS", "1500"},
-            {"WATCH_THREADS", "4"}};
-}
-
-// nginx + spawn-fcgi + the handler in FastCGI mode, fresh for each test.
-struct FastCgiSite {
-    TempDir dir;
-    SpawnFcgiHandler handler{dir.file("watch.sock"), handler_settings(), dir.file("handler-stderr.log")};
-    Nginx nginx{dir, handler.socket()};
-    FastCgiSite() {
-        standin().reset();
-        standin().knobs("");
-    }
-    std::string watch(const std::string& query) const { return nginx.url("/watch?" + query); }
-};
 
 // nginx + fcgiwrap + the handler as a CGI program: settings arrive as fastcgi_param,
 // which is how a CGI program behind nginx gets them.
@@ -52,7 +35,7 @@ struct CgiSite {
     std::string cgi_location() const {
         std::string loc = "    location = /cgi/watch {\n        include fastcgi_params;\n"
                           "        fastcgi_param SCRIPT_FILENAME " + handler_binary() + ";\n";
-        for (const auto& kv : handler_settings()) loc += "        fastcgi_param " + kv.first + " " + kv.second + ";\n";
+        for (const auto& kv : standin_settings()) loc += "        fastcgi_param " + kv.first + " " + kv.second + ";\n";
         return loc + "        fastcgi_pass unix:" + dir.file("fcgiwrap.sock") + ";\n    }\n";
     }
     std::string watch(const std::string& query) const { return nginx.url("/cgi/watch?" + query); }

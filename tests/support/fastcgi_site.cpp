@@ -1,0 +1,27 @@
+// Test support: nginx + spawn-fcgi + handler + stand-in (see fastcgi_site.h).
+#include "tests/support/fastcgi_site.h"
+
+namespace testing {
+
+std::map<std::string, std::string> standin_settings(const std::map<std::string, std::string>& overrides) {
+    std::map<std::string, std::string> s = {{"APIVIDEO_API_KEY", kKey},
+                                            {"APIVIDEO_API_URL", shared_standin().api()},
+                                            {"APIVIDEO_TIMEOUT_MS", "1500"},
+                                            {"WATCH_THREADS", "4"}};
+    for (const auto& kv : overrides) s[kv.first] = kv.second;
+    return s;
+}
+
+FastCgiSite::FastCgiSite(const std::map<std::string, std::string>& overrides, const std::string& extra_site)
+    : handler(dir.file("watch.sock"), standin_settings(overrides), dir.file("handler-stderr.log")),
+      nginx(dir, handler.socket(), extra_site) {
+    shared_standin().reset();
+    shared_standin().knobs("");
+}
+
+int FastCgiSite::port() const {  // from "http://127.0.0.1:PORT/"
+    std::string u = nginx.url("/");
+    return std::stoi(u.substr(u.rfind(':') + 1));
+}
+
+}  // namespace testing
