@@ -18,6 +18,7 @@
 #include "tests/support/http.h"
 #include "tests/support/servers.h"
 #include "tests/support/standin.h"
+#include "tests/support/visitor.h"
 
 using namespace testing;
 
@@ -109,29 +110,6 @@ struct CgiSiteLoggingRequests : CgiSite {
 
 std::string id_query(const char* id) { return std::string("id=") + id; }
 
-// The page, then every stand-in asset in it, as a browser would (tests/e2e/nginx_tests.cpp).
-template <typename Site>
-void page_plays(const Site& site) {
-    HttpReply page = http_get(site.watch(id_query(kPrivateVideo)));
-    BOOST_TEST(page.status == 200, page.body);
-    BOOST_TEST(page.header("content-type") == "text/html; charset=utf-8");
-    BOOST_TEST(page.body.find("<!DOCTYPE html>") == 0u);
-    size_t assets = 0;
-    for (const auto& u : page_urls(page.body)) {
-        if (u.rfind(standin().vod(), 0) != 0) continue;
-        ++assets;
-        BOOST_TEST(u.find("avh=") != std::string::npos, u);
-        BOOST_TEST(http_get(u).status == 200, u);
-    }
-    BOOST_TEST(assets >= 4u);
-    size_t api_calls = 0;
-    for (const auto& q : standin().requests()) {
-        if (q.host == "vod") BOOST_TEST(!q.has_authorization, q.path);
-        if (q.host == "api") ++api_calls;
-    }
-    BOOST_TEST(api_calls == 1u);
-}
-
 // A log line of the handler for `status` and `id`, whatever the server put before it
 // (mod_fcgid: "… mod_fcgid: stderr: "; mod_cgid: nothing).
 bool logged(const std::string& log, int status, const std::string& id) {
@@ -182,7 +160,7 @@ BOOST_AUTO_TEST_SUITE(apache_tests)
 // --- Apache + mod_fcgid (examples/apache/apivideo-watch.conf) ---
 
 BOOST_FIXTURE_TEST_CASE(fcgid_page_and_every_asset_load, FcgidSite) {
-    page_plays(*this);
+    expect_page_plays(watch(id_query(kPrivateVideo)));
     // mod_fcgid started the handler itself, as the Apache user.
     auto pids = processes_running(handler);
     BOOST_REQUIRE(!pids.empty());
@@ -256,7 +234,7 @@ BOOST_FIXTURE_TEST_CASE(fcgid_stopping_apache_sends_sigterm_and_the_handler_exit
 
 // --- Apache + plain CGI from .htaccess (examples/apache/htaccess) ---
 
-BOOST_FIXTURE_TEST_CASE(cgi_page_and_every_asset_load, CgiSite) { page_plays(*this); }
+BOOST_FIXTURE_TEST_CASE(cgi_page_and_every_asset_load, CgiSite) { expect_page_plays(watch(id_query(kPrivateVideo))); }
 
 BOOST_FIXTURE_TEST_CASE(cgi_bad_id_400_unknown_id_404_and_the_failure_in_the_error_log, CgiSite) {
     errors_answered_and_logged(*this);
