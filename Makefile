@@ -35,6 +35,8 @@ TEMPLATES   := $(wildcard html/*.html)
 
 COMMON_OBJ  := $(COMMON_SRC:%.cpp=$(BUILD)/%.o) $(BUILD)/gen/templates_builtin.o
 HANDLER_OBJ := $(HANDLER_SRC:%.cpp=$(BUILD)/%.o)
+# The adapters without main(), for the tests too.
+ADAPTER_OBJ := $(filter-out $(BUILD)/handler/main.o,$(HANDLER_OBJ))
 TEST_OBJ    := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 
 BIN   := $(BUILD)/apivideo-watch
@@ -43,7 +45,7 @@ TESTS := $(BUILD)/tests/unit-tests
 .PHONY: all test check demo deps clean
 all: $(BIN)
 
-$(BIN): $(HANDLER_OBJ) $(BUILD)/libwatch.a
+$(BIN): $(BUILD)/handler/main.o $(BUILD)/libadapters.a $(BUILD)/libwatch.a
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
@@ -51,7 +53,11 @@ $(BUILD)/libwatch.a: $(COMMON_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(TESTS): $(TEST_OBJ) $(BUILD)/libwatch.a
+$(BUILD)/libadapters.a: $(ADAPTER_OBJ)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TESTS): $(TEST_OBJ) $(BUILD)/libadapters.a $(BUILD)/libwatch.a
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ -lboost_unit_test_framework $(LIBS)
 

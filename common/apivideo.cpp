@@ -1,19 +1,16 @@
-// api.video's two calls: see apivideo.h. Statuses map onto the error table here and
-// nowhere else.
+// api.video's calls (see apivideo.h).
 #include "common/apivideo.h"
+
+#include <algorithm>
 
 #include "common/json.h"
 
 namespace watch {
 
-ApiVideo::ApiVideo(const Config& config, HttpClient& http) : config_(config), http_(http) {
-    options_.timeout_ms = config.timeout_ms;
-    options_.connect_timeout_ms = config.connect_timeout_ms;
-    options_.ca_file = config.ca_file;
-}
+namespace {
 
-// A transport failure (no HTTP status) as a Failure.
-static bool transport_failed(const HttpResult& r, UpstreamError& err) {
+// A transport failure (no HTTP status) as a row of the error table.
+bool transport_failed(const HttpResult& r, UpstreamError& err) {
     using O = HttpResult::Outcome;
     if (r.outcome == O::Ok) return false;
     err.detail = std::string(outcome_name(r.outcome)) + ": " + r.error;
@@ -25,40 +22,59 @@ static bool transport_failed(const HttpResult& r, UpstreamError& err) {
     return true;
 }
 
-static std::string retry_after_or_default(const std::string& v) {
-    // A number of seconds, as api.video sends; anything else (or an HTTP date) becomes a
-    // minute, the length of api.video's rate-limit window.
-    if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos) return "60";
-    return v;
+// The statuses every api.video answer may carry besides its own: a refused key, the
+// rate limit. `what` names the call in the log line.
+bool common_status_failed(const HttpResult& r, const char* what, UpstreamError& err) {
+    if (r.status == 401 || r.status == 403) {
+        err.failure = Failure::KeyRefused;
+        err.detail = std::string(what) + ": api.video refused the API key (HTTP " + std::to_string(r.status) +
+                     "): check APIVIDEO_API_KEY and APIVIDEO_API_URL (sandbox keys need the sandbox URL)";
+        return true;
+    }
+    if (r.status == 429) {
+        // Seconds as api.video sends them; absent or odd, a whole window; never more than
+        // two, whatever an answer claims.
+        long long wait = r.rate.retry_after >= 0 ? r.rate.retry_after : kRateWindowSeconds;
+        err.failure = Failure::RateLimited;
+        err.retry_after = std::clamp(wait, 1LL, kMaxRateWaitSeconds);
+        err.detail = std::string(what) + ": api.video rate limit reached, retry after " +
+                     std::to_string(err.retry_after) + " s";
+        return true;
+    }
+    return false;
 }
 
-bool ApiVideo::get_video(const std::string& id, Video& out, UpstreamError& err, long& ms) {
-    HttpResult r = http_.get(config_.api_url + "/videos/" + id, config_.api_key, "application/json", options_);
-    ms = r.elapsed_ms;
-    if (transport_failed(r, err)) return false;
-    switch (r.status) {
-        case 200: break;
-        case 404:
-            err.failure = Failure::UnknownVideo;
-            err.detail = "api.video has no such video for this key";
-            return false;
-        case 401:
-        case 403:
-            err.failure = Failure::KeyRefused;
-            err.detail = "api.video refused the API key (HTTP " + std::to_string(r.status) +
-                         "): check APIVIDEO_API_KEY and APIVIDEO_API_URL (sandbox keys need the sandbox URL)";
-            return false;
-        case 429:
-            err.failure = Failure::RateLimited;
-            err.retry_after = retry_after_or_default(r.retry_after);
-            err.detail = "api.video rate limit reached, retry after " + err.retry_after + " s";
-            return false;
-        default:
-            err.failure = Failure::BadReply;
-            err.detail = "api.video answered HTTP " + std::to_string(r.status);
-            return false;
+}  // namespace
+
+ApiVideo::ApiVideo(const Config& config) : config_(config) {}
+
+HttpCall ApiVideo::call(std::string url, bool with_key) const {
+    HttpCall c;
+    c.url = std::move(url);
+    if (with_key) c.basic_user = config_.api_key;
+    c.options.timeout_ms = config_.timeout_ms;
+    c.options.connect_timeout_ms = config_.connect_timeout_ms;
+    c.options.ca_file = config_.ca_file;
+    return c;
+}
+
+HttpCall ApiVideo::video(const std::string& id) const { return call(config_.api_url + "/videos/" + id, true); }
+HttpCall ApiVideo::session(const std::string& session_url) const { return call(session_url, false); }
+HttpCall ApiVideo::key_check() const { return call(config_.api_url + "/videos?pageSize=1", true); }
+
+bool ApiVideo::read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const {
+    if (transport_failed(r, err) || common_status_failed(r, "video", err)) return false;
+    if (r.status == 404) {
+        err.failure = Failure::UnknownVideo;
+        err.detail = "api.video has no such video for this key";
+        return false;
     }
-    if (std::string why = parse_video_json(r.body, out); !why.empty()) {
+    if (r.status != 200) {
+        err.failure = Failure::BadReply;
+        err.detail = "api.video answered HTTP " + std::to_string(r.status);
+        return false;
+    }
+    if (std::string why; !parse_video_json(r.body, out, why)) {
         err.failure = Failure::BadReply;
         err.detail = "video reply: " + why;
         return false;
@@ -71,45 +87,34 @@ bool ApiVideo::get_video(const std::string& id, Video& out, UpstreamError& err, 
     return true;
 }
 
-bool ApiVideo::check_key(UpstreamError& err) {
-    HttpResult r = http_.get(config_.api_url + "/videos?pageSize=1", config_.api_key, "application/json", options_);
+bool ApiVideo::read_session(const HttpResult& r, std::string& token, UpstreamError& err) const {
     if (transport_failed(r, err)) return false;
-    if (r.status == 200) return true;
-    err.failure = r.status == 401 || r.status == 403 ? Failure::KeyRefused : Failure::BadReply;
-    err.detail = r.status == 401 || r.status == 403
-                     ? "api.video refused the API key (HTTP " + std::to_string(r.status) +
-                           "): check APIVIDEO_API_KEY and APIVIDEO_API_URL (sandbox keys need the sandbox URL)"
-                     : "api.video answered HTTP " + std::to_string(r.status);
-    return false;
-}
-
-bool ApiVideo::start_session(const std::string& session_url, std::string& session_token, UpstreamError& err,
-                             long& ms) {
-    HttpResult r = http_.get(session_url, "", "application/json", options_);
-    ms = r.elapsed_ms;
-    if (transport_failed(r, err)) return false;
-    if (r.status == 429) {
-        err.failure = Failure::RateLimited;
-        err.retry_after = retry_after_or_default(r.retry_after);
-        err.detail = "session endpoint rate limit, retry after " + err.retry_after + " s";
-        return false;
-    }
+    // The delivery host takes no key, so a 401 or 403 there says nothing about it.
+    if (r.status != 401 && r.status != 403 && common_status_failed(r, "session", err)) return false;
     if (r.status != 200) {
         err.failure = Failure::NoSession;
         err.detail = "session endpoint answered HTTP " + std::to_string(r.status);
         return false;
     }
-    if (std::string why = parse_session_json(r.body, session_token); !why.empty()) {
+    if (std::string why; !parse_session_json(r.body, token, why)) {
         err.failure = Failure::NoSession;
         err.detail = "session reply: " + why;
         return false;
     }
-    if (!is_plausible_session_token(session_token)) {
+    if (!is_plausible_session_token(token)) {
         err.failure = Failure::NoSession;
         err.detail = "session reply: session_token has unexpected characters";
         return false;
     }
     return true;
+}
+
+bool ApiVideo::read_key_check(const HttpResult& r, UpstreamError& err) const {
+    if (transport_failed(r, err) || common_status_failed(r, "key check", err)) return false;
+    if (r.status == 200) return true;
+    err.failure = Failure::BadReply;
+    err.detail = "api.video answered HTTP " + std::to_string(r.status);
+    return false;
 }
 
 }  // namespace watch

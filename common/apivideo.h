@@ -1,5 +1,6 @@
-// The two api.video calls of a page view, and the mapping of their failures onto the
-// error table. The API key goes to the API host only.
+// api.video's calls of a page view, as data the driver makes, and the reading of their
+// answers: statuses map onto the error table here and nowhere else. The API key goes to
+// the API host only.
 #pragma once
 #include <string>
 
@@ -10,30 +11,37 @@
 
 namespace watch {
 
+// api.video's rate-limit window (apivideo-facts.md: reads per minute). A wait taken
+// from an answer's headers is never longer than two of them.
+inline constexpr long long kRateWindowSeconds = 60;
+inline constexpr long long kMaxRateWaitSeconds = 2 * kRateWindowSeconds;
+
 struct UpstreamError {
     Failure failure = Failure::Internal;
-    std::string detail;       // for the log: what happened, never a secret
-    std::string retry_after;  // seconds, with RateLimited
+    std::string detail;        // for the log: what happened, never a secret
+    long long retry_after = 0;  // with RateLimited: seconds before api.video may be asked again
 };
 
 class ApiVideo {
    public:
-    ApiVideo(const Config& config, HttpClient& http);
+    explicit ApiVideo(const Config& config);
 
-    // GET {api}/videos/{id}. `id` must already be valid. `ms` gets the call's duration.
-    bool get_video(const std::string& id, Video& out, UpstreamError& err, long& ms);
+    // GET {api}/videos/{id}; `id` must already be valid.
+    HttpCall video(const std::string& id) const;
+    // GET the session endpoint, with no credentials.
+    HttpCall session(const std::string& session_url) const;
+    // One cheap authenticated read (the first page of the video list): --check --online.
+    HttpCall key_check() const;
 
-    // GET the session endpoint (no credentials). Returns a plausible session token.
-    bool start_session(const std::string& session_url, std::string& session_token, UpstreamError& err, long& ms);
-
-    // One cheap authenticated read (the first page of the video list) to prove the key
-    // and the API URL work: --check --online.
-    bool check_key(UpstreamError& err);
+    // The video in a reply to video(id); false with `err` set for anything unusable.
+    [[nodiscard]] bool read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const;
+    // A plausible session token in a reply to session().
+    [[nodiscard]] bool read_session(const HttpResult& r, std::string& token, UpstreamError& err) const;
+    [[nodiscard]] bool read_key_check(const HttpResult& r, UpstreamError& err) const;
 
    private:
+    HttpCall call(std::string url, bool with_key) const;
     const Config& config_;
-    HttpClient& http_;
-    HttpOptions options_;
 };
 
 }  // namespace watch

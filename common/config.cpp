@@ -39,7 +39,8 @@ const Setting kSettings[] = {
     {"WATCH_COOKIE_SECRET", "", "secret that signs the returning-viewer cookie (off when empty)", true},
     {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
-    {"WATCH_THREADS", "16", "FastCGI worker threads", false},
+    {"WATCH_MAX_IN_FLIGHT", "4096", "FastCGI: page views waiting on api.video at once (more get 503)", false},
+    {"WATCH_SOCKET", "", "FastCGI: the socket path to take over from a predecessor (spawn-fcgi restarts)", false},
 };
 
 const Setting* find_setting(const char* name) {
@@ -215,11 +216,11 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
         if (std::string e = allowed_ids(ids, c.allowed_ids); !e.empty()) problem(e);
     }
 
-    long threads = 0;
-    if (!parse_long(setting(lookup, "WATCH_THREADS"), 1, 1024, threads)) {
-        problem("WATCH_THREADS: must be a whole number from 1 to 1024");
+    if (!parse_long(setting(lookup, "WATCH_MAX_IN_FLIGHT"), 1, 1000000, c.max_in_flight)) {
+        problem("WATCH_MAX_IN_FLIGHT: must be a whole number from 1 to 1000000");
     }
-    c.threads = static_cast<int>(threads);
+    c.socket_path = setting(lookup, "WATCH_SOCKET");
+    if (!c.socket_path.empty() && c.socket_path[0] != '/') problem("WATCH_SOCKET: must be an absolute path");
 
     if (problems.empty()) out = std::move(c);
     return problems;

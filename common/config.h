@@ -41,7 +41,8 @@ struct Config {
     std::string link_secret;    // empty: /watch needs no signed link
     std::set<std::string> allowed_ids;  // empty: every id the key can read
     bool allow_list_set = false;
-    int threads = 0;
+    long max_in_flight = 0;   // FastCGI: page views waiting on api.video at once
+    std::string socket_path;  // FastCGI: the public socket path taken over at start ("" for none)
 };
 
 // Looks a setting up by name; nullptr when unset.
@@ -53,7 +54,7 @@ using SettingLookup = std::function<const char*(const char* name)>;
 std::string load_config(const SettingLookup& lookup, Config& out);
 
 // The settings a site may set per request (FastCGI parameters), i.e. all but the
-// process-wide ones such as WATCH_THREADS.
+// process-wide ones such as WATCH_MAX_IN_FLIGHT.
 const std::set<std::string>& site_setting_names();
 
 // The settings table, for --help: one line per setting with its default.

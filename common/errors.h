@@ -15,6 +15,7 @@ enum class Failure {
     NoSession,         // a private video without a usable token, or /session failed
     Unreachable,       // could not connect, TLS failed, connection broke
     RateLimited,       // api.video answered 429
+    Overloaded,        // WATCH_MAX_IN_FLIGHT page views are already waiting on api.video
     Timeout,           // an upstream call ran out of time
     Internal,          // a bug or resource exhaustion in the handler itself
 };

@@ -1,19 +1,26 @@
-// libcurl, used as curl's own examples do: one easy handle reused per thread, every
-// option's result checked, NOSIGNAL, timeouts and an error buffer always set, bodies
-// capped in the write callback (CURLOPT_MAXFILESIZE cannot cap a body of unknown size).
+// libcurl, used as curl's own examples do: every option's result checked, NOSIGNAL,
+// timeouts and an error buffer always set, handles reused, bodies capped in the write
+// callback (CURLOPT_MAXFILESIZE cannot cap a body of unknown size). The event loop's side
+// follows docs/examples/multi-event.c: libcurl names the sockets and the timer, the loop
+// reports readiness with curl_multi_socket_action.
 #include "common/http_client.h"
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include <cctype>
+#include <cstdlib>
 #include <chrono>
 #include <map>
-#include <mutex>
+#include <optional>
+#include <tuple>
 #include <stdexcept>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
+#include "common/text.h"
 #include "common/url.h"
 
 namespace watch {
@@ -31,228 +38,166 @@ const char* outcome_name(HttpResult::Outcome o) {
     return "?";
 }
 
-// DNS answers and TLS sessions are shared between the threads' handles, each kind under
-// its own lock. Connections are not shared: libcurl 7.88's shared connection cache is
-// not thread-safe (CURLSHOPT_SHARE(3), KNOWN_BUGS 11.11).
-struct HttpGlobal::Share {
-    CURLSH* handle = nullptr;
-    std::mutex locks[CURL_LOCK_DATA_LAST];
-
-    // The trusted CAs, parsed once per process rather than once per thread: libcurl 7.88
-    // keeps a parsed copy of its CA bundle per handle, 1.5 MB each (42 MiB at 16 threads,
-    // 422 MiB at 256, measured against a TLS stand-in). One store per extra CA file (a
-    // site's APIVIDEO_CA_FILE), each the system's trust (OpenSSL's default file and
-    // folder: on Debian /etc/ssl/certs, what libcurl itself uses) plus that file.
-    std::mutex stores_mutex;
+// The trusted CAs: one store per extra CA file (a site's APIVIDEO_CA_FILE), shared by
+// every connection, built at the first handshake that needs it. The system's trust is
+// OpenSSL's hashed certificate folder (on Debian /etc/ssl/certs, kept hashed by
+// update-ca-certificates), from which a handshake loads just the issuer it needs, rather
+// than the whole bundle parsed up front: a CGI request to a plain-http API loads none.
+struct HttpGlobal::Trust {
     std::map<std::string, X509_STORE*> stores;
 
+    ~Trust() {
+        for (auto& kv : stores) X509_STORE_free(kv.second);
+    }
+
     X509_STORE* store_for(const std::string& extra) {
-        std::lock_guard<std::mutex> lock(stores_mutex);
         X509_STORE*& store = stores[extra];
-        if (!store) {
-            store = X509_STORE_new();
-            if (!store || X509_STORE_set_default_paths(store) != 1 ||
-                (!extra.empty() && X509_STORE_load_file(store, extra.c_str()) != 1)) {
-                X509_STORE_free(store);
-                stores.erase(extra);
-                throw std::runtime_error("cannot load the CA certificates" + (extra.empty() ? "" : " of " + extra));
-            }
-            // What libcurl sets on the stores it builds itself, so verification is the same:
-            // prefer a trusted certificate to one the server sent, and accept an
-            // intermediate in the store as an anchor.
-            X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
+        if (store) return store;
+        store = X509_STORE_new();
+        if (!store || !add_system_trust(store) ||
+            (!extra.empty() && X509_STORE_load_file(store, extra.c_str()) != 1)) {
+            X509_STORE_free(store);
+            stores.erase(extra);
+            return nullptr;
         }
+        // What libcurl sets on the stores it builds itself, so verification is the same:
+        // prefer a trusted certificate to one the server sent, and accept an intermediate
+        // in the store as an anchor.
+        X509_STORE_set_flags(store, X509_V_FLAG_TRUSTED_FIRST | X509_V_FLAG_PARTIAL_CHAIN);
         return store;
+    }
+
+    // SSL_CERT_DIR and SSL_CERT_FILE, when set, win as they do for OpenSSL's own defaults.
+    static bool add_system_trust(X509_STORE* store) {
+        const char* dir = std::getenv(X509_get_default_cert_dir_env());
+        X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+        if (!lookup || X509_LOOKUP_add_dir(lookup, dir ? dir : X509_get_default_cert_dir(), X509_FILETYPE_PEM) != 1) {
+            return false;
+        }
+        const char* file = std::getenv(X509_get_default_cert_file_env());
+        return !file || X509_STORE_load_file(store, file) == 1;
     }
 };
 
-static void share_lock(CURL*, curl_lock_data data, curl_lock_access, void* p) {
-    static_cast<HttpGlobal::Share*>(p)->locks[data].lock();
-}
-static void share_unlock(CURL*, curl_lock_data data, void* p) {
-    static_cast<HttpGlobal::Share*>(p)->locks[data].unlock();
-}
-
-HttpGlobal::HttpGlobal() : share_(std::make_unique<Share>()) {
+HttpGlobal::HttpGlobal() : trust_(std::make_unique<Trust>()) {
     if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-    share_->handle = curl_share_init();
-    if (!share_->handle ||
-        curl_share_setopt(share_->handle, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
-        curl_share_setopt(share_->handle, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
-        curl_share_setopt(share_->handle, CURLSHOPT_USERDATA, share_.get()) != CURLSHE_OK ||
-        curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
-        curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
-        throw std::runtime_error("curl_share_setopt failed");
-    }
 }
 
 HttpGlobal::~HttpGlobal() {
-    for (auto& kv : share_->stores) X509_STORE_free(kv.second);
-    curl_share_cleanup(share_->handle);
+    trust_.reset();
     curl_global_cleanup();
 }
 
-struct HttpClient::Impl {
+namespace {
+
+// One easy handle with what its current transfer needs; reused from call to call.
+struct Handle {
     CURL* curl = nullptr;
     curl_slist* headers = nullptr;
     char error[CURL_ERROR_SIZE] = {};
-    HttpGlobal::Share* share = nullptr;
-    HttpOptions options;        // of the transfer under way
-    std::string ca_file;        // the extra bundle the handle was last given
-    X509_STORE* store = nullptr;  // the trust of the transfer under way (shared, not owned)
-    // Per transfer:
-    HttpResult* result = nullptr;
+    HttpGlobal::Trust* trust = nullptr;
+    std::string ca_file;          // the extra bundle of the current call
+    size_t max_body = 0;
     bool too_large = false;
+    HttpResult result;
+    // HttpMulti's bookkeeping.
+    HttpMulti::Id id = 0;
+    HttpMulti::Done done;
 
-    static size_t on_body(char* data, size_t size, size_t n, void* p) {
-        auto* self = static_cast<Impl*>(p);
-        size_t len = size * n;
-        if (self->result->body.size() + len > self->options.max_body) {
-            self->too_large = true;
-            return 0;  // a short count makes libcurl abort with CURLE_WRITE_ERROR
-        }
-        self->result->body.append(data, len);
-        return len;
+    explicit Handle(HttpGlobal::Trust& t);
+    ~Handle() {
+        curl_easy_cleanup(curl);
+        curl_slist_free_all(headers);
     }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
 
-    // Called for every header line of every reply; only Retry-After matters, so the
-    // line is looked at in place, not copied (copying cost 2.7 % of a page view).
-    static size_t on_header(char* data, size_t size, size_t n, void* p) {
-        auto* self = static_cast<Impl*>(p);
-        size_t len = size * n;
-        std::string_view line(data, len);
-        size_t colon = line.find(':');
-        if (colon != std::string_view::npos) {
-            std::string_view name = line.substr(0, colon);
-            // The standard header wins over api.video's own when both are present.
-            if (equals_lower(name, "retry-after") ||
-                (equals_lower(name, "x-ratelimit-retry-after") && self->result->retry_after.empty())) {
-                std::string_view value = line.substr(colon + 1);
-                size_t first = value.find_first_not_of(" \t");
-                size_t last = value.find_last_not_of(" \t\r\n");
-                self->result->retry_after.assign(first == std::string_view::npos
-                                                     ? std::string_view()
-                                                     : value.substr(first, last - first + 1));
-            }
-        }
-        return len;
-    }
+    // Sets the call's options; false (with result filled) when the URL is refused.
+    bool prepare(const HttpCall& call);
+    // The result of the finished transfer; clears what must not outlive it.
+    HttpResult finish(CURLcode rc);
 
-    // libcurl calls this for every new TLS connection: it gets the process's shared
-    // store (OpenSSL counts the reference; the store outlives every connection).
-    static CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* p) {
-        SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), static_cast<Impl*>(p)->store);
-        return CURLE_OK;
-    }
-
-    // `name` equals `lower`, which is in lower case, ignoring ASCII case.
-    static bool equals_lower(std::string_view name, std::string_view lower) {
-        if (name.size() != lower.size()) return false;
-        for (size_t i = 0; i < name.size(); ++i) {
-            if (std::tolower(static_cast<unsigned char>(name[i])) != lower[i]) return false;
-        }
-        return true;
-    }
+    static size_t on_body(char* data, size_t size, size_t n, void* p);
+    static size_t on_header(char* data, size_t size, size_t n, void* p);
+    static CURLcode on_ssl_ctx(CURL*, void* ssl_ctx, void* p);
 };
 
-#define SETOPT(opt, val)                                                             \
-    do {                                                                             \
-        if (curl_easy_setopt(impl_->curl, opt, val) != CURLE_OK)                     \
-            throw std::runtime_error("curl_easy_setopt(" #opt ") failed");           \
+#define SETOPT(opt, val)                                                   \
+    do {                                                                   \
+        if (curl_easy_setopt(curl, opt, val) != CURLE_OK)                  \
+            throw std::runtime_error("curl_easy_setopt(" #opt ") failed"); \
     } while (0)
 
-HttpClient::HttpClient(const HttpGlobal& global) : impl_(std::make_unique<Impl>()) {
-    impl_->curl = curl_easy_init();
-    if (!impl_->curl) throw std::runtime_error("curl_easy_init failed");
-    impl_->share = global.share();
-    impl_->store = impl_->share->store_for("");
-    SETOPT(CURLOPT_SHARE, global.share()->handle);
-    SETOPT(CURLOPT_ERRORBUFFER, impl_->error);
-    // Signals and threads do not mix: libcurl must not touch SIGPIPE or use alarm().
+Handle::Handle(HttpGlobal::Trust& t) : trust(&t) {
+    curl = curl_easy_init();
+    if (!curl) throw std::runtime_error("curl_easy_init failed");
+    SETOPT(CURLOPT_PRIVATE, this);
+    SETOPT(CURLOPT_ERRORBUFFER, error);
+    // The process handles its own signals; libcurl must not touch SIGPIPE or use alarm().
     SETOPT(CURLOPT_NOSIGNAL, 1L);
     // http is allowed by protocol here and restricted to loopback by is_allowed_upstream_url.
     SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
     // A redirect could carry the API key to another host; api.video does not redirect.
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
-    // Keep idle connections to both hosts between page views.
     SETOPT(CURLOPT_TCP_KEEPALIVE, 1L);
-    SETOPT(CURLOPT_MAXCONNECTS, 4L);
-    // The receive buffer lives as long as the handle, so one per worker thread. 4 KB
-    // still takes a whole api.video reply (headers and a 1.5 KB video) in one read;
-    // libcurl's default 16 KB cost 12 KB of resident memory per thread: peak RSS with
-    // 256 threads under bench/bench's 256 connections went from 37.5 to 34.3 MiB.
+    // A reply fits in one read of this size; libcurl's default costs memory per handle.
     SETOPT(CURLOPT_BUFFERSIZE, 4096L);
-    SETOPT(CURLOPT_WRITEFUNCTION, &Impl::on_body);
-    SETOPT(CURLOPT_WRITEDATA, impl_.get());
-    SETOPT(CURLOPT_HEADERFUNCTION, &Impl::on_header);
-    SETOPT(CURLOPT_HEADERDATA, impl_.get());
+    SETOPT(CURLOPT_WRITEFUNCTION, &Handle::on_body);
+    SETOPT(CURLOPT_WRITEDATA, this);
+    SETOPT(CURLOPT_HEADERFUNCTION, &Handle::on_header);
+    SETOPT(CURLOPT_HEADERDATA, this);
     SETOPT(CURLOPT_USERAGENT, "apivideo-watch/1");
-    // Trust comes from the shared store (see Share::store_for), so libcurl loads no CA
+    // Trust comes from the shared stores (HttpGlobal::Trust), so libcurl loads no CA
     // bundle of its own; certificate and host name checks stay on (libcurl's defaults).
     SETOPT(CURLOPT_CAINFO, static_cast<const char*>(nullptr));
     SETOPT(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
-    SETOPT(CURLOPT_SSL_CTX_FUNCTION, &Impl::on_ssl_ctx);
-    SETOPT(CURLOPT_SSL_CTX_DATA, impl_.get());
+    SETOPT(CURLOPT_SSL_CTX_FUNCTION, &Handle::on_ssl_ctx);
+    SETOPT(CURLOPT_SSL_CTX_DATA, this);
     SETOPT(CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
 }
 
-HttpClient::~HttpClient() {
-    curl_easy_cleanup(impl_->curl);
-    curl_slist_free_all(impl_->headers);
+bool Handle::prepare(const HttpCall& call) {
+    result = HttpResult{};
+    too_large = false;
+    if (!is_allowed_upstream_url(call.url)) {
+        result.outcome = HttpResult::Outcome::Refused;
+        result.error = "not an https URL (or http to loopback)";
+        return false;
+    }
+    max_body = call.options.max_body;
+    SETOPT(CURLOPT_TIMEOUT_MS, call.options.timeout_ms);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, call.options.connect_timeout_ms);
+    if (call.options.ca_file != ca_file) {
+        // Named to libcurl too, which then never reuses a connection verified under one
+        // site's trust for a site with another.
+        ca_file = call.options.ca_file;
+        SETOPT(CURLOPT_CAINFO, ca_file.empty() ? nullptr : ca_file.c_str());
+    }
+    curl_slist_free_all(headers);
+    headers = curl_slist_append(nullptr, ("Accept: " + call.accept).c_str());
+    if (!headers) throw std::bad_alloc();
+    SETOPT(CURLOPT_HTTPHEADER, headers);
+    SETOPT(CURLOPT_URL, call.url.c_str());
+    // Credentials are set per call and cleared after it (finish), so the key cannot ride
+    // along to the delivery host on a reused handle.
+    SETOPT(CURLOPT_USERNAME, call.basic_user.empty() ? nullptr : call.basic_user.c_str());
+    SETOPT(CURLOPT_PASSWORD, call.basic_user.empty() ? nullptr : "");
+    return true;
 }
 
-HttpResult HttpClient::get(const std::string& url, const std::string& basic_user, const char* accept,
-                           const HttpOptions& options) {
-    HttpResult r;
-    if (!is_allowed_upstream_url(url)) {
-        r.outcome = HttpResult::Outcome::Refused;
-        r.error = "not an https URL (or http to loopback)";
-        return r;
-    }
-    impl_->result = &r;
-    impl_->too_large = false;
-    impl_->options = options;
-    // Settings are per site, so per call; setting a timeout costs nothing.
-    SETOPT(CURLOPT_TIMEOUT_MS, options.timeout_ms);
-    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, options.connect_timeout_ms);
-    if (options.ca_file != impl_->ca_file) {
-        // Another site's trust. The extra file is also named to libcurl, which then never
-        // reuses a connection verified under one trust for a site with another.
-        impl_->store = impl_->share->store_for(options.ca_file);
-        SETOPT(CURLOPT_CAINFO, options.ca_file.empty() ? nullptr : options.ca_file.c_str());
-        impl_->ca_file = options.ca_file;
-    }
-
-    curl_slist_free_all(impl_->headers);
-    impl_->headers = nullptr;
-    if (accept) {
-        std::string h = std::string("Accept: ") + accept;
-        impl_->headers = curl_slist_append(nullptr, h.c_str());
-        if (!impl_->headers) throw std::bad_alloc();
-    }
-    SETOPT(CURLOPT_HTTPHEADER, impl_->headers);
-    SETOPT(CURLOPT_URL, url.c_str());
-    // Credentials are set per call and cleared for calls without them, so the key cannot
-    // ride along to the delivery host on this reused handle.
-    SETOPT(CURLOPT_USERNAME, basic_user.empty() ? nullptr : basic_user.c_str());
-    SETOPT(CURLOPT_PASSWORD, basic_user.empty() ? nullptr : "");
-
-    auto start = std::chrono::steady_clock::now();
-    CURLcode rc = curl_easy_perform(impl_->curl);
-    r.elapsed_ms = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::steady_clock::now() - start).count());
-    impl_->result = nullptr;
-
-    // Credentials never outlive the call.
+HttpResult Handle::finish(CURLcode rc) {
     SETOPT(CURLOPT_USERNAME, static_cast<const char*>(nullptr));
     SETOPT(CURLOPT_PASSWORD, static_cast<const char*>(nullptr));
-
+    HttpResult r = std::move(result);
+    result = HttpResult{};
+    curl_off_t us = 0;
+    if (curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME_T, &us) == CURLE_OK) r.elapsed_ms = static_cast<long>(us / 1000);
     if (rc == CURLE_OK) {
-        curl_easy_getinfo(impl_->curl, CURLINFO_RESPONSE_CODE, &r.status);
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &r.status);
         r.outcome = HttpResult::Outcome::Ok;
         return r;
     }
-    r.error = impl_->error[0] ? impl_->error : curl_easy_strerror(rc);
+    r.error = error[0] ? error : curl_easy_strerror(rc);
     r.body.clear();
     switch (rc) {
         case CURLE_OPERATION_TIMEDOUT: r.outcome = HttpResult::Outcome::Timeout; break;
@@ -263,11 +208,240 @@ HttpResult HttpClient::get(const std::string& url, const std::string& basic_user
         case CURLE_SSL_CERTPROBLEM:
         case CURLE_SSL_CACERT_BADFILE: r.outcome = HttpResult::Outcome::Tls; break;
         case CURLE_WRITE_ERROR:
-            r.outcome = impl_->too_large ? HttpResult::Outcome::TooLarge : HttpResult::Outcome::Broken;
+            r.outcome = too_large ? HttpResult::Outcome::TooLarge : HttpResult::Outcome::Broken;
             break;
         default: r.outcome = HttpResult::Outcome::Broken;
     }
     return r;
 }
+
+size_t Handle::on_body(char* data, size_t size, size_t n, void* p) {
+    auto* self = static_cast<Handle*>(p);
+    size_t len = size * n;
+    if (self->result.body.size() + len > self->max_body) {
+        self->too_large = true;
+        return 0;  // a short count makes libcurl abort with CURLE_WRITE_ERROR
+    }
+    self->result.body.append(data, len);
+    return len;
+}
+
+// Seconds or reads as api.video writes them: 1 to 9 digits; anything else is absent.
+long long header_number(std::string_view v) {
+    v = trim(v);
+    if (v.empty() || v.size() > 9 || v.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+    long long n = 0;
+    for (char c : v) n = n * 10 + (c - '0');
+    return n;
+}
+
+// Every header line of every reply comes here; the rate-limit ones are read in place.
+size_t Handle::on_header(char* data, size_t size, size_t n, void* p) {
+    auto* self = static_cast<Handle*>(p);
+    size_t len = size * n;
+    std::string_view line(data, len);
+    size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return len;
+    std::string_view name = line.substr(0, colon), value = line.substr(colon + 1);
+    RateLimitHeaders& rate = self->result.rate;
+    if (equals_ignoring_case(name, "x-ratelimit-limit")) {
+        rate.limit = header_number(value);
+    } else if (equals_ignoring_case(name, "x-ratelimit-remaining")) {
+        rate.remaining = header_number(value);
+    } else if (equals_ignoring_case(name, "x-ratelimit-retry-after")) {
+        // The standard header wins when both came (an HTTP date in it counts as absent).
+        if (rate.retry_after < 0) rate.retry_after = header_number(value);
+    } else if (equals_ignoring_case(name, "retry-after")) {
+        if (long long s = header_number(value); s >= 0) rate.retry_after = s;
+    }
+    return len;
+}
+
+// libcurl calls this for every new TLS connection: it gets the shared store (OpenSSL
+// counts the reference; the store outlives every connection).
+CURLcode Handle::on_ssl_ctx(CURL*, void* ssl_ctx, void* p) {
+    auto* self = static_cast<Handle*>(p);
+    X509_STORE* store = self->trust->store_for(self->ca_file);
+    if (!store) return CURLE_SSL_CACERT_BADFILE;
+    SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), store);
+    return CURLE_OK;
+}
+
+#undef SETOPT
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Blocking calls.
+
+struct HttpClient::Impl {
+    Handle handle;
+    explicit Impl(HttpGlobal::Trust& t) : handle(t) {}
+};
+
+HttpClient::HttpClient(const HttpGlobal& global) : impl_(std::make_unique<Impl>(global.trust())) {}
+HttpClient::~HttpClient() = default;
+
+HttpResult HttpClient::get(const HttpCall& call) {
+    Handle& h = impl_->handle;
+    if (!h.prepare(call)) return std::move(h.result);
+    return h.finish(curl_easy_perform(h.curl));
+}
+
+// ---------------------------------------------------------------------------------------
+// Many calls at once.
+
+struct HttpMulti::Impl {
+    HttpGlobal::Trust& trust;
+    Loop& loop;
+    CURLM* multi = nullptr;
+    Id next_id = 1;
+    std::unordered_map<Id, Handle*> running;
+    // Finished handles wait here for the next call: each keeps its buffers, and creating
+    // one costs more than a transfer.
+    std::vector<std::unique_ptr<Handle>> idle;
+    std::vector<std::unique_ptr<Handle>> busy_owner;  // owns the running ones, by index
+    std::unordered_map<Handle*, size_t> busy_index;
+    static constexpr size_t kMaxIdle = 256;
+    // Calls refused before any I/O, answered from the next on_timeout() (start() never
+    // calls back), and libcurl's own timer, which that early wake-up must not lose.
+    std::vector<std::tuple<Id, Done, HttpResult>> refused;
+    std::optional<std::chrono::steady_clock::time_point> curl_deadline;
+
+    Impl(HttpGlobal::Trust& t, Loop& l) : trust(t), loop(l) {}
+
+    static int on_socket(CURL*, curl_socket_t fd, int what, void* p, void*) {
+        auto* self = static_cast<Impl*>(p);
+        bool in = what == CURL_POLL_IN || what == CURL_POLL_INOUT;
+        bool out = what == CURL_POLL_OUT || what == CURL_POLL_INOUT;
+        self->loop.watch_socket(fd, in, out);
+        return 0;
+    }
+    static int on_timer(CURLM*, long ms, void* p) {
+        auto* self = static_cast<Impl*>(p);
+        if (ms < 0) self->curl_deadline.reset();
+        else self->curl_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        self->loop.set_timer(ms);
+        return 0;
+    }
+
+    std::unique_ptr<Handle> take_idle() {
+        if (idle.empty()) return std::make_unique<Handle>(trust);
+        std::unique_ptr<Handle> h = std::move(idle.back());
+        idle.pop_back();
+        return h;
+    }
+
+    void park(Handle* h) {
+        curl_multi_remove_handle(multi, h->curl);
+        running.erase(h->id);
+        h->done = nullptr;
+        size_t i = busy_index.at(h);
+        std::unique_ptr<Handle> owned = std::move(busy_owner[i]);
+        // Swap-remove from the owners, keeping the index map right.
+        if (i + 1 != busy_owner.size()) {
+            busy_owner[i] = std::move(busy_owner.back());
+            busy_index[busy_owner[i].get()] = i;
+        }
+        busy_owner.pop_back();
+        busy_index.erase(h);
+        if (idle.size() < kMaxIdle) idle.push_back(std::move(owned));
+    }
+
+    // Hands finished transfers to their callbacks, after libcurl is done with them.
+    void deliver() {
+        std::vector<std::pair<Done, HttpResult>> finished;
+        int left = 0;
+        while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
+            if (m->msg != CURLMSG_DONE) continue;
+            Handle* h = nullptr;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&h));
+            CURLcode rc = m->data.result;
+            finished.emplace_back(std::move(h->done), h->finish(rc));
+            park(h);
+        }
+        for (auto& [done, result] : finished) done(std::move(result));
+    }
+};
+
+HttpMulti::HttpMulti(const HttpGlobal& global, Loop& loop, long max_idle)
+    : impl_(std::make_unique<Impl>(global.trust(), loop)) {
+    impl_->multi = curl_multi_init();
+    // libcurl's default keeps four per transfer running, so a lull between bursts would
+    // close connections the next burst must open again.
+    if (!impl_->multi || curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS, max_idle) != CURLM_OK ||
+        curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket) != CURLM_OK ||
+        curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get()) != CURLM_OK ||
+        curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer) != CURLM_OK ||
+        curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get()) != CURLM_OK) {
+        throw std::runtime_error("curl_multi_init failed");
+    }
+}
+
+HttpMulti::~HttpMulti() {
+    while (!impl_->busy_owner.empty()) impl_->park(impl_->busy_owner.back().get());
+    impl_->idle.clear();
+    curl_multi_cleanup(impl_->multi);
+}
+
+HttpMulti::Id HttpMulti::start(const HttpCall& call, Done done) {
+    std::unique_ptr<Handle> owned = impl_->take_idle();
+    Handle* h = owned.get();
+    Id id = impl_->next_id++;
+    if (!h->prepare(call)) {
+        impl_->refused.emplace_back(id, std::move(done), std::move(h->result));
+        impl_->idle.push_back(std::move(owned));
+        impl_->loop.set_timer(0);
+        return id;
+    }
+    h->id = id;
+    h->done = std::move(done);
+    impl_->busy_index[h] = impl_->busy_owner.size();
+    impl_->busy_owner.push_back(std::move(owned));
+    impl_->running.emplace(id, h);
+    if (curl_multi_add_handle(impl_->multi, h->curl) != CURLM_OK) {
+        impl_->park(h);
+        throw std::runtime_error("curl_multi_add_handle failed");
+    }
+    return id;
+}
+
+void HttpMulti::cancel(Id id) {
+    auto it = impl_->running.find(id);
+    if (it != impl_->running.end()) impl_->park(it->second);
+    auto& refused = impl_->refused;
+    for (auto r = refused.begin(); r != refused.end(); ++r) {
+        if (std::get<0>(*r) == id) {
+            refused.erase(r);
+            break;
+        }
+    }
+}
+
+void HttpMulti::on_socket(int fd, bool in, bool out, bool error) {
+    int mask = (in ? CURL_CSELECT_IN : 0) | (out ? CURL_CSELECT_OUT : 0) | (error ? CURL_CSELECT_ERR : 0);
+    int still = 0;
+    curl_multi_socket_action(impl_->multi, fd, mask, &still);
+    impl_->deliver();
+}
+
+void HttpMulti::on_timeout() {
+    std::vector<std::tuple<Id, Done, HttpResult>> refused = std::move(impl_->refused);
+    impl_->refused.clear();
+    for (auto& [id, done, result] : refused) done(std::move(result));
+    auto& deadline = impl_->curl_deadline;
+    auto now = std::chrono::steady_clock::now();
+    if (deadline && *deadline > now) {
+        // Woken early for the refused calls: libcurl's timer still stands.
+        impl_->loop.set_timer(static_cast<long>(std::chrono::ceil<std::chrono::milliseconds>(*deadline - now).count()));
+        return;
+    }
+    deadline.reset();
+    int still = 0;
+    curl_multi_socket_action(impl_->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+    impl_->deliver();
+}
+
+size_t HttpMulti::running() const { return impl_->running.size(); }
 
 }  // namespace watch

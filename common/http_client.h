@@ -1,9 +1,12 @@
-// The one place libcurl is used: a blocking HTTP GET on a reusable handle, one client per
-// thread, with DNS and TLS sessions shared between threads.
+// The one place libcurl is used. The core describes each upstream GET as an HttpCall; the
+// calls are made one at a time on a reused handle (HttpClient: CGI, --query, --check) or
+// many at once on one multi handle driven by the FastCGI event loop (HttpMulti). Trust
+// anchors are looked up only when a TLS handshake needs them.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace watch {
 
@@ -12,6 +15,24 @@ struct HttpOptions {
     long connect_timeout_ms = 2000;  // TCP + TLS handshake
     std::string ca_file;             // extra CA bundle; empty for the system's only
     size_t max_body = 1 << 20;       // larger bodies end the call (HttpResult::TooLarge)
+};
+
+// One GET the core needs made.
+struct HttpCall {
+    std::string url;
+    // HTTP Basic user with an empty password (api.video's scheme): the API key, for the
+    // API host only; empty for none.
+    std::string basic_user;
+    std::string accept = "application/json";
+    HttpOptions options;
+};
+
+// api.video's rate-limit headers, sent on every API answer; -1 where absent or not a
+// whole number of seconds (or reads).
+struct RateLimitHeaders {
+    long long limit = -1;        // X-RateLimit-Limit: reads per window
+    long long remaining = -1;    // X-RateLimit-Remaining
+    long long retry_after = -1;  // X-RateLimit-Retry-After (or Retry-After): seconds
 };
 
 struct HttpResult {
@@ -27,29 +48,29 @@ struct HttpResult {
     Outcome outcome = Outcome::Broken;
     long status = 0;
     std::string body;
-    std::string retry_after;  // Retry-After, or api.video's X-RateLimit-Retry-After
-    std::string error;        // libcurl's message; holds no credentials
+    RateLimitHeaders rate;
+    std::string error;  // libcurl's message; holds no credentials
     long elapsed_ms = 0;
 };
 
 const char* outcome_name(HttpResult::Outcome o);
 
-// Process-wide libcurl state: call once in main() before any thread starts, and keep the
-// object alive until every client is gone.
+// Process-wide libcurl state: one per process, created before any client and kept alive
+// until every client is gone. Not for use from several threads.
 class HttpGlobal {
    public:
     HttpGlobal();
     ~HttpGlobal();
     HttpGlobal(const HttpGlobal&) = delete;
     HttpGlobal& operator=(const HttpGlobal&) = delete;
-    struct Share;
-    Share* share() const { return share_.get(); }
+    struct Trust;
+    Trust& trust() const { return *trust_; }
 
    private:
-    std::unique_ptr<Share> share_;
+    std::unique_ptr<Trust> trust_;
 };
 
-// One per thread: keeps its connections alive across requests (both hosts).
+// Blocking calls on one reused handle, which keeps its connections between calls.
 class HttpClient {
    public:
     explicit HttpClient(const HttpGlobal& global);
@@ -57,11 +78,42 @@ class HttpClient {
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
 
-    // GET `url`. With a non-empty `basic_user`, sends HTTP Basic auth as that user with an
-    // empty password (api.video's scheme); pass it only for the API host. `accept` goes
-    // out as the Accept header. Never follows redirects.
-    HttpResult get(const std::string& url, const std::string& basic_user, const char* accept,
-                   const HttpOptions& options);
+    // Never follows redirects.
+    HttpResult get(const HttpCall& call);
+
+   private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Many calls at once on one multi handle, for an event loop: it tells the loop which
+// sockets to watch and when to call back, and the loop reports what happened.
+class HttpMulti {
+   public:
+    // What the multi handle needs from the event loop.
+    struct Loop {
+        virtual ~Loop() = default;
+        // Watch `fd` for reading and/or writing (replacing earlier interest); neither: stop.
+        virtual void watch_socket(int fd, bool in, bool out) = 0;
+        // Call on_timeout() after `ms` (0: at once); -1: no timer.
+        virtual void set_timer(long ms) = 0;
+    };
+    using Id = std::uint64_t;
+    using Done = std::function<void(HttpResult&&)>;
+
+    // Keeps up to `max_idle` connections open for reuse between calls.
+    HttpMulti(const HttpGlobal& global, Loop& loop, long max_idle);
+    ~HttpMulti();
+    HttpMulti(const HttpMulti&) = delete;
+    HttpMulti& operator=(const HttpMulti&) = delete;
+
+    // Starts `call`; `done` runs from a later on_socket()/on_timeout(), never from here.
+    Id start(const HttpCall& call, Done done);
+    // Abandons a call that has not finished: its `done` never runs.
+    void cancel(Id id);
+    void on_socket(int fd, bool in, bool out, bool error);
+    void on_timeout();
+    size_t running() const;
 
    private:
     struct Impl;

@@ -4,6 +4,7 @@
 #include "common/json.h"
 
 #include "common/escape.h"
+#include "common/text.h"
 
 #include <stdexcept>
 
@@ -17,7 +18,6 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <ctime>
 
 namespace watch {
 
@@ -88,50 +88,65 @@ bool optional_string(const rapidjson::Value& obj, const char* name, std::string&
 
 }  // namespace
 
-std::string parse_video_json(std::string_view body, Video& out) {
-    try {
-        rapidjson::Document doc;
-        if (std::string err = parse(body, doc); !err.empty()) return err;
+namespace {
 
-        Video v;
-        if (!optional_string(doc, "videoId", v.id) || v.id.empty()) return "videoId missing or not a string";
-        if (!optional_string(doc, "title", v.title)) return "title is not a string of UTF-8";
+std::string read_video(std::string_view body, Video& out) {
+    rapidjson::Document doc;
+    if (std::string err = parse(body, doc); !err.empty()) return err;
 
-        auto pub = doc.FindMember("public");
-        if (pub != doc.MemberEnd() && !pub->value.IsNull()) {
-            if (!pub->value.IsBool()) return "public is not a boolean";
-            v.is_public = pub->value.GetBool();
-        }
+    Video v;
+    if (!optional_string(doc, "videoId", v.id) || v.id.empty()) return "videoId missing or not a string";
+    if (!optional_string(doc, "title", v.title)) return "title is not a string of UTF-8";
 
-        auto assets = doc.FindMember("assets");
-        if (assets == doc.MemberEnd() || assets->value.IsNull()) return "no assets in the reply";
-        if (!assets->value.IsObject()) return "assets is not an object";
-        const rapidjson::Value& a = assets->value;
-        if (!optional_string(a, "hls", v.assets.hls) || !optional_string(a, "thumbnail", v.assets.thumbnail) ||
-            !optional_string(a, "mp4", v.assets.mp4) || !optional_string(a, "player", v.assets.player)) {
-            return "an asset URL is not a string of UTF-8";
-        }
-        out = std::move(v);
-        return "";
-    } catch (const std::logic_error& e) {
-        return e.what();  // a check above was missed: refuse the reply, keep the process
+    auto pub = doc.FindMember("public");
+    if (pub != doc.MemberEnd() && !pub->value.IsNull()) {
+        if (!pub->value.IsBool()) return "public is not a boolean";
+        v.is_public = pub->value.GetBool();
     }
+
+    auto assets = doc.FindMember("assets");
+    if (assets == doc.MemberEnd() || assets->value.IsNull()) return "no assets in the reply";
+    if (!assets->value.IsObject()) return "assets is not an object";
+    const rapidjson::Value& a = assets->value;
+    for (const AssetField& f : kAssetFields) {
+        if (!optional_string(a, f.name, v.assets.*f.url)) return "an asset URL is not a string of UTF-8";
+    }
+    out = std::move(v);
+    return "";
 }
 
-std::string parse_session_json(std::string_view body, std::string& session_token) {
-    try {
-        rapidjson::Document doc;
-        if (std::string err = parse(body, doc); !err.empty()) return err;
-        auto it = doc.FindMember("session_token");
-        std::string token;
-        if (it == doc.MemberEnd() || !it->value.IsString() || !optional_string(doc, "session_token", token)) {
-            return "session_token missing or not a string";
-        }
-        session_token = std::move(token);
-        return "";
-    } catch (const std::logic_error& e) {
-        return e.what();
+std::string read_session(std::string_view body, std::string& session_token) {
+    rapidjson::Document doc;
+    if (std::string err = parse(body, doc); !err.empty()) return err;
+    auto it = doc.FindMember("session_token");
+    std::string token;
+    if (it == doc.MemberEnd() || !it->value.IsString() || !optional_string(doc, "session_token", token)) {
+        return "session_token missing or not a string";
     }
+    session_token = std::move(token);
+    return "";
+}
+
+// A reader's reason as the parser dialect: false with `why`. A RapidJSON assertion means
+// a check above was missed: the reply is refused, the process kept.
+template <typename Read>
+bool guarded(Read read, std::string& why) {
+    try {
+        why = read();
+    } catch (const std::logic_error& e) {
+        why = e.what();
+    }
+    return why.empty();
+}
+
+}  // namespace
+
+bool parse_video_json(std::string_view body, Video& out, std::string& why) {
+    return guarded([&] { return read_video(body, out); }, why);
+}
+
+bool parse_session_json(std::string_view body, std::string& session_token, std::string& why) {
+    return guarded([&] { return read_session(body, session_token); }, why);
 }
 
 namespace {
@@ -150,21 +165,9 @@ void write_url(Writer& w, const char* key, const std::string& value) {
     else w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
-std::string iso8601(long long t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 void write_assets(Writer& w, const Assets& a) {
     w.StartObject();
-    write_url(w, "thumbnail", a.thumbnail);
-    write_url(w, "hls", a.hls);
-    write_url(w, "mp4", a.mp4);
-    write_url(w, "player", a.player);
+    for (const AssetField& f : kAssetFields) write_url(w, f.name, a.*f.url);
     w.EndObject();
 }
 
@@ -184,7 +187,7 @@ std::string watch_json(const WatchView& v) {
     } else {
         w.StartObject();
         write_string(w, "token", v.session_token);
-        write_string(w, "expiresAt", iso8601(v.expires));
+        write_string(w, "expiresAt", iso_time(v.expires));
         w.EndObject();
     }
     w.Key("assets");
@@ -221,10 +224,7 @@ std::string views_to_json(const std::vector<WatchView>& views) {
         w.Int64(v.expires);
         w.Key("u");
         w.Bool(v.is_public);
-        write_string(w, "h", v.assets.hls);
-        write_string(w, "n", v.assets.thumbnail);
-        write_string(w, "m", v.assets.mp4);
-        write_string(w, "p", v.assets.player);
+        for (const AssetField& f : kAssetFields) write_string(w, f.cookie_key, v.assets.*f.url);
         w.EndObject();
     }
     w.EndArray();
@@ -247,16 +247,15 @@ bool views_from_json(std::string_view body, std::vector<WatchView>& out) {
             auto u = e.FindMember("u");
             if (u == e.MemberEnd() || !u->value.IsBool()) return false;
             v.is_public = u->value.GetBool();
-            struct {
-                const char* key;
-                std::string* field;
-            } fields[] = {{"i", &v.video_id},         {"t", &v.title},           {"s", &v.session_token},
-                          {"h", &v.assets.hls},       {"n", &v.assets.thumbnail}, {"m", &v.assets.mp4},
-                          {"p", &v.assets.player}};
-            for (const auto& f : fields) {
-                auto it = e.FindMember(f.key);
+            auto read = [&](const char* key, std::string& field) {
+                auto it = e.FindMember(key);
                 if (it == e.MemberEnd() || !it->value.IsString()) return false;
-                f.field->assign(it->value.GetString(), it->value.GetStringLength());
+                field.assign(it->value.GetString(), it->value.GetStringLength());
+                return true;
+            };
+            if (!read("i", v.video_id) || !read("t", v.title) || !read("s", v.session_token)) return false;
+            for (const AssetField& f : kAssetFields) {
+                if (!read(f.cookie_key, v.assets.*f.url)) return false;
             }
             views.push_back(std::move(v));
         }

@@ -13,12 +13,12 @@ namespace watch {
 // Bodies longer than this are refused before parsing.
 inline constexpr size_t kMaxJsonBytes = 1 << 20;
 
-// Reads a GET /videos/{id} reply. Returns "" on success, else a short reason for the log.
+// Reads a GET /videos/{id} reply; false with a short reason for the log in `why`.
 // Unknown fields are ignored; a known field of the wrong type is an error.
-std::string parse_video_json(std::string_view body, Video& out);
+[[nodiscard]] bool parse_video_json(std::string_view body, Video& out, std::string& why);
 
-// Reads a /session reply: {"session_token": "..."}. Returns "" or a reason.
-std::string parse_session_json(std::string_view body, std::string& session_token);
+// Reads a /session reply: {"session_token": "..."}.
+[[nodiscard]] bool parse_session_json(std::string_view body, std::string& session_token, std::string& why);
 
 // The JSON answer of /watch?format=json: the video with its session and final asset URLs.
 std::string watch_json(const WatchView& view);

@@ -2,6 +2,7 @@
 // what that player needs and the hosts this video's assets come from.
 #include "common/page.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -154,7 +155,7 @@ Response Pages::watch_json(const WatchView& view) const {
     return r;
 }
 
-Response Pages::error(Failure failure, bool json, const std::string& retry_after) const {
+Response Pages::error(Failure failure, bool json, long long retry_after) const {
     const ErrorInfo& e = error_info(failure);
     Response r;
     r.status = e.status;
@@ -175,7 +176,7 @@ Response Pages::error(Failure failure, bool json, const std::string& retry_after
         r.body = error_[0].render(v, kErrorValueCount);
     }
     if (failure == Failure::MethodNotAllowed) r.headers.emplace_back("Allow", "GET, HEAD");
-    if (failure == Failure::RateLimited) r.headers.emplace_back("Retry-After", retry_after.empty() ? "60" : retry_after);
+    if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
     return r;
 }
 

@@ -20,7 +20,8 @@ class Pages {
 
     Response watch(const WatchView& view, Player player, const Config& config) const;
     Response watch_json(const WatchView& view) const;
-    Response error(Failure failure, bool json, const std::string& retry_after = "") const;
+    // `retry_after`: seconds, for a Retry-After header (none when 0).
+    Response error(Failure failure, bool json, long long retry_after = 0) const;
 
    private:
     Pages() = default;

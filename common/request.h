@@ -16,6 +16,7 @@ struct Request {
     std::string cookie;       // HTTP_COOKIE
     std::string path;         // the path the visitor asked for (REQUEST_URI before '?'): cookies are scoped to it
     long long now = 0;        // the time of the request, Unix seconds (an input, so tests can set it)
+    bool server_busy = false;  // the driver has as many pages in flight as it may take: no upstream call
 };
 
 // Builds a Request from CGI-style parameters (getenv, or FCGX_GetParam).

@@ -17,6 +17,12 @@ std::string load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& 
     return "";
 }
 
+void Sites::reset(std::shared_ptr<const Site> base) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    base_ = std::move(base);
+    sites_.clear();
+}
+
 std::shared_ptr<const Site> Sites::for_request(const SettingLookup& params, std::string& error) {
     std::string key;
     for (const std::string& name : site_setting_names()) {

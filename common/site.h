@@ -37,6 +37,10 @@ class Sites {
 
     const Site& base() const { return *base_; }
 
+    // A new base site (settings files and templates read again): every site is read
+    // again on its next request. Pages under way keep the site they started with.
+    void reset(std::shared_ptr<const Site> base);
+
    private:
     // Distinct parameter sets kept; a web server has a handful of sites, so hitting this
     // means something varies per request that should not: start over rather than grow.

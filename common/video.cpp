@@ -65,16 +65,17 @@ static std::optional<std::string> token_in_query(std::string_view url) {
 }
 
 std::optional<PrivateToken> find_private_token(const Video& v) {
-    for (const std::string* asset : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
+    for (const AssetField& f : kAssetFields) {
+        const std::string& asset = v.assets.*f.url;
         size_t end = 0;
-        if (auto tok = token_in_path(*asset, &end)) {
-            return PrivateToken{*tok, asset->substr(0, end + 1) + "session"};
-        }
+        if (!f.token_in_path) continue;
+        if (auto tok = token_in_path(asset, &end)) return PrivateToken{*tok, asset.substr(0, end + 1) + "session"};
     }
     auto tok = token_in_query(v.assets.player);
     if (!tok) return std::nullopt;
-    for (const std::string* asset : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
-        if (auto u = parse_url(*asset)) {
+    for (const AssetField& f : kAssetFields) {
+        if (!f.token_in_path) continue;
+        if (auto u = parse_url(v.assets.*f.url)) {
             return PrivateToken{*tok, origin_of(*u) + "/vod/" + v.id + "/token/" + *tok + "/session"};
         }
     }
@@ -82,8 +83,9 @@ std::optional<PrivateToken> find_private_token(const Video& v) {
 }
 
 bool mentions_token(const Assets& a) {
-    for (const std::string* u : {&a.hls, &a.thumbnail, &a.mp4, &a.player}) {
-        if (u->find("/token/") != std::string::npos || u->find("token=") != std::string::npos) return true;
+    for (const AssetField& f : kAssetFields) {
+        const std::string& u = a.*f.url;
+        if (u.find("/token/") != std::string::npos || u.find("token=") != std::string::npos) return true;
     }
     return false;
 }

@@ -14,12 +14,31 @@ struct Assets {  // an empty string is an absent asset
     std::string player;  // api.video's embed player
 };
 
+// The one list of assets: api.video's name for each, the one-letter key the viewer
+// cookie stores it under, and where its private token sits (a path segment after
+// "/token/", or the player's token= parameter).
+struct AssetField {
+    const char* name;
+    const char* cookie_key;
+    bool token_in_path;
+    std::string Assets::*url;
+};
+inline constexpr AssetField kAssetFields[] = {
+    {"hls", "h", true, &Assets::hls},
+    {"thumbnail", "n", true, &Assets::thumbnail},
+    {"mp4", "m", true, &Assets::mp4},
+    {"player", "p", false, &Assets::player},
+};
+
 struct Video {
     std::string id;
     std::string title;
     std::optional<bool> is_public;  // absent in the reply: decided by the tokens
     Assets assets;
 };
+
+// api.video's session lifetime (apivideo-facts.md 1.2: "The session token TTL is 24 hours").
+inline constexpr long long kSessionSeconds = 24 * 3600;
 
 // A video as it is shown: asset URLs final (the session added). What the page, the JSON
 // answer and the returning-viewer cookie are made from.
@@ -28,7 +47,7 @@ struct WatchView {
     std::string title;
     Assets assets;
     std::string session_token;  // empty when the assets carry no token
-    long long expires = 0;      // Unix seconds after which the session is not to be reused
+    long long expires = 0;      // Unix seconds: when the session ends (kSessionSeconds after it began)
     bool is_public = true;      // api.video's "public" (true when the reply leaves it out)
 };
 

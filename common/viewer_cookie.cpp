@@ -34,6 +34,11 @@ std::string cookie_value(const std::string& header) {
     return "";
 }
 
+// A session with enough time left, and none claimed beyond what api.video gives.
+bool reusable(const WatchView& v, long long now) {
+    return v.expires - kSessionMarginSeconds > now && v.expires <= now + kSessionSeconds;
+}
+
 }  // namespace
 
 std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer,
@@ -48,7 +53,7 @@ std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, cons
     if (!base64url_decode(payload_b64, payload) || !views_from_json(payload, views)) return {};
     std::vector<WatchView> live;
     for (WatchView& v : views) {
-        if (v.expires > now && v.expires <= now + kRememberSeconds) live.push_back(std::move(v));
+        if (reusable(v, now)) live.push_back(std::move(v));
     }
     return live;
 }
@@ -58,7 +63,7 @@ std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchV
     std::vector<WatchView> keep = {view};
     for (const WatchView& v : others) {
         if (keep.size() >= kRememberMaxVideos) break;
-        if (v.video_id != view.video_id && v.expires > now) keep.push_back(v);
+        if (v.video_id != view.video_id && reusable(v, now)) keep.push_back(v);
     }
     std::string value;
     // Drop the oldest until the cookie fits; a video alone too large is not remembered.
@@ -71,7 +76,7 @@ std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchV
     }
     if (value.empty()) return "";
     long long max_age = 0;
-    for (const WatchView& v : keep) max_age = std::max(max_age, v.expires - now);
+    for (const WatchView& v : keep) max_age = std::max(max_age, v.expires - kSessionMarginSeconds - now);
     return std::string(kCookieName) + "=" + value + "; Max-Age=" + std::to_string(max_age) +
            "; Path=" + (path.empty() ? "/" : path) + "; HttpOnly; Secure; SameSite=Lax";
 }

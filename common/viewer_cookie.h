@@ -10,9 +10,9 @@
 namespace watch {
 
 inline constexpr const char* kCookieName = "apivideo_watch";
-// api.video's sessions last 24 hours; a remembered one is reused for at most 23, so it
-// never runs out while a page plays.
-inline constexpr long long kRememberSeconds = 23 * 3600;
+// A remembered session is reused only while this much of it is left, so it never runs
+// out while a page plays.
+inline constexpr long long kSessionMarginSeconds = 3600;
 inline constexpr size_t kRememberMaxVideos = 4;
 
 // Who a cookie is for: the secret that signs it and the site it was given by (its

@@ -1,6 +1,13 @@
-// The core: one /watch request in, one complete response out. No FastCGI or CGI types,
-// no I/O but the two api.video calls through the client it is given.
+// The core: one /watch request in, one complete response out, as a plain function of the
+// request and api.video's answers. It makes no call itself: it says which calls it needs,
+// a round at a time; its driver makes them (one after another for CGI and --query, all at
+// once on the event loop for FastCGI) and hands the answers back. No FastCGI or CGI
+// types, no sockets.
 #pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "common/http_client.h"
 #include "common/request.h"
 #include "common/response.h"
@@ -8,10 +15,29 @@
 
 namespace watch {
 
-// Serves /watch for `site`, calling api.video through `http` (the thread's client).
-// Never throws: anything unexpected becomes the 500 answer. The Response's `log` holds
-// the line for the server's error log (empty when there is nothing to log).
-Response handle_watch(const Request& request, const Site& site, HttpClient& http);
+class PageView {
+   public:
+    PageView(Request request, std::shared_ptr<const Site> site);
+    ~PageView();
+    PageView(const PageView&) = delete;
+    PageView& operator=(const PageView&) = delete;
+
+    // The calls to make now, in any order or all at once; none when the response is ready.
+    std::vector<HttpCall> start();
+    // The answers to the last round, one per call in its order; returns the next round.
+    std::vector<HttpCall> resume(std::vector<HttpResult> answers);
+    // The response, once a round asked for no call. Its `log` holds the line for the
+    // server's error log (empty when there is nothing to log). Never throws: anything
+    // unexpected on the way became the 500 answer.
+    Response take_response();
+
+   private:
+    struct Flow;
+    std::unique_ptr<Flow> flow_;
+};
+
+// A page view whose calls are made one after another on `http`: CGI and --query.
+Response handle_watch(const Request& request, std::shared_ptr<const Site> site, HttpClient& http);
 
 // The same line format for failures the adapters meet before the core (a broken site
 // configuration): "<time> 500 id=- step=config: why".

@@ -9,6 +9,8 @@
 
 namespace watch {
 
+namespace {
+
 int write_cgi_response(const Response& r, bool with_body) {
     if (!r.log.empty()) std::fprintf(stderr, "apivideo-watch: %s\n", r.log.c_str());
     std::string out = serialize_cgi(r, with_body);
@@ -16,7 +18,9 @@ int write_cgi_response(const Response& r, bool with_body) {
     return 0;
 }
 
-int serve_cgi(const Site* site, const std::string& site_error, const HttpGlobal& http) {
+}  // namespace
+
+int serve_cgi(std::shared_ptr<const Site> site, const std::string& site_error, const HttpGlobal& http) {
     Request req = request_from_params([](const char* name) { return std::getenv(name); });
     if (!site) {
         // No site, so no templates of its own either: the built-in error page.
@@ -26,17 +30,17 @@ int serve_cgi(const Site* site, const std::string& site_error, const HttpGlobal&
         return 0;  // the server got a complete answer; the log says what is wrong
     }
     HttpClient client(http);
-    return write_cgi_response(handle_watch(req, *site, client), req.method != "HEAD");
+    return write_cgi_response(handle_watch(req, std::move(site), client), req.method != "HEAD");
 }
 
-int serve_shell(const std::string& query, const Site& site, const HttpGlobal& http) {
+int serve_shell(const std::string& query, std::shared_ptr<const Site> site, const HttpGlobal& http) {
     Request req;
     req.method = "GET";
     req.query = query;
     req.path = "/watch";
     req.now = static_cast<long long>(std::time(nullptr));
     HttpClient client(http);
-    Response r = handle_watch(req, site, client);
+    Response r = handle_watch(req, std::move(site), client);
     if (write_cgi_response(r, true) != 0) return 1;
     return r.status < 400 ? 0 : 1;
 }

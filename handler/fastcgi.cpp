@@ -1,40 +1,52 @@
-// FastCGI: a pool of worker threads, each blocked in FCGX_Accept_r on the shared
-// listening socket with its own libcurl handle, so one slow upstream call holds up only
-// its own visitor. Shutdown follows the pattern measured in shared/platform-notes.md
-// (1.7): libfcgi's idle threads never return on SIGTERM by themselves, so the main
-// thread waits for the signal and wakes the idle ones with SIGUSR1 (never shutdown(2) on
-// the socket: under systemd it is not ours to close). In-flight requests finish first.
+// FastCGI on one event loop. The web server's connections (kept open between requests
+// when it asks: FCGI_KEEP_CONN) are watched by epoll; a request is read by libfcgi once
+// it has wholly arrived (fastcgi_gate.h), so libfcgi's blocking reads never wait; the
+// page view's upstream calls run on one libcurl multi handle; the page is written when
+// its last call ends. No thread per visitor: a visitor waiting on api.video costs a
+// connection and a PageView, and WATCH_MAX_IN_FLIGHT bounds how many.
+//
+// libfcgi never accepts or closes a connection here (its close waits for the peer, its
+// accept blocks): the loop does both, and hands libfcgi a connection per request with
+// keepConnection set, so FCGX_Finish_r leaves it open.
 #include <fcgiapp.h>
-#include <malloc.h>
-#include <pthread.h>
-#include <signal.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <chrono>
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/watch.h"
 #include "handler/adapter.h"
+#include "handler/event_loop.h"
+#include "handler/fastcgi_gate.h"
 
 namespace watch {
 
 namespace {
 
-enum class WorkerState { Starting, Accepting, Busy, Done };
-
-struct Worker {
-    std::thread thread;
-    std::atomic<WorkerState> state{WorkerState::Starting};
-};
-
-std::atomic<bool> g_stopping{false};
+// How long a connection may take to send the rest of a request it has begun, and to
+// close after an answer given before its body was read.
+constexpr long kPartialRequestMs = 10'000;
+// A write the web server does not take in this long ends the connection (nginx and
+// Apache read a FastCGI answer as it comes, so a page never waits this long).
+constexpr long kSendTimeoutMs = 5'000;
+// After SIGTERM, how long a handler whose socket path a successor takes over
+// (WATCH_SOCKET) keeps serving while it waits for one, and how often it looks.
+constexpr long kHandoverWaitMs = 10'000;
+constexpr long kHandoverPollMs = 50;
+// Connections already in the kernel's queue when the path changed hands still arrive.
+constexpr long kHandoverSettleMs = 100;
 
 // Under systemd, stderr is the journal, where `journalctl -u` shows it: the log lines go
 // there. Elsewhere they go to the FastCGI stderr stream, which lands in the web server's
@@ -49,142 +61,377 @@ bool stderr_is_journal() {
            static_cast<unsigned long long>(st.st_dev) == dev && static_cast<unsigned long long>(st.st_ino) == ino;
 }
 
-// glibc gives threads that meet in malloc arenas of their own, up to 8 per core, and an
-// arena keeps every page its threads once touched. Arenas beyond one per core buy no
-// parallelism, only memory: capped at the core count, peak RSS measured with bench/bench's
-// loads on 2 cores went from 14.4 to 14.0 MiB (16 threads) and from 39.3 to 38.3 MiB
-// (256 threads), CPU per page unchanged. MALLOC_ARENA_MAX or GLIBC_TUNABLES still win.
-void cap_malloc_arenas() {
-    const char* tunables = std::getenv("GLIBC_TUNABLES");
-    if (std::getenv("MALLOC_ARENA_MAX") || (tunables && std::strstr(tunables, "glibc.malloc.arena_max"))) return;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores > 0) mallopt(M_ARENA_MAX, static_cast<int>(cores));
+// One write(2) per line, so no line is ever split. A failed write loses the line; there
+// is nowhere else to say so.
+void say(const std::string& text) {
+    std::string line = "apivideo-watch: " + text + "\n";
+    ssize_t written = write(2, line.data(), line.size());
+    (void)written;
 }
 
-// SIGUSR1 only has to interrupt accept(); the handler itself does nothing.
-void on_wake(int) {}
-
-void write_all(FCGX_Stream* s, const std::string& data) {
-    // A visitor who left makes this fail; there is nobody to tell.
-    FCGX_PutStr(data.data(), static_cast<int>(data.size()), s);
-}
-
-void serve_requests(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal);
-
-// A worker that cannot start (no memory for its client) says so and leaves the pool
-// smaller, rather than ending the process through std::terminate.
-void run_worker(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal) {
-    try {
-        serve_requests(self, listen_fd, sites, http, to_journal);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "apivideo-watch: a worker thread stopped: %s\n", e.what());
+// Each kept connection and each upstream call is a descriptor: allow as many as the
+// system lets this process have.
+void raise_descriptor_limit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
     }
-    self.state = WorkerState::Done;
 }
 
-void serve_requests(Worker& self, int listen_fd, Sites& sites, const HttpGlobal& http, bool to_journal) {
-    sigset_t wake;
-    sigemptyset(&wake);
-    sigaddset(&wake, SIGUSR1);
-    pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+struct Connection {
+    explicit Connection(int f) : fd(f) { FCGX_InitRequest(&fcgi, -1, 0); }
+    enum class State { Waiting, Serving, Closing };
 
-    HttpClient client(http);
-    FCGX_Request fcgi;
-    if (FCGX_InitRequest(&fcgi, listen_fd, 0) != 0) {
-        std::fprintf(stderr, "apivideo-watch: FCGX_InitRequest failed\n");
-        return;
+    int fd;
+    State state = State::Waiting;
+    FCGX_Request fcgi;        // libfcgi's request and streams, from reading to finishing
+    bool keep = false;        // the web server asked to keep the connection
+    bool input_done = false;  // FCGI_STDIN was read to its end
+    bool head = false;
+    std::unique_ptr<PageView> page;
+    std::vector<HttpMulti::Id> calls;  // of the round under way
+    std::vector<HttpResult> answers;
+    size_t pending = 0;
+    EventLoop::TimerId deadline = 0;
+};
+
+class Server final : public HttpMulti::Loop {
+   public:
+    // Each page view in flight holds at most one connection to each of api.video's hosts.
+    Server(const Listener& listener, Sites& sites, const SettingLookup& env, const HttpGlobal& http)
+        : multi_(http, *this, 2 * sites.base().config.max_in_flight),
+          listener_(listener),
+          sites_(sites),
+          env_(env),
+          to_journal_(stderr_is_journal()) {}
+
+    ~Server() override {
+        for (auto& kv : conns_) release(*kv.second);
     }
-    while (!g_stopping) {
-        self.state = WorkerState::Accepting;
-        int rc = FCGX_Accept_r(&fcgi);
-        self.state = WorkerState::Busy;
-        if (rc < 0) {
-            if (g_stopping) break;
-            // EINTR from a stray signal, or a transient accept() failure (EMFILE): back
-            // off a little rather than spin.
-            std::this_thread::sleep_for(std::chrono::milliseconds(rc == -EINTR ? 0 : 100));
-            continue;
+
+    int run(size_t max_in_flight) {
+        max_in_flight_ = max_in_flight;
+        sigset_t signals;
+        sigemptyset(&signals);
+        for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+        loop_.on_signals(signals, [this](int signo) { on_signal(signo); });
+        loop_.watch(listener_.fd, EPOLLIN, [this](uint32_t) { accept_all(); });
+        loop_.run([this] { return stopping_ && !accepting_ && conns_.empty(); });
+        return 0;
+    }
+
+   private:
+    // ---- libcurl's sockets and timer (HttpMulti::Loop) ------------------------------
+    void watch_socket(int fd, bool in, bool out) override {
+        if (!in && !out) {
+            loop_.unwatch(fd);
+            return;
         }
-        auto param = [&](const char* name) { return FCGX_GetParam(name, fcgi.envp); };
-        Request req = request_from_params(param);
-        std::string site_error;
-        std::shared_ptr<const Site> site = sites.for_request(param, site_error);
-        Response r;
-        if (site) {
-            r = handle_watch(req, *site, client);
-        } else {
-            r = sites.base().pages.error(Failure::Internal, false);
-            r.log = log_line_now(500, "config", "this site's settings: " + site_error);
+        uint32_t events = (in ? uint32_t{EPOLLIN} : 0u) | (out ? uint32_t{EPOLLOUT} : 0u);
+        loop_.watch(fd, events, [this, fd](uint32_t ev) {
+            multi_.on_socket(fd, ev & EPOLLIN, ev & EPOLLOUT, ev & (EPOLLERR | EPOLLHUP));
+        });
+    }
+
+    void set_timer(long ms) override {
+        loop_.cancel(curl_timer_);
+        curl_timer_ = ms < 0 ? 0 : loop_.after(ms, [this] {
+            curl_timer_ = 0;
+            multi_.on_timeout();
+        });
+    }
+
+    // ---- connections ------------------------------------------------------------------
+    void accept_all() {
+        while (accepting_) {
+            int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd < 0) {
+                if (errno == EMFILE || errno == ENFILE) {
+                    // Out of descriptors: pause accepting a moment instead of spinning.
+                    say("out of file descriptors; not accepting for 100 ms");
+                    loop_.unwatch(listener_.fd);
+                    loop_.after(100, [this] {
+                        if (accepting_) loop_.watch(listener_.fd, EPOLLIN, [this](uint32_t) { accept_all(); });
+                    });
+                }
+                return;  // EAGAIN: nobody left in the queue (or another process took them)
+            }
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on Unix sockets
+            timeval send_timeout{kSendTimeoutMs / 1000, 0};
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+            auto [it, added] = conns_.emplace(fd, std::make_unique<Connection>(fd));
+            Connection& c = *it->second;
+            loop_.watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLET, [this, &c](uint32_t ev) { on_connection(c, ev); });
         }
-        if (!r.log.empty()) {
-            std::string line = "apivideo-watch: " + r.log + "\n";
-            if (to_journal) {
-                // One write(2) per line, so lines of concurrent workers never interleave.
-                // A failed write loses the line; there is nowhere else to say so.
-                ssize_t written = write(2, line.data(), line.size());
-                (void)written;
-            } else {
-                write_all(fcgi.err, line);
+    }
+
+    void on_connection(Connection& c, uint32_t events) {
+        bool gone = events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+        switch (c.state) {
+            case Connection::State::Waiting: return gone ? close_connection(c) : look_for_request(c);
+            case Connection::State::Serving:
+                // The web server closed the connection: its visitor left. The page's
+                // upstream calls end here; nobody would read the answer.
+                if (gone) close_connection(c);
+                return;
+            case Connection::State::Closing: return drain(c, gone);
+        }
+    }
+
+    void look_for_request(Connection& c) {
+        static char head[kMaxRequestHead];
+        ssize_t n = recv(c.fd, head, sizeof head, MSG_PEEK | MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return close_connection(c);
+        if (n < 0) return;
+        std::string why;
+        switch (fastcgi_arrival(std::string_view(head, static_cast<size_t>(n)), why)) {
+            case Arrival::Partial:
+                if (!c.deadline) {
+                    c.deadline = loop_.after(kPartialRequestMs, [this, &c] {
+                        c.deadline = 0;
+                        close_connection(c);
+                    });
+                }
+                return;
+            case Arrival::Invalid:
+                say("closing a FastCGI connection: " + why);
+                return close_connection(c);
+            case Arrival::HeadersIn: return read_request(c, false);
+            case Arrival::Whole: return read_request(c, true);
+        }
+    }
+
+    void read_request(Connection& c, bool whole) {
+        cancel_deadline(c);
+        c.fcgi.ipcFd = c.fd;
+        c.fcgi.keepConnection = 1;
+        if (FCGX_Accept_r(&c.fcgi) != 0 || c.fcgi.ipcFd != c.fd) {
+            // libfcgi refused what it read and closed the connection itself.
+            say("libfcgi could not read a request; connection closed");
+            c.fcgi.ipcFd = -1;
+            return forget(c);
+        }
+        c.keep = c.fcgi.keepConnection;
+        c.input_done = whole;
+        if (whole) {
+            // A GET's FCGI_STDIN is one empty record, already here: read it to its end,
+            // so the next request on this connection starts clean.
+            char sink[4096];
+            while (FCGX_GetStr(sink, sizeof sink, c.fcgi.in) > 0) {
             }
         }
-        write_all(fcgi.out, serialize_cgi(r, req.method != "HEAD"));
-        FCGX_Finish_r(&fcgi);
+        try {
+            auto param = [&c](const char* name) { return FCGX_GetParam(name, c.fcgi.envp); };
+            Request req = request_from_params(param);
+            c.head = req.method == "HEAD";
+            std::string site_error;
+            std::shared_ptr<const Site> site = sites_.for_request(param, site_error);
+            if (!site) {
+                Response r = sites_.base().pages.error(Failure::Internal, false);
+                r.log = log_line_now(500, "config", "this site's settings: " + site_error);
+                return respond(c, r);
+            }
+            req.server_busy = serving_ >= max_in_flight_;
+            c.page = std::make_unique<PageView>(std::move(req), std::move(site));
+            c.state = Connection::State::Serving;
+            ++serving_;
+            run_round(c, c.page->start());
+        } catch (const std::exception& e) {
+            say(std::string("dropping a request: ") + e.what());
+            close_connection(c);
+        }
     }
-    FCGX_Free(&fcgi, 0);  // 0: the listening socket is shared and stays open
-}
+
+    // Starts a round of the page's calls, or answers when it needs none.
+    void run_round(Connection& c, std::vector<HttpCall> calls) {
+        if (calls.empty()) return respond(c, c.page->take_response());
+        c.answers.assign(calls.size(), HttpResult{});
+        c.pending = calls.size();
+        c.calls.clear();
+        for (size_t i = 0; i < calls.size(); ++i) {
+            c.calls.push_back(multi_.start(calls[i], [this, &c, i](HttpResult&& r) { on_answer(c, i, std::move(r)); }));
+        }
+    }
+
+    void on_answer(Connection& c, size_t i, HttpResult&& r) {
+        try {
+            c.answers[i] = std::move(r);
+            if (--c.pending == 0) {
+                c.calls.clear();
+                run_round(c, c.page->resume(std::move(c.answers)));
+            }
+        } catch (const std::exception& e) {
+            say(std::string("dropping a request: ") + e.what());
+            close_connection(c);
+        }
+    }
+
+    void respond(Connection& c, const Response& r) {
+        if (!r.log.empty()) {
+            if (to_journal_) say(r.log);
+            else FCGX_FPrintF(c.fcgi.err, "apivideo-watch: %s\n", r.log.c_str());
+        }
+        std::string out = serialize_cgi(r, !c.head);
+        FCGX_PutStr(out.data(), static_cast<int>(out.size()), c.fcgi.out);
+        c.fcgi.keepConnection = 1;  // the loop's to close, not libfcgi's
+        FCGX_Finish_r(&c.fcgi);
+        end_page(c);
+        if (c.fcgi.ipcFd != c.fd) return forget(c);  // a write failed: libfcgi closed it
+        if (!c.input_done) {
+            // Answered before its body arrived (a POST): stop writing, read what is
+            // still coming, then close, so the web server sees the answer, not a reset.
+            shutdown(c.fd, SHUT_WR);
+            c.state = Connection::State::Closing;
+            c.deadline = loop_.after(kPartialRequestMs, [this, &c] {
+                c.deadline = 0;
+                close_connection(c);
+            });
+            return drain(c, false);
+        }
+        if (!c.keep || stopping_) return close_connection(c);
+        c.state = Connection::State::Waiting;
+        look_for_request(c);  // its edge may have passed while the page was being made
+    }
+
+    void drain(Connection& c, bool gone) {
+        char sink[4096];
+        for (;;) {
+            ssize_t n = recv(c.fd, sink, sizeof sink, MSG_DONTWAIT);
+            if (n > 0) continue;
+            if (n == 0 || gone || (errno != EAGAIN && errno != EINTR)) return close_connection(c);
+            return;
+        }
+    }
+
+    void end_page(Connection& c) {
+        if (!c.page) return;
+        for (HttpMulti::Id id : c.calls) multi_.cancel(id);
+        c.calls.clear();
+        c.page.reset();
+        --serving_;
+    }
+
+    void cancel_deadline(Connection& c) {
+        loop_.cancel(c.deadline);
+        c.deadline = 0;
+    }
+
+    // Frees what the connection holds (its page's calls, libfcgi's streams).
+    void release(Connection& c) {
+        end_page(c);
+        cancel_deadline(c);
+        FCGX_Free(&c.fcgi, 0);
+    }
+
+    void close_connection(Connection& c) {
+        release(c);
+        loop_.unwatch(c.fd);
+        close(c.fd);
+        conns_.erase(c.fd);
+    }
+
+    // A connection libfcgi has closed already.
+    void forget(Connection& c) {
+        release(c);
+        loop_.unwatch(c.fd);
+        conns_.erase(c.fd);
+    }
+
+    // ---- signals ------------------------------------------------------------------------
+    void on_signal(int signo) {
+        if (signo == SIGHUP) return reload();
+        if (stopping_) return;
+        stopping_ = true;  // quietly: a clean stop is nothing for the log
+        // Idle kept connections close now; those with a request on its way get it answered.
+        std::vector<Connection*> idle;
+        for (auto& kv : conns_) {
+            if (kv.second->state == Connection::State::Waiting && !kv.second->deadline) idle.push_back(kv.second.get());
+        }
+        for (Connection* c : idle) {
+            char b;
+            if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) close_connection(*c);
+            else look_for_request(*c);
+        }
+        if (listener_.from_systemd) return stop_accepting(false);  // systemd queues for the next one
+        if (listener_.path.empty()) return stop_accepting(true);
+        wait_for_successor(kHandoverWaitMs);
+    }
+
+    // The socket path is a successor's once it renamed its own socket over it; until
+    // then (or for kHandoverWaitMs) this process goes on serving.
+    void wait_for_successor(long left_ms) {
+        if (listener_.handed_over()) {
+            loop_.after(kHandoverSettleMs, [this] { stop_accepting(true); });
+            return;
+        }
+        if (left_ms <= 0) {
+            say("no successor took over " + listener_.path + "; stopping");
+            return stop_accepting(true);
+        }
+        loop_.after(kHandoverPollMs, [this, left_ms] { wait_for_successor(left_ms - kHandoverPollMs); });
+    }
+
+    // Stops taking connections. `take_queued`: accept those already queued first (they
+    // would be reset when the socket closes), then close it.
+    void stop_accepting(bool take_queued) {
+        if (!accepting_) return;
+        if (take_queued) accept_all();
+        accepting_ = false;
+        loop_.unwatch(listener_.fd);
+        if (!listener_.from_systemd) close(listener_.fd);
+    }
+
+    void reload() {
+        std::shared_ptr<const Site> site;
+        std::string err = load_site(env_, site);
+        if (!err.empty()) {
+            say("SIGHUP: the settings or templates are broken; keeping those in use:");
+            say(err);
+            return;
+        }
+        sites_.reset(site);
+        say("SIGHUP: settings files and templates read again");
+    }
+
+    EventLoop loop_;
+    HttpMulti multi_;
+    Listener listener_;
+    Sites& sites_;
+    SettingLookup env_;
+    const bool to_journal_;
+    size_t max_in_flight_ = 0;
+    std::unordered_map<int, std::unique_ptr<Connection>> conns_;
+    size_t serving_ = 0;
+    bool accepting_ = true;
+    bool stopping_ = false;
+    EventLoop::TimerId curl_timer_ = 0;
+};
 
 }  // namespace
 
-int serve_fastcgi(int listen_fd, int threads, Sites& sites, const HttpGlobal& http) {
-    // Block the stop signals everywhere (threads inherit the mask); only the main thread
-    // takes them, with sigwait. SIGUSR1 is unblocked in workers only.
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-    sigdelset(&stop, SIGUSR1);
-
-    struct sigaction sa {};
-    sa.sa_handler = on_wake;
-    sa.sa_flags = 0;  // no SA_RESTART: accept() must return EINTR
-    sigaction(SIGUSR1, &sa, nullptr);
-    // A visitor who disconnects must not kill the process; libfcgi and OpenSSL then see EPIPE.
+int serve_fastcgi(const Listener& listener, Sites& sites, const SettingLookup& env, const HttpGlobal& http) {
+    // The loop reads these signals as events; blocked before any thread exists (libcurl's
+    // resolver threads inherit the mask), so none of them interrupts a call.
+    sigset_t signals;
+    sigemptyset(&signals);
+    for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&signals, s);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // A visitor who disconnects must not kill the process: writes then fail with EPIPE.
     signal(SIGPIPE, SIG_IGN);
-
     if (FCGX_Init() != 0) {
-        std::fprintf(stderr, "apivideo-watch: FCGX_Init failed\n");
+        say("FCGX_Init failed");
         return 1;
     }
-
-    cap_malloc_arenas();  // before the first worker can make an arena
-    const bool to_journal = stderr_is_journal();
-    std::vector<std::unique_ptr<Worker>> workers;
-    for (int i = 0; i < threads; ++i) {
-        workers.push_back(std::make_unique<Worker>());
-        Worker& w = *workers.back();
-        w.thread = std::thread(run_worker, std::ref(w), listen_fd, std::ref(sites), std::cref(http), to_journal);
+    raise_descriptor_limit();
+    int flags = fcntl(listener.fd, F_GETFL);
+    if (flags < 0 || fcntl(listener.fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        say(std::string("cannot make the listening socket non-blocking: ") + std::strerror(errno));
+        return 1;
     }
-
-    int sig = 0;
-    sigwait(&stop, &sig);
-    g_stopping = true;
-    FCGX_ShutdownPending();
-
-    // Wake the idle workers until every one has left; busy ones finish their request.
-    for (;;) {
-        bool all_done = true;
-        for (auto& w : workers) {
-            WorkerState s = w->state;
-            if (s != WorkerState::Done) all_done = false;
-            if (s == WorkerState::Accepting) pthread_kill(w->thread.native_handle(), SIGUSR1);
-        }
-        if (all_done) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    for (auto& w : workers) w->thread.join();
-    return 0;
+    Server server(listener, sites, env, http);
+    return server.run(static_cast<size_t>(sites.base().config.max_in_flight));
 }
 
 }  // namespace watch

@@ -2,10 +2,6 @@
 // picks how requests arrive: --query (a shell command), FastCGI (a listening socket on
 // fd 0, or fd 3 from systemd), or CGI (one request in the environment). Also --check
 // (are the settings right?) and sign (make a signed watch link).
-#include <arpa/inet.h>
-#include <fcgiapp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -56,41 +52,6 @@ void print_lines(const std::string& lines, const char* prefix) {
     }
 }
 
-// systemd socket activation without StandardInput=socket: the socket is fd 3.
-bool socket_activated() {
-    const char* pid = env("LISTEN_PID");
-    const char* fds = env("LISTEN_FDS");
-    return pid && fds && std::strtol(pid, nullptr, 10) == getpid() && std::strcmp(fds, "1") == 0;
-}
-
-// A listening TCP socket on an address other than loopback, as "0.0.0.0:9000"; "" else.
-// libfcgi aborts on one crafted record (CVE-2025-23016, Debian 12's 2.4.2 still does):
-// whoever can connect can stop the handler.
-std::string exposed_tcp_address(int fd) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
-    char host[INET6_ADDRSTRLEN] = {};
-    if (ss.ss_family == AF_INET) {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        if ((ntohl(a->sin_addr.s_addr) >> 24) == 127) return "";
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-        return std::string(host) + ":" + std::to_string(ntohs(a->sin_port));
-    }
-    if (ss.ss_family == AF_INET6) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        if (IN6_IS_ADDR_LOOPBACK(&a->sin6_addr)) return "";
-        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-        return std::string("[") + host + "]:" + std::to_string(ntohs(a->sin6_port));
-    }
-    return "";  // a Unix socket: its file mode decides who may connect
-}
-
-std::string exposure_warning(const std::string& address) {
-    return "listening on " + address + ", reachable from other hosts: bind a Unix socket (mode 0660) "
-           "or 127.0.0.1, as libfcgi can be crashed by anyone who connects";
-}
-
 int check(bool online, const watch::HttpGlobal& http) {
     std::shared_ptr<const watch::Site> site;
     std::string err = watch::load_site(env, site);
@@ -100,8 +61,13 @@ int check(bool online, const watch::HttpGlobal& http) {
     }
     const watch::Config& c = site->config;
     for (int fd : {0, 3}) {
-        std::string addr = exposed_tcp_address(fd);
-        if (!addr.empty()) print_lines(exposure_warning(addr), "warning: ");
+        std::string addr = watch::exposed_tcp_address(fd);
+        if (!addr.empty()) print_lines(watch::exposure_warning(addr), "warning: ");
+    }
+    if (env("WATCH_THREADS")) {
+        print_lines("WATCH_THREADS is no longer read: one event loop serves every request; "
+                    "WATCH_MAX_IN_FLIGHT bounds how many wait on api.video at once",
+                    "warning: ");
     }
     if (c.link_secret.empty() && !c.allow_list_set) {
         print_lines("any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
@@ -110,8 +76,9 @@ int check(bool online, const watch::HttpGlobal& http) {
     }
     if (online) {
         watch::HttpClient client(http);
+        watch::ApiVideo api(c);
         watch::UpstreamError e;
-        if (!watch::ApiVideo(c, client).check_key(e)) {
+        if (!api.read_key_check(client.get(api.key_check()), e)) {
             print_lines(e.detail, "");
             return 1;
         }
@@ -157,6 +124,10 @@ int sign(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // libfcgi waits up to 2 s for the peer when it closes a connection after an error;
+    // read when libfcgi initialises (FCGX_IsCGI), so set before anything calls it. The
+    // event loop closes connections itself and must never wait.
+    setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "0", 1);
     std::string query;
     bool shell = false, want_check = false, online = false;
     if (argc > 1 && std::strcmp(argv[1], "sign") == 0) return sign(argc, argv);
@@ -192,25 +163,26 @@ int main(int argc, char** argv) {
         std::shared_ptr<const watch::Site> site;
         std::string site_error = watch::load_site(env, site);
 
-        int listen_fd = -1;
-        if (!shell && socket_activated()) {
-            listen_fd = 3;
-        } else if (!shell && !FCGX_IsCGI()) {
-            listen_fd = 0;
-        }
-        if (listen_fd >= 0 || shell) {
+        bool fastcgi = !shell && watch::started_with_socket();
+        if (fastcgi || shell) {
             // A long-running server with broken settings would fail every visitor: refuse.
             if (!site_error.empty()) {
                 print_lines(site_error, "");
                 return 1;
             }
-            if (shell) return watch::serve_shell(query, *site, http);
-            std::string exposed = exposed_tcp_address(listen_fd);
-            if (!exposed.empty()) print_lines(exposure_warning(exposed), "warning: ");
+            if (shell) return watch::serve_shell(query, site, http);
+            std::string why;
+            watch::Listener listener = watch::Listener::find(site->config.socket_path, why);
+            if (listener.fd < 0) {
+                print_lines(why, "");
+                return 1;
+            }
+            std::string exposed = watch::exposed_tcp_address(listener.fd);
+            if (!exposed.empty()) print_lines(watch::exposure_warning(exposed), "warning: ");
             watch::Sites sites(env, site);
-            return watch::serve_fastcgi(listen_fd, site->config.threads, sites, http);
+            return watch::serve_fastcgi(listener, sites, env, http);
         }
-        if (env("GATEWAY_INTERFACE")) return watch::serve_cgi(site.get(), site_error, http);
+        if (env("GATEWAY_INTERFACE")) return watch::serve_cgi(site, site_error, http);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "apivideo-watch: %s\n", e.what());
         return 1;

@@ -162,7 +162,7 @@ BOOST_AUTO_TEST_CASE(query_prints_status_headers_and_page) {
     BOOST_TEST(v.status == 0);
     BOOST_TEST(v.out.rfind("apivideo-watch ", 0) == 0);
     Run h = handler({"--help"}, {});
-    BOOST_TEST(h.out.find("WATCH_THREADS") != std::string::npos);
+    BOOST_TEST(h.out.find("WATCH_MAX_IN_FLIGHT") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,7 +33,7 @@ watch::Response Core::get(const Call& call) {
     req.accept = call.accept;
     req.path = "/watch";
     req.now = call.now ? call.now : static_cast<long long>(std::time(nullptr));
-    return watch::handle_watch(req, *site, client);
+    return watch::handle_watch(req, site, client);
 }
 
 std::string session_of(const std::string& url) {

@@ -125,7 +125,8 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(c.timeout_ms == 5000);
     BOOST_TEST(c.connect_timeout_ms > 0);
     BOOST_TEST(c.connect_timeout_ms <= c.timeout_ms);
-    BOOST_TEST(c.threads == 16);
+    BOOST_TEST(c.max_in_flight == 4096);
+    BOOST_TEST(c.socket_path == "");
     BOOST_TEST(c.ca_file == "");
     BOOST_TEST(c.videojs_url == watch::kDefaultVideoJsUrl);
     BOOST_TEST(c.videojs_sri == watch::kDefaultVideoJsSri);
@@ -139,12 +140,12 @@ BOOST_AUTO_TEST_CASE(defaults) {
 
 BOOST_AUTO_TEST_CASE(empty_settings_are_defaults) {
     watch::Config c;
-    BOOST_TEST_REQUIRE(load(with_key({{"APIVIDEO_API_URL", ""}, {"APIVIDEO_TIMEOUT_MS", ""}, {"WATCH_THREADS", ""},
+    BOOST_TEST_REQUIRE(load(with_key({{"APIVIDEO_API_URL", ""}, {"APIVIDEO_TIMEOUT_MS", ""}, {"WATCH_MAX_IN_FLIGHT", ""},
                                       {"WATCH_PLAYER_URL", ""}}),
                             c) == "");
     BOOST_TEST(c.api_url == "https://ws.api.video");
     BOOST_TEST(c.timeout_ms == 5000);
-    BOOST_TEST(c.threads == 16);
+    BOOST_TEST(c.max_in_flight == 4096);
     BOOST_TEST(c.videojs_url == watch::kDefaultVideoJsUrl);
 }
 
@@ -216,18 +217,25 @@ BOOST_DATA_TEST_CASE(timeout_bounds,
     }
 }
 
-BOOST_DATA_TEST_CASE(threads_bounds,
-                     bdata::make({"1", "1024", "8", "0", "1025", "-1", "sixteen", "4.5"}) ^
+BOOST_DATA_TEST_CASE(max_in_flight_bounds,
+                     bdata::make({"1", "1000000", "4096", "0", "1000001", "-1", "many", "4.5"}) ^
                          bdata::make({true, true, true, false, false, false, false, false}),
                      value, ok) {
     watch::Config c;
-    std::string err = load(with_key({{"WATCH_THREADS", value}}), c);
+    std::string err = load(with_key({{"WATCH_MAX_IN_FLIGHT", value}}), c);
     if (ok) {
         BOOST_TEST(err == "");
-        BOOST_TEST(c.threads == std::atoi(value));
+        BOOST_TEST(c.max_in_flight == std::atol(value));
     } else {
-        BOOST_TEST(contains(err, "WATCH_THREADS"), err);
+        BOOST_TEST(contains(err, "WATCH_MAX_IN_FLIGHT"), err);
     }
+}
+
+BOOST_AUTO_TEST_CASE(socket_path_must_be_absolute) {
+    watch::Config c;
+    BOOST_TEST(contains(load(with_key({{"WATCH_SOCKET", "run/watch.sock"}}), c), "WATCH_SOCKET"));
+    BOOST_TEST(load(with_key({{"WATCH_SOCKET", "/run/apivideo-watch/apivideo-watch.sock"}}), c) == "");
+    BOOST_TEST(c.socket_path == "/run/apivideo-watch/apivideo-watch.sock");
 }
 
 BOOST_AUTO_TEST_CASE(ca_file_must_be_readable) {
@@ -243,7 +251,7 @@ BOOST_AUTO_TEST_CASE(ca_file_must_be_readable) {
 
 BOOST_DATA_TEST_CASE(messages_never_contain_the_key,
                      bdata::make({"APIVIDEO_API_URL", "APIVIDEO_API_URL", "APIVIDEO_API_URL", "APIVIDEO_TIMEOUT_MS",
-                                  "APIVIDEO_TIMEOUT_MS", "WATCH_THREADS", "WATCH_PLAYER_URL", "APIVIDEO_CA_FILE"}) ^
+                                  "APIVIDEO_TIMEOUT_MS", "WATCH_MAX_IN_FLIGHT", "WATCH_PLAYER_URL", "APIVIDEO_CA_FILE"}) ^
                          bdata::make({"http://example.com", "https://SECRETKEY123@ws.api.video", "not a url", "abc",
                                       "0", "0", "ftp://x", "/nonexistent/ca.pem"}),
                      name, value) {
@@ -257,7 +265,7 @@ BOOST_DATA_TEST_CASE(messages_never_contain_the_key,
 BOOST_AUTO_TEST_CASE(messages_never_contain_the_key_from_a_file) {
     TempFile f("SECRETKEY123\n");
     watch::Config c;
-    std::string err = load({{"APIVIDEO_API_KEY_FILE", f.path}, {"WATCH_THREADS", "0"}}, c);
+    std::string err = load({{"APIVIDEO_API_KEY_FILE", f.path}, {"WATCH_MAX_IN_FLIGHT", "0"}}, c);
     BOOST_TEST_REQUIRE(!err.empty());
     BOOST_TEST(!contains(err, "SECRETKEY123"), err);
 }

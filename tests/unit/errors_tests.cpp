@@ -32,6 +32,7 @@ const std::vector<Row> kTable = {
     {watch::Failure::NoSession, "NoSession", 502},
     {watch::Failure::Unreachable, "Unreachable", 502},
     {watch::Failure::RateLimited, "RateLimited", 503},
+    {watch::Failure::Overloaded, "Overloaded", 503},
     {watch::Failure::Timeout, "Timeout", 504},
     {watch::Failure::Internal, "Internal", 500},
 };

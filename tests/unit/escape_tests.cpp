@@ -124,7 +124,7 @@ BOOST_DATA_TEST_CASE(escape_js_string_is_a_json_string_literal_of_its_input,
     BOOST_TEST(*decoded == input);
     // ...and by RapidJSON, through the project's own JSON reader.
     std::string token;
-    std::string err = watch::parse_session_json("{\"session_token\":" + out + "}", token);
+    std::string err = unit_support::session_json_error("{\"session_token\":" + out + "}", token);
     BOOST_TEST(err == "");
     BOOST_TEST(token == input);
     BOOST_TEST(!contains(out, "\xE2\x80\xA8"));

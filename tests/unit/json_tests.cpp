@@ -30,7 +30,7 @@ watch::Video sentinel() {
 // Parses `body` and checks it fails with a reason and leaves `out` alone.
 void expect_refused(const std::string& body) {
     watch::Video v = sentinel();
-    std::string err = watch::parse_video_json(body, v);
+    std::string err = unit_support::video_json_error(body, v);
     BOOST_TEST(!err.empty(), "accepted: " << body.substr(0, 200));
     BOOST_TEST(v.id == "sentinel");
     BOOST_TEST(v.title == "sentinel title");
@@ -39,7 +39,7 @@ void expect_refused(const std::string& body) {
 
 watch::Video expect_parsed(const std::string& body) {
     watch::Video v;
-    std::string err = watch::parse_video_json(body, v);
+    std::string err = unit_support::video_json_error(body, v);
     BOOST_TEST(err == "", body.substr(0, 200));
     return v;
 }
@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_SUITE(json_tests)
 BOOST_AUTO_TEST_CASE(parse_video_json_nodejs_client_200) {
     std::string body = unit_support::read_apivideo_fixture("video-get-200.nodejs-client.json");
     watch::Video v;
-    BOOST_TEST_REQUIRE(watch::parse_video_json(body, v) == "");
+    BOOST_TEST_REQUIRE(unit_support::video_json_error(body, v) == "");
     BOOST_TEST(v.id == "vi4blUQJFrYWbaG44NChkH27");
     BOOST_TEST(v.title == "Maths video");
     BOOST_TEST_REQUIRE(v.is_public.has_value());
@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(parse_video_json_nodejs_client_200) {
 BOOST_AUTO_TEST_CASE(parse_video_json_private_docs_example) {
     std::string body = unit_support::read_apivideo_fixture("video-private-docs-example.json");
     watch::Video v;
-    BOOST_TEST_REQUIRE(watch::parse_video_json(body, v) == "");
+    BOOST_TEST_REQUIRE(unit_support::video_json_error(body, v) == "");
     BOOST_TEST(v.id == "AABBCC");  // a placeholder: the parser does not judge ids
     BOOST_TEST(v.title == "test video");
     BOOST_TEST_REQUIRE(v.is_public.has_value());
@@ -92,7 +92,7 @@ BOOST_DATA_TEST_CASE(parse_video_json_error_bodies_fail_cleanly,
                      bdata::make({"video-get-404.nodejs-client.json", "video-get-429.nodejs-client.json"}), name) {
     expect_refused(unit_support::read_apivideo_fixture(name));
     watch::Video v;
-    BOOST_TEST(unit_support::contains(watch::parse_video_json(unit_support::read_apivideo_fixture(name), v),
+    BOOST_TEST(unit_support::contains(unit_support::video_json_error(unit_support::read_apivideo_fixture(name), v),
                                       "videoId"));
 }
 
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(parse_video_json_accepts_the_minimal_body) {
 
 BOOST_AUTO_TEST_CASE(parse_video_json_empty_string_view) {
     watch::Video v = sentinel();
-    BOOST_TEST(!watch::parse_video_json(std::string_view(), v).empty());
+    BOOST_TEST(!unit_support::video_json_error(std::string_view(), v).empty());
     BOOST_TEST(v.id == "sentinel");
 }
 
@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(parse_video_json_truncated_at_every_length) {
     const std::string whole = kMinimal;
     for (size_t n = 0; n < whole.size(); ++n) {
         watch::Video v;
-        BOOST_TEST(!watch::parse_video_json(whole.substr(0, n), v).empty(), "accepted a prefix of " << n);
+        BOOST_TEST(!unit_support::video_json_error(whole.substr(0, n), v).empty(), "accepted a prefix of " << n);
     }
 }
 
@@ -161,9 +161,9 @@ BOOST_AUTO_TEST_CASE(parse_video_json_million_nested_brackets) {
     // FastCGI workers.
     std::thread t([&] {
         watch::Video v;
-        err_arrays = watch::parse_video_json(arrays, v);
-        err_objects = watch::parse_video_json(objects, v);
-        err_member = watch::parse_video_json(with_member("\"x\":" + std::string(500000, '[') +
+        err_arrays = unit_support::video_json_error(arrays, v);
+        err_objects = unit_support::video_json_error(objects, v);
+        err_member = unit_support::video_json_error(with_member("\"x\":" + std::string(500000, '[') +
                                                          std::string(500000, ']')),
                                              v);
     });
@@ -210,7 +210,7 @@ BOOST_DATA_TEST_CASE(parse_video_json_refuses_invalid_utf8,
 BOOST_DATA_TEST_CASE(parse_video_json_escaped_lone_surrogates_do_not_make_invalid_utf8,
                      bdata::make({"\\ud800", "\\udc00", "\\udfff", "a\\udc00b", "\\ud800x"}), escaped) {
     watch::Video v;
-    std::string err = watch::parse_video_json(with_member("\"title\":\"" + std::string(escaped) + "\""), v);
+    std::string err = unit_support::video_json_error(with_member("\"title\":\"" + std::string(escaped) + "\""), v);
     BOOST_TEST((!err.empty() || watch::is_valid_utf8(v.title)), "title accepted as invalid UTF-8");
 }
 
@@ -277,9 +277,9 @@ BOOST_AUTO_TEST_CASE(parse_video_json_public_true) {
 
 BOOST_AUTO_TEST_CASE(parse_session_json_ok) {
     std::string token;
-    BOOST_TEST(watch::parse_session_json(R"({"session_token": "111-222-333"})", token) == "");
+    BOOST_TEST(unit_support::session_json_error(R"({"session_token": "111-222-333"})", token) == "");
     BOOST_TEST(token == "111-222-333");
-    BOOST_TEST(watch::parse_session_json(R"({"other":1,"session_token":"07703ba8-22a1-4fc0-ac57-aef278f16d67"})",
+    BOOST_TEST(unit_support::session_json_error(R"({"other":1,"session_token":"07703ba8-22a1-4fc0-ac57-aef278f16d67"})",
                                          token) == "");
     BOOST_TEST(token == "07703ba8-22a1-4fc0-ac57-aef278f16d67");
 }
@@ -293,15 +293,15 @@ BOOST_DATA_TEST_CASE(parse_session_json_refuses,
                                   R"({"session_token":"111-222-333"} x)"}),
                      body) {
     std::string token = "untouched";
-    BOOST_TEST(!watch::parse_session_json(body, token).empty());
+    BOOST_TEST(!unit_support::session_json_error(body, token).empty());
     BOOST_TEST(token == "untouched");
 }
 
 BOOST_AUTO_TEST_CASE(parse_session_json_hostile_sizes) {
     std::string token;
-    BOOST_TEST(!watch::parse_session_json(std::string(1000000, '['), token).empty());
+    BOOST_TEST(!unit_support::session_json_error(std::string(1000000, '['), token).empty());
     std::string huge = "{\"session_token\":\"" + std::string(watch::kMaxJsonBytes, 'a') + "\"}";
-    BOOST_TEST(!watch::parse_session_json(huge, token).empty());
+    BOOST_TEST(!unit_support::session_json_error(huge, token).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

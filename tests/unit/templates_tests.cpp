@@ -226,7 +226,7 @@ BOOST_DATA_TEST_CASE(render_script_context_emits_a_json_string_literal,
     BOOST_TEST(!contains(literal, "<!--"), literal);
     // The literal reads back as the value.
     std::string token;
-    BOOST_TEST(watch::parse_session_json("{\"session_token\":" + literal + "}", token) == "", literal);
+    BOOST_TEST(unit_support::session_json_error("{\"session_token\":" + literal + "}", token) == "", literal);
     BOOST_TEST(token == std::string(value));
 }
 

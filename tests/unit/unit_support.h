@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/json.h"
+
 namespace unit_support {
 
 // The shared material: $APIVIDEO_SHARED, else ../shared (the tests run from the repo root).
@@ -26,6 +28,16 @@ inline std::string read_apivideo_fixture(const std::string& name) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
+}
+
+// The JSON readers' reason as one string: "" when they accepted the body.
+inline std::string video_json_error(std::string_view body, watch::Video& out) {
+    std::string why;
+    return watch::parse_video_json(body, out, why) ? "" : why.empty() ? "refused without a reason" : why;
+}
+inline std::string session_json_error(std::string_view body, std::string& token) {
+    std::string why;
+    return watch::parse_session_json(body, token, why) ? "" : why.empty() ? "refused without a reason" : why;
 }
 
 inline void append_utf8(std::string& out, unsigned cp) {

@@ -19,7 +19,7 @@ const std::string kId = "vi4k0jvEUuaTdRAEjQ4Prklg";
 
 watch::Video from_fixture(const std::string& name) {
     watch::Video v;
-    std::string err = watch::parse_video_json(unit_support::read_apivideo_fixture(name), v);
+    std::string err = unit_support::video_json_error(unit_support::read_apivideo_fixture(name), v);
     BOOST_TEST_REQUIRE(err == "", name << ": " << err);
     return v;
 }

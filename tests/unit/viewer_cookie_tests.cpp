@@ -16,7 +16,7 @@ watch::WatchView view(const std::string& id, long long created = kNow) {
     v.session_token = "0f0e0d0c-1111-2222-3333-444455556666";
     v.assets.hls = "https://vod.api.video/vod/" + id + "/token/t/hls/manifest.m3u8?avh=" + v.session_token;
     v.assets.thumbnail = "https://vod.api.video/vod/" + id + "/token/t/thumbnail.jpg?avh=" + v.session_token;
-    v.expires = created + watch::kRememberSeconds;
+    v.expires = created + watch::kSessionSeconds;
     return v;
 }
 
@@ -49,7 +49,10 @@ BOOST_AUTO_TEST_CASE(a_cookie_round_trips_every_field) {
 BOOST_AUTO_TEST_CASE(forged_foreign_and_expired_cookies_are_ignored) {
     std::string cookie = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSigner, "/", kNow));
     BOOST_TEST(watch::read_viewer_cookie(cookie, watch::CookieSigner{kSigner.secret + "!", kSigner.site}, kNow).empty());           // foreign
-    BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, kNow + watch::kRememberSeconds).empty());  // expired
+    // Reused while more than the margin of the session is left, not after.
+    const long long last = kNow + watch::kSessionSeconds - watch::kSessionMarginSeconds - 1;
+    BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, last).size() == 1u);
+    BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, last + 1).empty());  // expired
     std::string flipped = cookie;
     flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
     BOOST_TEST(watch::read_viewer_cookie(flipped, kSigner, kNow).empty());                // tampered payload
