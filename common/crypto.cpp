@@ -6,7 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <sys/random.h>
+#include <openssl/rand.h>
 
 #include <memory>
 #include <stdexcept>
@@ -117,13 +117,12 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// OpenSSL's DRBG: seeded from the kernel, then generating in user space (a page's nonce
+// costs no system call), reseeded by OpenSSL on its own schedule and after a fork.
 std::string random_hex(size_t n) {
     std::string bytes(n, '\0');
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = getrandom(&bytes[got], n - got, 0);
-        if (r < 0) throw std::runtime_error("getrandom failed");
-        got += static_cast<size_t>(r);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
+        throw std::runtime_error("RAND_bytes failed");
     }
     static const char hex[] = "0123456789abcdef";
     std::string out;

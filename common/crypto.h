@@ -1,5 +1,6 @@
-// The one place OpenSSL's libcrypto is used: HMAC-SHA256 for signed links and the
-// returning-viewer cookie, base64url, constant-time comparison, random bytes.
+// HMAC-SHA256 for signed links and the returning-viewer cookie, base64url, constant-time
+// comparison, random bytes: OpenSSL's libcrypto here, as libcurl's TLS uses it in
+// http_client.cpp (its trust store) and nowhere else.
 #pragma once
 #include <string>
 #include <string_view>
@@ -16,7 +17,7 @@ bool base64url_decode(std::string_view text, std::string& out);
 // Equal contents, in time that depends only on the lengths.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
-// `n` bytes from the kernel's CSPRNG, as lower-case hex.
+// `n` random bytes from a CSPRNG seeded by the kernel, as lower-case hex.
 std::string random_hex(size_t n);
 
 }  // namespace watch

@@ -40,8 +40,7 @@ const Standin& standin() { return shared_standin(); }
 struct FaultSite : FastCgiSite {
     explicit FaultSite(const std::string& api_url)
         : FastCgiSite({{"APIVIDEO_API_URL", api_url},
-                       {"APIVIDEO_TIMEOUT_MS", std::to_string(kTimeoutMs)},
-                       {"WATCH_THREADS", "2"}}) {}
+                       {"APIVIDEO_TIMEOUT_MS", std::to_string(kTimeoutMs)}}) {}
     std::string watch_id(const std::string& id) const { return watch("id=" + id); }
     std::string handler_stderr() const { return read_file(dir.file("handler-stderr.log")); }
 };

@@ -93,8 +93,7 @@ struct TwoSites {
     SpawnFcgiHandler handler{dir.file("watch.sock"),
                              {{"APIVIDEO_API_KEY", "env-key-the-stand-in-refuses"},
                               {"APIVIDEO_API_URL", standin().api()},
-                              {"APIVIDEO_TIMEOUT_MS", "1500"},
-                              {"WATCH_THREADS", "4"}},
+                              {"APIVIDEO_TIMEOUT_MS", "1500"}},
                              dir.file("handler-stderr.log")};
     int port_a = free_port();
     int port_b = free_port();
@@ -130,7 +129,6 @@ std::map<std::string, std::string> handler_settings(const std::string& player_ur
     return {{"APIVIDEO_API_KEY", kKey},
             {"APIVIDEO_API_URL", standin().api()},
             {"APIVIDEO_TIMEOUT_MS", "1500"},
-            {"WATCH_THREADS", "4"},
             {"WATCH_PLAYER_URL", player_url}};
 }
 

@@ -105,8 +105,7 @@ struct ActivatedSite {
 
         std::map<std::string, std::string> env{{"CREDENTIALS_DIRECTORY", creds},
                                                {"APIVIDEO_API_URL", standin().api()},
-                                               {"APIVIDEO_TIMEOUT_MS", "1500"},
-                                               {"WATCH_THREADS", "4"}};
+                                               {"APIVIDEO_TIMEOUT_MS", "1500"}};
         for (std::string kv : unit_settings(service_unit(), "Environment")) {
             size_t d = kv.find("%d");
             if (d != std::string::npos) kv.replace(d, 2, creds);

@@ -6,8 +6,7 @@ namespace testing {
 std::map<std::string, std::string> standin_settings(const std::map<std::string, std::string>& overrides) {
     std::map<std::string, std::string> s = {{"APIVIDEO_API_KEY", kKey},
                                             {"APIVIDEO_API_URL", shared_standin().api()},
-                                            {"APIVIDEO_TIMEOUT_MS", "1500"},
-                                            {"WATCH_THREADS", "4"}};
+                                            {"APIVIDEO_TIMEOUT_MS", "1500"}};
     for (const auto& kv : overrides) s[kv.first] = kv.second;
     return s;
 }

@@ -10,8 +10,8 @@
 
 namespace testing {
 
-// The handler's settings for the shared stand-in: its API URL and key, a 1.5 s budget,
-// 4 threads; `overrides` on top.
+// The handler's settings for the shared stand-in: its API URL and key, a 1.5 s budget;
+// `overrides` on top.
 std::map<std::string, std::string> standin_settings(const std::map<std::string, std::string>& overrides = {});
 
 struct FastCgiSite {

@@ -5,7 +5,9 @@
 #include <curl/curl.h>
 
 #include <cstring>
+#include <memory>
 #include <regex>
+#include <stdexcept>
 
 namespace testing {
 
@@ -35,11 +37,30 @@ static size_t on_header(char* d, size_t s, size_t n, void* p) {
     return s * n;
 }
 
-HttpReply http(const HttpRequest& q) {
-    HttpReply r;
-    CURL* c = curl_easy_init();
-    char err[CURL_ERROR_SIZE] = {};
+namespace {
+
+// One transfer's handle and what it fills.
+struct Transfer {
+    explicit Transfer(const HttpRequest& q);
+    ~Transfer() {
+        curl_slist_free_all(hs);
+        curl_easy_cleanup(c);
+    }
+    Transfer(const Transfer&) = delete;
+    Transfer& operator=(const Transfer&) = delete;
+    void done(CURLcode rc) {
+        if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        else r.error = err[0] ? err : curl_easy_strerror(rc);
+    }
+    CURL* c = nullptr;
     curl_slist* hs = nullptr;
+    char err[CURL_ERROR_SIZE] = {};
+    HttpReply r;
+};
+
+Transfer::Transfer(const HttpRequest& q) {
+    c = curl_easy_init();
+    if (!c) throw std::runtime_error("curl_easy_init failed");
     for (const auto& h : q.headers) hs = curl_slist_append(hs, h.c_str());
     curl_easy_setopt(c, CURLOPT_URL, q.url.c_str());
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
@@ -61,15 +82,47 @@ HttpReply http(const HttpRequest& q) {
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(q.body.size()));
         }
     }
-    CURLcode rc = curl_easy_perform(c);
-    if (rc == CURLE_OK) {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    } else {
-        r.error = err[0] ? err : curl_easy_strerror(rc);
+}
+
+}  // namespace
+
+HttpReply http(const HttpRequest& q) {
+    Transfer t(q);
+    t.done(curl_easy_perform(t.c));
+    return std::move(t.r);
+}
+
+std::vector<HttpReply> http_all(const std::vector<HttpRequest>& requests) {
+    CURLM* m = curl_multi_init();
+    // Every request on a connection of its own, all at once: visitors, not a browser.
+    curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+    std::vector<std::unique_ptr<Transfer>> ts;
+    for (const HttpRequest& q : requests) {
+        ts.push_back(std::make_unique<Transfer>(q));
+        curl_easy_setopt(ts.back()->c, CURLOPT_FORBID_REUSE, 1L);
+        curl_easy_setopt(ts.back()->c, CURLOPT_PRIVATE, ts.back().get());
+        curl_multi_add_handle(m, ts.back()->c);
     }
-    curl_slist_free_all(hs);
-    curl_easy_cleanup(c);
-    return r;
+    int running = 1;
+    while (running) {
+        curl_multi_perform(m, &running);
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m, &left)) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            Transfer* t = nullptr;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+            t->done(msg->data.result);
+        }
+        if (running) curl_multi_poll(m, nullptr, 0, 1000, nullptr);
+    }
+    std::vector<HttpReply> out;
+    for (auto& t : ts) {
+        curl_multi_remove_handle(m, t->c);
+        out.push_back(std::move(t->r));
+    }
+    ts.clear();
+    curl_multi_cleanup(m);
+    return out;
 }
 
 HttpReply http_get(const std::string& url, const std::vector<std::string>& headers) {

@@ -27,6 +27,8 @@ struct HttpRequest {
 
 HttpReply http(const HttpRequest& request);
 HttpReply http_get(const std::string& url, const std::vector<std::string>& headers = {});
+// All at once, each on its own connection; the replies in the order of the requests.
+std::vector<HttpReply> http_all(const std::vector<HttpRequest>& requests);
 
 // The values of src=, href= and poster= attributes in a page, HTML entities decoded.
 std::vector<std::string> page_urls(const std::string& html);

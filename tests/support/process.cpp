@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -49,10 +50,16 @@ Process::Process(const std::vector<std::string>& argv, const Options& o) {
     std::vector<std::string> env_strings;
     for (const auto& kv : env) env_strings.push_back(kv.first + "=" + kv.second);
 
+    if (o.listen_fd >= 0) {
+        env.erase("LISTEN_PID");
+        env_strings.push_back("LISTEN_FDS=1");
+    }
     std::vector<char*> cargv, cenv;
     for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
     cargv.push_back(nullptr);
     for (const auto& e : env_strings) cenv.push_back(const_cast<char*>(e.c_str()));
+    char listen_pid[32] = "LISTEN_PID=";  // filled in the child, which alone knows its pid
+    if (o.listen_fd >= 0) cenv.push_back(listen_pid);
     cenv.push_back(nullptr);
 
     pid_ = fork();
@@ -66,7 +73,15 @@ Process::Process(const std::vector<std::string>& argv, const Options& o) {
         dup2(in, 0);
         dup2(out, 1);
         dup2(err, 2);
-        for (int fd = 3; fd < 1024; ++fd) close(fd);
+        int first_closed = 3;
+        if (o.listen_fd >= 0) {
+            // No allocation after fork: the pid goes into the buffer reserved above.
+            std::snprintf(listen_pid + 11, sizeof listen_pid - 11, "%d", static_cast<int>(getpid()));
+            if (o.listen_fd != 3 && dup2(o.listen_fd, 3) != 3) _exit(126);
+            fcntl(3, F_SETFD, 0);
+            first_closed = 4;
+        }
+        for (int fd = first_closed; fd < 1024; ++fd) close(fd);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, nullptr);

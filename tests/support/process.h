@@ -33,6 +33,9 @@ class Process {
         std::string stderr_path = "/dev/null";
         std::string stdin_path = "/dev/null";
         std::string cwd;
+        // A descriptor the child gets as fd 3, with LISTEN_FDS=1 and LISTEN_PID set to
+        // its own pid: systemd's socket hand-over (sd_listen_fds(3)); -1 for none.
+        int listen_fd = -1;
     };
     Process(const std::vector<std::string>& argv, const Options& options);
     ~Process();

@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
+
 #include <cerrno>
+#include <sstream>
 #include <stdexcept>
 
 namespace testing {
@@ -46,7 +49,8 @@ NginxWithConf::NginxWithConf(const TempDir& dir, const std::string& http_conf, c
                    "worker_processes 1;\n"
                    "pid " + t + "/nginx.pid;\n"
                    "error_log " + error_log_path_ + " info;\n"
-                   "events { worker_connections 1024; }\n"
+                   "worker_rlimit_nofile 16384;\n"
+                   "events { worker_connections 8192; }\n"
                    "http {\n"
                    "  include /etc/nginx/mime.types;\n"
                    "  access_log " + t + "/nginx-access.log;\n"
@@ -75,6 +79,23 @@ NginxWithConf::NginxWithConf(const TempDir& dir, const std::string& http_conf, c
 NginxWithConf::~NginxWithConf() {
     // QUIT: nginx's graceful stop; the Process destructor escalates if it hangs.
     if (proc_) proc_->stop(SIGQUIT, 5000);
+    // A healthy run leaves nothing at level crit, alert or emerg (as the Apache tests check).
+    std::vector<std::string> a = alarms();
+    BOOST_TEST(a.empty(), "nginx's error log: " << (a.empty() ? "" : a.front()));
+}
+
+std::vector<std::string> NginxWithConf::alarms() const {
+    std::vector<std::string> out;
+    std::istringstream log(error_log());
+    for (std::string line; std::getline(log, line);) {
+        for (const char* level : {"[crit]", "[alert]", "[emerg]"}) {
+            if (line.find(level) != std::string::npos) {
+                out.push_back(line);
+                break;
+            }
+        }
+    }
+    return out;
 }
 
 Nginx::Nginx(const TempDir& dir, const std::string& handler_socket, const std::string& extra_site)
@@ -83,8 +104,9 @@ Nginx::Nginx(const TempDir& dir, const std::string& handler_socket, const std::s
     site = must_replace(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
     site = must_replace(site, "unix:/run/apivideo-watch/apivideo-watch.sock", "unix:" + handler_socket);
     site = must_replace(site, "root /var/www/html;", "root " + dir.file("www") + ";");
-    // Tests send many requests from one address; the rate limit has its own test.
+    // Tests send many requests from one address, at once; the rate limit has its own test.
     site = must_replace(site, "rate=5r/s", "rate=10000r/s");
+    site = must_replace(site, "burst=10 ", "burst=100000 ");
     if (!extra_site.empty()) site.insert(site.rfind('}'), extra_site + "\n");
     server_ = std::make_unique<NginxWithConf>(dir, site, std::vector<int>{port_});
 }

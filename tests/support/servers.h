@@ -34,6 +34,8 @@ class NginxWithConf {
     NginxWithConf(const NginxWithConf&) = delete;
     NginxWithConf& operator=(const NginxWithConf&) = delete;
     std::string error_log() const { return read_file(error_log_path_); }
+    // Error-log lines at level crit, alert or emerg; the destructor fails the test on any.
+    std::vector<std::string> alarms() const;
 
    private:
     std::string error_log_path_;

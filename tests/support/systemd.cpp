@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -62,6 +63,32 @@ SocketActivated::SocketActivated(const std::string& socket_path, const std::stri
     if (!wait_for_file(socket_path, 10000)) {
         throw std::runtime_error("systemd-socket-activate did not bind " + socket_path + ": " + read_file(stderr_path));
     }
+}
+
+SocketHolder::SocketHolder(const std::string& path) : path_(path) {
+    fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 4096) != 0 ||
+        chmod(path.c_str(), 0666) != 0) {
+        throw std::runtime_error("cannot listen on " + path + ": " + std::strerror(errno));
+    }
+}
+
+SocketHolder::~SocketHolder() {
+    if (fd_ >= 0) close(fd_);
+    unlink(path_.c_str());
+}
+
+std::unique_ptr<Process> SocketHolder::start(const std::string& program, const std::map<std::string, std::string>& env,
+                                             const std::string& stderr_path) const {
+    Process::Options o;
+    o.env = env;
+    o.stderr_path = stderr_path;
+    o.unset = {"GATEWAY_INTERFACE", "LISTEN_FDNAMES"};
+    o.listen_fd = fd_;
+    return std::make_unique<Process>(std::vector<std::string>{program}, o);
 }
 
 int connect_as(const std::string& path, const std::string& user) {

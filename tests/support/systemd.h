@@ -34,6 +34,26 @@ class SocketActivated {
     std::unique_ptr<Process> proc_;
 };
 
+// What a .socket unit does across restarts of its service: holds one listening Unix
+// socket and hands it to each new handler process on fd 3 (LISTEN_FDS=1, LISTEN_PID), so
+// connections wait in its queue while no handler runs.
+class SocketHolder {
+   public:
+    // Binds `path` (mode 0666: nginx's workers connect) and listens.
+    explicit SocketHolder(const std::string& path);
+    ~SocketHolder();
+    SocketHolder(const SocketHolder&) = delete;
+    SocketHolder& operator=(const SocketHolder&) = delete;
+    // Starts `program` with the socket on fd 3; only `env` (plus PATH) reaches it.
+    std::unique_ptr<Process> start(const std::string& program, const std::map<std::string, std::string>& env,
+                                   const std::string& stderr_path) const;
+    const std::string& path() const { return path_; }
+
+   private:
+    std::string path_;
+    int fd_ = -1;
+};
+
 // Connects to the Unix socket `path` as `user` (a child process that drops to that
 // user): 0 when it connected, else the errno (EACCES when the socket's mode keeps the
 // user out).
