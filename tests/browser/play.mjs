@@ -6,33 +6,22 @@
 //
 // Exit status: 0 when "ok" is true, 1 when the page did not play, 2 on a usage error.
 // The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { firstLine, launch, parseArgs, stripQuery } from './chromium.mjs';
 
-const args = process.argv.slice(2);
-const url = args.find((a, i) => !a.startsWith('--') && !(args[i - 1] || '').startsWith('--'));
-const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-const timeoutMs = Number(option('--timeout-ms', '20000'));
-const screenshot = option('--screenshot', '');
+const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot'], []);
+const url = args ? args.url : '';
+const timeoutMs = Number((args && args.options['--timeout-ms']) || '20000');
+const screenshot = (args && args.options['--screenshot']) || '';
 if (!url || !(timeoutMs > 0)) {
   console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
   process.exit(2);
 }
-
-// The flags this machine needs (docs of the cpp machine): no sandbox as root, no GPU, and
-// no background connections to Google's hosts, which the closed network refuses.
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--mute-audio', '--autoplay-policy=no-user-gesture-required'];
 
 const result = { ok: false, url, naturalWidth: 0, clicked: false, pressedPlayInFrame: false,
   currentTime: 0, frame: '', currentSrc: '', played: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
 
-const stripQuery = (u) => u.replace(/[?#].*$/, '');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Each frame reports its CSP violations here; console errors come through the page.
@@ -50,14 +39,11 @@ function videosIn(frame) {
   }))).catch(() => []);
 }
 
-const profile = mkdtempSync(join(tmpdir(), 'play-chromium-'));
-let context;
+let browser;
 const deadline = Date.now() + timeoutMs;
 try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true, args: FLAGS,
-    viewport: { width: 1000, height: 720 }, timeout: timeoutMs,
-  });
+  browser = await launch(timeoutMs);
+  const { context } = browser;
   await context.exposeBinding('__cspViolation', (_, text) => result.cspViolations.push(text));
   await context.addInitScript(INIT);
   const page = context.pages()[0] || (await context.newPage());
@@ -134,10 +120,9 @@ try {
   else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
   if (screenshot) await page.screenshot({ path: screenshot, type: 'png' });
 } catch (e) {
-  result.error = String(e && e.message ? e.message.split('\n')[0] : e);
+  result.error = firstLine(e);
 } finally {
-  if (context) await context.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
+  if (browser) await browser.close();
 }
 
 result.ok = !result.error && result.naturalWidth > 0 && result.currentTime > 1 &&

@@ -7,7 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
+#include <ostream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "tests/support/browser.h"
 #include "tests/support/fastcgi_site.h"
@@ -107,6 +111,72 @@ void played(const PlayResult& r) {
 }
 
 const char* const kMp4AndHls[] = {kPrivateVideo, kNoMp4Video};
+
+// A kind of page the handler shows, and how to make it show it: the site's settings, the
+// stand-in's knobs, the request. A kind to come (captions on, the waiting page of issue 10,
+// the processing page) is one more row.
+struct PageKind {
+    const char* name;
+    std::string query;  // after /watch?
+    long status;        // the page's status: the row did provoke the page it names
+    bool with_player = false;  // checked again with the player shown
+    std::map<std::string, std::string> settings = {};  // on top of handler_settings()
+    std::string knobs = "";    // the stand-in's (see faults_tests.cpp), "" for none
+    const char* method = "GET";
+};
+
+std::ostream& operator<<(std::ostream& os, const PageKind& k) { return os << k.name; }
+
+std::string player_of(const char* id, const char* player) {
+    return std::string("id=") + id + "&player=" + player;
+}
+
+// A stand-in rule that answers every call to `host` ("api": GET /videos/{id}; "vod": the
+// session call) with `action`.
+std::string fault_on(const char* host, const char* action) {
+    std::string path = std::string(host) == "api" ? "^/videos/" : "/session$";
+    return std::string(R"({"rules":[{"host":")") + host + R"(","path":")" + path + R"(","action":)" + action + "}]}";
+}
+
+const std::vector<PageKind>& page_kinds() {
+    static const std::vector<PageKind> table = {
+        {"video.js player", player_of(kPrivateVideo, "videojs"), 200, true},
+        {"hls.js player", player_of(kPrivateVideo, "hlsjs"), 200, true},
+        {"native player", player_of(kPrivateVideo, "native"), 200, true},
+        {"embed player", player_of(kPrivateVideo, "embed"), 200, true},
+        // The error table (common/errors.cpp), each row through nginx; Internal (500) has no
+        // way in from outside.
+        {"bad request", "id=not-a-video-id", 400},
+        {"link not valid", std::string("id=") + kPrivateVideo, 403, false,
+         {{"WATCH_LINK_SECRET", "a-link-secret-of-at-least-32-characters"}}},
+        {"unknown video", std::string("id=") + kUnknownVideo, 404},
+        {"method not allowed", std::string("id=") + kPrivateVideo, 405, false, {}, "", "POST"},
+        {"key refused", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"status":401})")},
+        {"bad reply", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"malformed"})")},
+        {"no session", std::string("id=") + kPrivateVideo, 502, false, {},
+         fault_on("vod", R"({"fault":"session_missing"})")},
+        {"unreachable", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"close"})")},
+        {"rate limited", std::string("id=") + kPrivateVideo, 503, false, {},
+         fault_on("api", R"({"status":429,"retry_after":1})")},
+        {"timeout", std::string("id=") + kPrivateVideo, 504, false, {}, fault_on("api", R"({"delay_ms":2500})")},
+    };
+    return table;
+}
+
+// BrowserSite's recipe with a row's settings on top, its knobs cleared after it.
+struct PageKindSite {
+    TempDir players;  // made before the site whose nginx serves it
+    FastCgiSite site;
+    explicit PageKindSite(const PageKind& kind) : site(settings_for(kind), player_folder(players)) {
+        if (!kind.knobs.empty()) standin().knobs(kind.knobs);
+    }
+    ~PageKindSite() { standin().knobs(""); }
+    static std::map<std::string, std::string> settings_for(const PageKind& kind) {
+        auto s = handler_settings();
+        for (const auto& kv : kind.settings) s[kv.first] = kv.second;
+        return s;
+    }
+};
 
 }  // namespace
 
@@ -274,6 +344,39 @@ BOOST_FIXTURE_TEST_CASE(the_json_answer_drives_a_custom_player, BrowserSite) {
     played(r);
     BOOST_TEST(r.played == "hls-mse", r);
     every_request_kept_the_session(browser_requests());
+}
+
+// axe-core (WCAG 2.1 A and AA) on every kind of page the handler shows, players with and
+// without the player shown: no violation of impact serious or critical. The others are
+// listed in the log (--log_level=message).
+BOOST_DATA_TEST_CASE(every_page_kind_passes_axe_core, bdata::make(page_kinds()), kind) {
+    PageKindSite s(kind);
+    AxeOptions o;
+    o.method = kind.method;
+    o.after_click = kind.with_player;
+    AxeResult r = check_accessibility(s.site.watch(kind.query), o);
+    BOOST_TEST_MESSAGE(kind << " (" << r.status << " " << r.title << "): " << r.violations);
+    BOOST_TEST(r.error.empty(), kind << ": " << r.error << "; " << r.raw);
+    BOOST_TEST(r.status == kind.status, kind << ": " << r.raw);
+    BOOST_TEST(r.checked.size() == (kind.with_player ? 2u : 1u), kind << ": " << r.raw);
+    BOOST_TEST(r.serious().empty(), kind << ":" << r.serious());
+}
+
+// The check can fail: the error page's old grey (#777 on white, 4.47:1) is a serious
+// colour-contrast violation, named with its element.
+BOOST_FIXTURE_TEST_CASE(axe_core_finds_a_contrast_failure, BrowserSite) {
+    publish("grey.html", "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>grey</title>"
+                         "<style>body { color: #222; } .code { color: #777; }</style></head>\n"
+                         "<body><main><h1>grey</h1><p>A message.</p><p class=\"code\">Error 404</p></main>"
+                         "</body></html>\n");
+    AxeResult r = check_accessibility(nginx.url("/grey.html"));
+    BOOST_TEST_MESSAGE(r.violations);
+    BOOST_TEST(r.error.empty(), r.raw);
+    BOOST_TEST(r.status == 200, r.raw);
+    auto serious = r.serious();
+    BOOST_TEST_REQUIRE(serious.size() == 1u, r.raw);
+    BOOST_TEST(serious[0].id == "color-contrast");
+    BOOST_TEST(serious[0].nodes == std::vector<std::string>{".code"}, serious[0]);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

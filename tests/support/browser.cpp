@@ -1,4 +1,4 @@
-// Test support: tests/browser/play.mjs as a child process, its JSON line parsed (see browser.h).
+// Test support: the scripts of tests/browser/ as child processes, their JSON line parsed (see browser.h).
 #include "tests/support/browser.h"
 
 #include <rapidjson/document.h>
@@ -34,59 +34,114 @@ std::vector<std::string> strings(const rapidjson::Value& object, const char* nam
     return out;
 }
 
-}  // namespace
+std::string str(const rapidjson::Value& object, const char* name) {
+    auto it = object.FindMember(name);
+    return it != object.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+}
 
-PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::string& screenshot) {
+double num(const rapidjson::Value& object, const char* name) {
+    auto it = object.FindMember(name);
+    return it != object.MemberEnd() && it->value.IsNumber() ? it->value.GetDouble() : 0.0;
+}
+
+bool flag(const rapidjson::Value& object, const char* name) {
+    auto it = object.FindMember(name);
+    return it != object.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+}
+
+// Runs `node tests/browser/SCRIPT URL ARGS…` and parses the JSON line it ends with into `d`.
+// `raw` gets that line, or all the script printed when there is none (then false, and
+// `error` says so unless it already said why).
+bool run_script(const std::string& script, const std::string& url, const std::vector<std::string>& args,
+                int timeout_ms, rapidjson::Document& d, std::string& raw, std::string& error) {
     TempDir dir;
-    std::vector<std::string> argv = {node_binary(), repo_root() + "/tests/browser/play.mjs", url, "--timeout-ms",
-                                     std::to_string(timeout_ms)};
-    if (!screenshot.empty()) argv.insert(argv.end(), {"--screenshot", screenshot});
+    std::vector<std::string> argv = {node_binary(), repo_root() + "/tests/browser/" + script, url};
+    argv.insert(argv.end(), args.begin(), args.end());
     Process::Options o;
     o.stdout_path = dir.file("stdout");
     o.stderr_path = dir.file("stderr");
     o.cwd = repo_root();  // node resolves playwright-core from the project's node_modules
-    PlayResult r;
     {
         // The script bounds itself; this bound is for a browser that hangs it. Stopping
         // the process stops its group: Chromium goes with it.
         Process node(argv, o);
-        if (node.wait(timeout_ms + 20000) == -1) r.error = "play.mjs did not finish";
+        if (node.wait(timeout_ms + 20000) == -1) error = script + " did not finish";
     }
     std::string out = read_file(dir.file("stdout"));
     size_t line = out.rfind("\n{");
-    r.raw = out.substr(line == std::string::npos ? 0 : line + 1);
-    rapidjson::Document d;
-    d.Parse(r.raw.c_str());
+    raw = out.substr(line == std::string::npos ? 0 : line + 1);
+    d.Parse(raw.c_str());
     if (d.HasParseError() || !d.IsObject()) {
-        r.raw = "no result from play.mjs; stdout: " + out + " stderr: " + read_file(dir.file("stderr"));
-        if (r.error.empty()) r.error = "no result";
-        return r;
+        raw = "no result from " + script + "; stdout: " + out + " stderr: " + read_file(dir.file("stderr"));
+        if (error.empty()) error = "no result";
+        return false;
     }
-    auto str = [&](const char* name) {
-        auto it = d.FindMember(name);
-        return it != d.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
-    };
-    auto num = [&](const char* name) {
-        auto it = d.FindMember(name);
-        return it != d.MemberEnd() && it->value.IsNumber() ? it->value.GetDouble() : 0.0;
-    };
-    auto flag = [&](const char* name) {
-        auto it = d.FindMember(name);
-        return it != d.MemberEnd() && it->value.IsBool() && it->value.GetBool();
-    };
-    r.ok = flag("ok");
-    r.natural_width = static_cast<long>(num("naturalWidth"));
-    r.current_time = num("currentTime");
-    r.frame = str("frame");
-    r.played = str("played");
-    r.current_src = str("currentSrc");
-    r.pressed_play_in_frame = flag("pressedPlayInFrame");
+    return true;
+}
+
+}  // namespace
+
+PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::string& screenshot) {
+    std::vector<std::string> args = {"--timeout-ms", std::to_string(timeout_ms)};
+    if (!screenshot.empty()) args.insert(args.end(), {"--screenshot", screenshot});
+    PlayResult r;
+    rapidjson::Document d;
+    if (!run_script("play.mjs", url, args, timeout_ms, d, r.raw, r.error)) return r;
+    r.ok = flag(d, "ok");
+    r.natural_width = static_cast<long>(num(d, "naturalWidth"));
+    r.current_time = num(d, "currentTime");
+    r.frame = str(d, "frame");
+    r.played = str(d, "played");
+    r.current_src = str(d, "currentSrc");
+    r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
     r.console_errors = strings(d, "consoleErrors");
     r.csp_violations = strings(d, "cspViolations");
-    if (r.error.empty()) r.error = str("error");
+    if (r.error.empty()) r.error = str(d, "error");
     return r;
 }
 
 std::ostream& operator<<(std::ostream& os, const PlayResult& r) { return os << r.raw; }
+
+std::vector<AxeViolation> AxeResult::serious() const {
+    std::vector<AxeViolation> out;
+    for (const auto& v : violations) {
+        if (v.impact == "serious" || v.impact == "critical") out.push_back(v);
+    }
+    return out;
+}
+
+AxeResult check_accessibility(const std::string& url, const AxeOptions& options) {
+    std::vector<std::string> args = {"--timeout-ms", std::to_string(options.timeout_ms), "--method", options.method};
+    if (options.after_click) args.emplace_back("--after-click");
+    AxeResult r;
+    rapidjson::Document d;
+    if (!run_script("axe.mjs", url, args, options.timeout_ms, d, r.raw, r.error)) return r;
+    r.status = static_cast<long>(num(d, "status"));
+    r.title = str(d, "title");
+    r.checked = strings(d, "checked");
+    auto list = d.FindMember("violations");
+    if (list != d.MemberEnd() && list->value.IsArray()) {
+        for (const auto& v : list->value.GetArray()) {
+            if (!v.IsObject()) continue;
+            r.violations.push_back({str(v, "state"), str(v, "id"), str(v, "impact"), str(v, "help"), str(v, "detail"),
+                                    strings(v, "nodes")});
+        }
+    }
+    if (r.error.empty()) r.error = str(d, "error");
+    return r;
+}
+
+std::ostream& operator<<(std::ostream& os, const AxeViolation& v) {
+    os << v.impact << " " << v.id << " (" << v.state << "): " << v.help << "; at";
+    for (const auto& n : v.nodes) os << " " << n;
+    if (!v.detail.empty()) os << "; " << v.detail;
+    return os;
+}
+
+std::ostream& operator<<(std::ostream& os, const std::vector<AxeViolation>& vs) {
+    if (vs.empty()) return os << "no violation";
+    for (const auto& v : vs) os << "\n  " << v;
+    return os;
+}
 
 }  // namespace testing

@@ -1,5 +1,6 @@
-// Test support: a page played in Debian's headless Chromium by tests/browser/play.mjs
-// (playwright-core), as a visitor would: what the visitor saw, as the script reports it.
+// Test support: a page in Debian's headless Chromium (playwright-core), by the scripts of
+// tests/browser/: played as a visitor would (play.mjs), or checked by axe-core (axe.mjs);
+// what they found, as the script reports it.
 #pragma once
 #include <ostream>
 #include <string>
@@ -28,5 +29,40 @@ PlayResult play_in_browser(const std::string& url, int timeout_ms = 20000, const
 
 // The raw JSON line, for test messages.
 std::ostream& operator<<(std::ostream& os, const PlayResult& r);
+
+struct AxeViolation {
+    std::string state;   // when: "loaded", or "player" (after the thumbnail's click)
+    std::string id;      // axe's rule, e.g. "color-contrast"
+    std::string impact;  // "minor", "moderate", "serious" or "critical"
+    std::string help;    // the rule in a sentence
+    std::string detail;  // what axe found at the first element at fault
+    std::vector<std::string> nodes;  // CSS selectors of the elements at fault
+};
+
+struct AxeResult {
+    long status = 0;     // the page's HTTP status
+    std::string title;   // its <title>
+    std::vector<std::string> checked;  // the states axe ran in, in order
+    std::vector<AxeViolation> violations;
+    std::string error;   // why the check did not run to the end; "" when it did
+    std::string raw;     // the script's JSON line, or all it printed when it gave none
+    // The violations of impact serious or critical: the ones the tests fail on.
+    std::vector<AxeViolation> serious() const;
+};
+
+struct AxeOptions {
+    std::string method = "GET";  // another one provokes the 405 page
+    bool after_click = false;    // check again with the player shown
+    int timeout_ms = 20000;
+};
+
+// Runs `node tests/browser/axe.mjs URL`: axe-core's WCAG 2.1 A and AA rules on the page
+// once loaded (and with the player shown, if asked). Never throws for a page that fails the
+// check or cannot be checked: see `violations` and `error`.
+AxeResult check_accessibility(const std::string& url, const AxeOptions& options = {});
+
+// One violation in a line, its elements and what axe found; and every violation, a line each.
+std::ostream& operator<<(std::ostream& os, const AxeViolation& v);
+std::ostream& operator<<(std::ostream& os, const std::vector<AxeViolation>& vs);
 
 }  // namespace testing
