@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "common/crypto.h"
 #include "tests/support/http.h"
 
 namespace testing {
@@ -12,6 +13,7 @@ namespace testing {
 const char* const kPrivateVideo = "vi5fG2hPr1vAtEpr1vAtE001";
 const char* const kPublicVideo = "vi7PuBL1cPuBL1cPuBL1c001";
 const char* const kNoMp4Video = "vi3N0Mp4Pr1vAtEN0Mp4x001";
+const char* const kEncodingVideo = "viSt1LLEnc0d1nGPr1vAt001";
 const char* const kMarkupVideo = "vi9MarkUpT1tLeMarkUpT001";
 const char* const kNodeClientVideo = "vi4blUQJFrYWbaG44NChkH27";
 const char* const kDocsVideo = "viDocsExamp1eAABBCC00000";
@@ -20,10 +22,20 @@ const char* const kUnknownVideo = "vi000000000000000000000Z";
 const char* const kKey = "test-key-1-do-not-use-in-production";
 const char* const kOtherKey = "test-key-2-do-not-use-in-production";
 
+std::string api_authorization(const std::string& key) {
+    // Standard base64 from base64url: swap the two letters back and pad.
+    std::string b64 = watch::base64url_encode(key + ":");
+    for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
+    b64.append((4 - b64.size() % 4) % 4, '=');
+    return "Authorization: Basic " + b64;
+}
+
 Standin::Standin(const Options& o) {
     std::vector<std::string> argv = {repo_root() + "/tests/standin/apivideo-standin",
                                      "--key", kKey, "--key", kOtherKey,
-                                     "--port-file", dir_.file("ports.json")};
+                                     "--port-file", dir_.file("ports.json"),
+                                     "--rate-limit", std::to_string(o.rate_limit),
+                                     "--rate-window-s", std::to_string(o.rate_window_s)};
     if (o.latency_ms > 0) {
         argv.push_back("--latency-ms");
         argv.push_back(std::to_string(o.latency_ms));
@@ -40,7 +52,10 @@ Standin::Standin(const Options& o) {
     std::string ports = read_file(dir_.file("ports.json"));
     api_ = json_string_field(ports, "api");
     vod_ = json_string_field(ports, "vod");
-    if (api_.empty() || vod_.empty()) throw std::runtime_error("bad stand-in port file: " + ports);
+    collector_ = json_string_field(ports, "collector");
+    if (api_.empty() || vod_.empty() || collector_.empty()) {
+        throw std::runtime_error("bad stand-in port file: " + ports);
+    }
 }
 
 std::vector<StandinRequest> Standin::requests() const {
@@ -60,6 +75,18 @@ std::vector<StandinRequest> Standin::requests() const {
         q.path = str("path");
         q.query = str("query");
         q.session = str("session");
+        q.origin = str("origin");
+        auto ping = e.FindMember("ping");
+        if (ping != e.MemberEnd() && ping->value.IsObject()) {
+            auto id = ping->value.FindMember("video_id");
+            if (id != ping->value.MemberEnd() && id->value.IsString()) q.ping_video_id = id->value.GetString();
+            auto events = ping->value.FindMember("events");
+            if (events != ping->value.MemberEnd() && events->value.IsArray()) {
+                for (const auto& ev : events->value.GetArray()) {
+                    if (ev.IsString()) q.ping_events.push_back(ev.GetString());
+                }
+            }
+        }
         auto st = e.FindMember("status");
         if (st != e.MemberEnd() && st->value.IsInt()) q.status = st->value.GetInt();
         auto au = e.FindMember("authorization");

@@ -10,9 +10,10 @@
 namespace testing {
 
 // Fixture videos the stand-in serves (tests/fixtures/videos/).
-extern const char* const kPrivateVideo;
-extern const char* const kPublicVideo;
-extern const char* const kNoMp4Video;
+extern const char* const kPrivateVideo;     // captions en (default) and fr, chapters en
+extern const char* const kPublicVideo;      // captions en (default)
+extern const char* const kNoMp4Video;       // language "fr"
+extern const char* const kEncodingVideo;    // private, not playable: HLS and MP4 404 (knob "playable")
 extern const char* const kMarkupVideo;
 extern const char* const kNodeClientVideo;  // says private, carries no token
 extern const char* const kDocsVideo;
@@ -22,6 +23,9 @@ extern const char* const kUnknownVideo;     // well formed, not in the fixtures
 extern const char* const kKey;
 extern const char* const kOtherKey;
 
+// "Authorization: Basic base64(key + ":")", the header api.video wants.
+std::string api_authorization(const std::string& key);
+
 struct StandinRequest {
     std::string host;  // "api" or "vod"
     std::string method, path, query;
@@ -29,6 +33,10 @@ struct StandinRequest {
     bool has_authorization = false;
     std::string authorization;
     std::string session;  // "valid", "missing", "invalid" or "" (not an asset)
+    std::string origin;   // the Origin header, "" when absent
+    // An accepted analytics ping (host "collector"): the video it names and its event types.
+    std::string ping_video_id;
+    std::vector<std::string> ping_events;
 };
 
 class Standin {
@@ -36,12 +44,17 @@ class Standin {
     struct Options {
         int latency_ms = 0;
         std::string tls_cert, tls_key;
+        // api.video's budget is 500 reads a minute; the suite makes thousands of calls through
+        // one stand-in, so it gets room for all of them. Rate tests set theirs by knob.
+        long rate_limit = 1000000;
+        double rate_window_s = 60;
     };
     Standin() : Standin(Options{}) {}
     explicit Standin(const Options& o);
 
     const std::string& api() const { return api_; }  // "http://127.0.0.1:PORT"
     const std::string& vod() const { return vod_; }
+    const std::string& collector() const { return collector_; }  // the analytics collector
 
     std::vector<StandinRequest> requests() const;
     // Requests to the API host, and to the delivery host.
@@ -56,7 +69,7 @@ class Standin {
    private:
     TempDir dir_;
     std::unique_ptr<Process> proc_;
-    std::string api_, vod_;
+    std::string api_, vod_, collector_;
 };
 
 // One stand-in shared by every test of the run, started on first use. Tests reset it
