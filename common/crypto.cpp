@@ -6,7 +6,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
+#include <pthread.h>
+#include <sys/random.h>
 
 #include <memory>
 #include <stdexcept>
@@ -19,12 +20,8 @@ struct MacCtxFree {
     void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
 };
 
-// OpenSSL 3's one-shot HMAC() looks up the HMAC and SHA-256 implementations in the
-// provider store on every call (EVP_Q_mac): a quarter of what signing a viewer cookie
-// cost (callgrind: 47,600 instructions per page, 12,000 of them lookups). Here the MAC
-// is fetched once per process (a fetched EVP_MAC is immutable and may be shared by
-// threads) and each thread keeps one context with SHA-256 already set (a context may
-// not be shared), so a call pays only for the key and the hashing.
+// The MAC fetched once and one context with SHA-256 set, kept: OpenSSL's one-shot HMAC()
+// looks both up again on every call (bench/results.md, Notes).
 EVP_MAC_CTX* thread_hmac_sha256() {
     static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // kept until exit
     thread_local std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx;
@@ -117,13 +114,38 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-// OpenSSL's DRBG: seeded from the kernel, then generating in user space (a page's nonce
-// costs no system call), reseeded by OpenSSL on its own schedule and after a fork.
-std::string random_hex(size_t n) {
-    std::string bytes(n, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) {
-        throw std::runtime_error("RAND_bytes failed");
+namespace {
+
+// HMAC-SHA256 in counter mode (NIST SP 800-108) under a key the kernel gave this process:
+// a page's nonce costs no system call (OpenSSL's RAND_bytes asks getpid() every time).
+// A forked child draws a key of its own before its first use.
+struct Generator {
+    std::string key;
+    unsigned long long counter = 0;
+    Generator() { pthread_atfork(nullptr, nullptr, [] { instance().key.clear(); }); }
+    static Generator& instance() {
+        thread_local Generator g;
+        return g;
     }
+    std::string next_block() {
+        if (key.empty()) {
+            key.resize(32);
+            if (getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
+                key.clear();
+                throw std::runtime_error("getrandom failed");
+            }
+        }
+        ++counter;
+        return hmac_sha256(key, std::string_view(reinterpret_cast<const char*>(&counter), sizeof counter));
+    }
+};
+
+}  // namespace
+
+std::string random_hex(size_t n) {
+    std::string bytes;
+    while (bytes.size() < n) bytes += Generator::instance().next_block();
+    bytes.resize(n);
     static const char hex[] = "0123456789abcdef";
     std::string out;
     for (unsigned char b : bytes) {

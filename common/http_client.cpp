@@ -9,12 +9,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include <cstdlib>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <optional>
-#include <tuple>
 #include <stdexcept>
+#include <tuple>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -325,10 +327,22 @@ struct HttpMulti::Impl {
         return 0;
     }
 
+    static int on_close(void* p, curl_socket_t fd) {
+        static_cast<Impl*>(p)->loop.forget_socket(fd);
+        return close(fd);
+    }
+
     std::unique_ptr<Handle> take_idle() {
-        if (idle.empty()) return std::make_unique<Handle>(trust);
-        std::unique_ptr<Handle> h = std::move(idle.back());
-        idle.pop_back();
+        if (!idle.empty()) {
+            std::unique_ptr<Handle> h = std::move(idle.back());
+            idle.pop_back();
+            return h;
+        }
+        auto h = std::make_unique<Handle>(trust);
+        if (curl_easy_setopt(h->curl, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close) != CURLE_OK ||
+            curl_easy_setopt(h->curl, CURLOPT_CLOSESOCKETDATA, this) != CURLE_OK) {
+            throw std::runtime_error("curl_easy_setopt(CURLOPT_CLOSESOCKETFUNCTION) failed");
+        }
         return h;
     }
 

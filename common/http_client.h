@@ -97,6 +97,8 @@ class HttpMulti {
         virtual void watch_socket(int fd, bool in, bool out) = 0;
         // Call on_timeout() after `ms` (0: at once); -1: no timer.
         virtual void set_timer(long ms) = 0;
+        // libcurl is about to close `fd`: stop watching it, whatever was asked before.
+        virtual void forget_socket(int fd) = 0;
     };
     using Id = std::uint64_t;
     using Done = std::function<void(HttpResult&&)>;

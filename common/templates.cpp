@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "common/escape.h"
+#include "common/text.h"
 
 namespace watch {
 
@@ -35,21 +36,6 @@ struct HtmlState {
     }
 };
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-bool starts_with_ci(std::string_view s, size_t at, std::string_view prefix) {
-    if (s.size() - at < prefix.size()) return false;
-    for (size_t i = 0; i < prefix.size(); ++i) {
-        if (lower(s[at + i]) != prefix[i]) return false;
-    }
-    return true;
-}
-
-bool ends_with(const std::string& s, const char* suffix) {
-    size_t n = std::strlen(suffix);
-    return s.size() >= n && s.compare(s.size() - n, n, suffix) == 0;
-}
-
 // HTML's URL attributes, and by this engine's convention any attribute ending in "-url"
 // (data-hls-url="…"), so URLs handed to scripts get the same scheme check.
 bool is_url_attribute(const std::string& a) {
@@ -60,11 +46,18 @@ bool is_url_attribute(const std::string& a) {
 }
 
 // Advances the HTML state over source[i]; returns how many characters were consumed.
+// The characters from `i` up to the next of `stops`, which include '{' (it may begin a
+// placeholder the compiler must see): plain text in the current state.
+size_t plain(std::string_view s, size_t i, std::string_view stops) {
+    return std::min(s.find_first_of(stops, i + 1), s.size()) - i;
+}
+
 size_t step(HtmlState& st, std::string_view s, size_t i) {
     char c = s[i];
     switch (st.mode) {
         case Mode::Text: {
-            if (c != '<' || i + 1 >= s.size()) return 1;
+            if (c != '<') return plain(s, i, "<{");
+            if (i + 1 >= s.size()) return 1;
             // As HTML's tokenizer reads it (WHATWG "tag open" and the states it leads to).
             if (s.compare(i, 4, "<!--") == 0) {
                 // "<!-->" and "<!--->" are whole (empty) comments.
@@ -95,7 +88,7 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             std::string name;
             while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j])) && s[j] != '/' && s[j] != '>' &&
                    s.compare(j, 2, "{{") != 0) {
-                name += lower(s[j++]);
+                name += ascii_lower(s[j++]);
             }
             st.tag = end_tag ? "/" + name : name;
             st.mode = Mode::Tag;
@@ -113,7 +106,7 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             }
             if (std::isspace(static_cast<unsigned char>(c)) || c == '/') return 1;
             st.mode = Mode::AttrName;
-            st.attr.assign(1, lower(c));
+            st.attr.assign(1, ascii_lower(c));
             return 1;
         case Mode::AttrName:
             if (c == '=') {
@@ -124,7 +117,7 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
                 st.mode = Mode::Tag;
                 return 0;  // let Tag handle it
             } else {
-                st.attr += lower(c);
+                st.attr += ascii_lower(c);
             }
             return 1;
         case Mode::BeforeAttrValue:
@@ -137,10 +130,9 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             st.mode = Mode::Unquoted;
             return 0;
         case Mode::AttrValue:
-            if (c == st.quote) {
-                st.mode = Mode::Tag;
-                st.quote = 0;
-            }
+            if (c != st.quote) return plain(s, i, st.quote == '"' ? "\"{" : "'{");
+            st.mode = Mode::Tag;
+            st.quote = 0;
             return 1;
         case Mode::Unquoted:
             if (std::isspace(static_cast<unsigned char>(c)) || c == '>') {
@@ -149,10 +141,11 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             }
             return 1;
         case Mode::RawText: {
+            if (c != '<') return plain(s, i, "<{");
             // Only "</script" followed by whitespace, '/' or '>' ends it ("</scripts" does not).
             size_t end = i + 2 + st.tag.size();
-            if (starts_with_ci(s, i, "</" + st.tag) && end < s.size() &&
-                (std::isspace(static_cast<unsigned char>(s[end])) || s[end] == '/' || s[end] == '>')) {
+            if (i + 1 < s.size() && s[i + 1] == '/' && starts_with_ignoring_case(s.substr(i + 2), st.tag) &&
+                end < s.size() && (std::isspace(static_cast<unsigned char>(s[end])) || s[end] == '/' || s[end] == '>')) {
                 st.mode = Mode::Text;
                 return 0;
             }
@@ -163,6 +156,7 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             return 1;
         }
         case Mode::Comment:
+            if (c != '-') return plain(s, i, "-{");
             if (s.compare(i, 3, "-->") == 0) {
                 st.mode = Mode::Text;
                 return 3;
@@ -173,10 +167,11 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             }
             return 1;
         case Mode::BogusComment:
-            if (c == '>') st.mode = Mode::Text;
+            if (c != '>') return plain(s, i, ">{");
+            st.mode = Mode::Text;
             return 1;
         case Mode::Unsafe:
-            return 1;
+            return plain(s, i, "{");
     }
     return 1;
 }
@@ -217,7 +212,7 @@ bool safe_url(std::string_view v) {
     size_t first_delim = v.find_first_of("/?#");
     if (colon == std::string_view::npos || (first_delim != std::string_view::npos && first_delim < colon)) return true;
     std::string scheme;
-    for (char c : v.substr(0, colon)) scheme += lower(c);
+    for (char c : v.substr(0, colon)) scheme += ascii_lower(c);
     return scheme == "http" || scheme == "https";
 }
 
@@ -247,10 +242,16 @@ void expand(const std::string& file, std::string_view src, const Template::Loade
             i = end + 2;
             continue;
         }
-        if (origin.empty() || out.empty() || out.back() == '\n') origin.emplace_back(file, line);
-        out += src[i];
-        if (src[i] == '\n') ++line;
-        ++i;
+        // Up to the next include, a line at a time: each output line remembers its origin.
+        size_t stop = std::min(src.find("{{>", i), src.size());
+        while (i < stop) {
+            if (origin.empty() || out.empty() || out.back() == '\n') origin.emplace_back(file, line);
+            size_t eol = src.find('\n', i);
+            size_t end = eol == std::string_view::npos || eol >= stop ? stop : eol + 1;
+            out.append(src.substr(i, end - i));
+            if (end == eol + 1) ++line;
+            i = end;
+        }
     }
 }
 
@@ -291,10 +292,10 @@ Template Template::compile(std::string_view name, std::string_view original, con
         literal.clear();
     };
 
-    std::string emitted;
+    char emitted[2] = {0, 0};
     size_t i = 0;
     while (i < src.size()) {
-        if (src.compare(i, 2, "{{") == 0) {
+        if (src[i] == '{' && i + 1 < src.size() && src[i + 1] == '{') {
             size_t end = src.find("}}", i + 2);
             if (end == std::string_view::npos) fail("unclosed {{");
             std::string_view inner = src.substr(i + 2, end - i - 2);
@@ -310,7 +311,7 @@ Template Template::compile(std::string_view name, std::string_view original, con
             // "<{{x}}>", and "<{{/a}}{{x}}>" where a block ends between: the tokenizer has
             // not seen a tag name yet, but a value here (now or after the block) would
             // become one, which is "inside a tag" as much as anything is.
-            if (st.mode == Mode::Text && (ends_with(emitted, "<") || ends_with(emitted, "</"))) {
+            if (st.mode == Mode::Text && (emitted[1] == '<' || (emitted[0] == '<' && emitted[1] == '/'))) {
                 fail(block ? "a block marker right after '<'" : "a placeholder as a tag name");
             }
             auto known = std::find(names.begin(), names.end(), key);
@@ -337,12 +338,13 @@ Template Template::compile(std::string_view name, std::string_view original, con
         size_t n = step(st, src, i);
         if (n == 0) continue;  // the state changed without consuming: re-read this char
         for (size_t k = 0; k < n; ++k) {
-            if (src[i + k] == '\n') ++line;
+            char c = src[i + k];
+            if (c == '\n') ++line;
+            // The last two characters of template text, whatever blocks lie between.
+            emitted[0] = emitted[1];
+            emitted[1] = c;
         }
-        literal.append(src.substr(i, n));
-        // The last two characters of template text, whatever blocks lie between.
-        emitted.append(src.substr(i, n));
-        if (emitted.size() > 2) emitted.erase(0, emitted.size() - 2);
+        literal.append(src.data() + i, n);
         i += n;
     }
     if (!open.empty()) fail("{{#" + open.back().name + "}} is never closed");

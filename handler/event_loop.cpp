@@ -29,16 +29,20 @@ EventLoop::~EventLoop() {
 }
 
 void EventLoop::watch(int fd, uint32_t events, OnEvents on) {
-    epoll_event ev{};
-    ev.events = events;
-    ev.data.fd = fd;
-    bool known = watched_.count(fd) != 0;
-    // A descriptor closed without unwatch() left epoll by itself; its number may be back.
-    if (epoll_ctl(epoll_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0) {
-        int again = known && errno == ENOENT ? EPOLL_CTL_ADD : !known && errno == EEXIST ? EPOLL_CTL_MOD : -1;
-        if (again < 0 || epoll_ctl(epoll_, again, fd, &ev) != 0) fail("epoll_ctl");
+    auto it = watched_.find(fd);
+    bool known = it != watched_.end();
+    if (!known || it->second.events != events) {
+        epoll_event ev{};
+        ev.events = events;
+        ev.data.fd = fd;
+        // One closed without unwatch() (libfcgi closes a connection after a write error)
+        // left epoll by itself: add it again.
+        if (epoll_ctl(epoll_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) != 0) {
+            int again = known && errno == ENOENT ? EPOLL_CTL_ADD : !known && errno == EEXIST ? EPOLL_CTL_MOD : -1;
+            if (again < 0 || epoll_ctl(epoll_, again, fd, &ev) != 0) fail("epoll_ctl");
+        }
     }
-    watched_[fd] = std::move(on);
+    watched_[fd] = Watched{events, std::move(on)};
 }
 
 void EventLoop::unwatch(int fd) {
@@ -100,7 +104,7 @@ void EventLoop::run(const std::function<bool()>& done) {
             // Looked up per event: an earlier handler of this turn may have unwatched it.
             auto it = watched_.find(events[i].data.fd);
             if (it == watched_.end()) continue;
-            OnEvents on = it->second;  // a copy: the handler may unwatch or rewatch its own fd
+            OnEvents on = it->second.on;  // a copy: the handler may unwatch or rewatch its own fd
             on(events[i].events);
         }
         run_timers();

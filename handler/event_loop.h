@@ -23,7 +23,9 @@ class EventLoop {
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
 
-    // Watches `fd` for `events` (EPOLL* flags, EPOLLET allowed), replacing what was set.
+    // Watches `fd` for `events` (EPOLL* flags, EPOLLET allowed), replacing what was set;
+    // the same events again cost no system call. A watched descriptor must be unwatched
+    // before it is closed (its number may come back).
     void watch(int fd, uint32_t events, OnEvents on);
     void unwatch(int fd);
 
@@ -42,7 +44,11 @@ class EventLoop {
     void run_timers();
     int epoll_ = -1;
     int signal_fd_ = -1;
-    std::unordered_map<int, OnEvents> watched_;
+    struct Watched {
+        uint32_t events;
+        OnEvents on;
+    };
+    std::unordered_map<int, Watched> watched_;
     std::map<std::pair<Clock::time_point, TimerId>, std::function<void()>> timers_;
     std::unordered_map<TimerId, Clock::time_point> timer_due_;
     TimerId next_timer_ = 1;

@@ -1,13 +1,14 @@
 // FastCGI on one event loop. The web server's connections (kept open between requests
-// when it asks: FCGI_KEEP_CONN) are watched by epoll; a request is read by libfcgi once
-// it has wholly arrived (fastcgi_gate.h), so libfcgi's blocking reads never wait; the
-// page view's upstream calls run on one libcurl multi handle; the page is written when
-// its last call ends. No thread per visitor: a visitor waiting on api.video costs a
-// connection and a PageView, and WATCH_MAX_IN_FLIGHT bounds how many.
+// when it asks: FCGI_KEEP_CONN) are watched by epoll. A request is read by libfcgi once
+// it has wholly arrived (fastcgi_records.h), so libfcgi's blocking reads never wait; the
+// page view's upstream calls run on one libcurl multi handle; the answer's records are
+// written without blocking when the last call ends. No thread per visitor: a visitor
+// waiting on api.video costs a connection and a PageView, and WATCH_MAX_IN_FLIGHT bounds
+// how many.
 //
-// libfcgi never accepts or closes a connection here (its close waits for the peer, its
-// accept blocks): the loop does both, and hands libfcgi a connection per request with
-// keepConnection set, so FCGX_Finish_r leaves it open.
+// libfcgi never accepts, writes to or closes a connection here: its accept and its close
+// wait on the peer, its writer blocks and keeps 8.5 KB per request for the whole page
+// view. The loop does those, and hands libfcgi each request's reading only.
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -24,23 +25,22 @@
 #include <cstring>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/watch.h"
 #include "handler/adapter.h"
 #include "handler/event_loop.h"
-#include "handler/fastcgi_gate.h"
+#include "handler/fastcgi_records.h"
 
 namespace watch {
 
 namespace {
 
-// How long a connection may take to send the rest of a request it has begun, and to
-// close after an answer given before its body was read.
-constexpr long kPartialRequestMs = 10'000;
-// A write the web server does not take in this long ends the connection (nginx and
-// Apache read a FastCGI answer as it comes, so a page never waits this long).
-constexpr long kSendTimeoutMs = 5'000;
+// How long a connection may take to send the rest of a request it has begun, to take an
+// answer (nginx and Apache read one as it comes), and to close after an answer given
+// before its body was read.
+constexpr long kStalledConnectionMs = 10'000;
 // After SIGTERM, how long a handler whose socket path a successor takes over
 // (WATCH_SOCKET) keeps serving while it waits for one, and how often it looks.
 constexpr long kHandoverWaitMs = 10'000;
@@ -81,18 +81,22 @@ void raise_descriptor_limit() {
 
 struct Connection {
     explicit Connection(int f) : fd(f) { FCGX_InitRequest(&fcgi, -1, 0); }
-    enum class State { Waiting, Serving, Closing };
+    enum class State { Waiting, Serving, Writing, Closing };
 
     int fd;
     State state = State::Waiting;
-    FCGX_Request fcgi;        // libfcgi's request and streams, from reading to finishing
+    FCGX_Request fcgi;        // libfcgi's, while it reads a request
+    unsigned request_id = 0;  // of the request being served
     bool keep = false;        // the web server asked to keep the connection
     bool input_done = false;  // FCGI_STDIN was read to its end
     bool head = false;
+    bool more_input = false;  // bytes arrived while a page was being made
     std::unique_ptr<PageView> page;
     std::vector<HttpMulti::Id> calls;  // of the round under way
     std::vector<HttpResult> answers;
     size_t pending = 0;
+    std::string out;  // the answer's records not yet written
+    size_t sent = 0;
     EventLoop::TimerId deadline = 0;
 };
 
@@ -123,15 +127,32 @@ class Server final : public HttpMulti::Loop {
 
    private:
     // ---- libcurl's sockets and timer (HttpMulti::Loop) ------------------------------
+    // A connection libcurl keeps for reuse stays registered, parked: its next transfer
+    // asks for the same events, which then costs no epoll_ctl. An event on a parked one
+    // (the server closed it) unregisters it; libcurl finds out when it next looks.
     void watch_socket(int fd, bool in, bool out) override {
         if (!in && !out) {
+            parked_.insert(fd);
+            loop_.watch(fd, EPOLLIN, [this, fd](uint32_t) { on_curl_socket(fd, 0); });
+            return;
+        }
+        parked_.erase(fd);
+        uint32_t events = (in ? uint32_t{EPOLLIN} : 0u) | (out ? uint32_t{EPOLLOUT} : 0u);
+        loop_.watch(fd, events, [this, fd](uint32_t ev) { on_curl_socket(fd, ev); });
+    }
+
+    void on_curl_socket(int fd, uint32_t ev) {
+        if (parked_.count(fd)) {
+            parked_.erase(fd);
             loop_.unwatch(fd);
             return;
         }
-        uint32_t events = (in ? uint32_t{EPOLLIN} : 0u) | (out ? uint32_t{EPOLLOUT} : 0u);
-        loop_.watch(fd, events, [this, fd](uint32_t ev) {
-            multi_.on_socket(fd, ev & EPOLLIN, ev & EPOLLOUT, ev & (EPOLLERR | EPOLLHUP));
-        });
+        multi_.on_socket(fd, ev & EPOLLIN, ev & EPOLLOUT, ev & (EPOLLERR | EPOLLHUP));
+    }
+
+    void forget_socket(int fd) override {
+        parked_.erase(fd);
+        loop_.unwatch(fd);
     }
 
     void set_timer(long ms) override {
@@ -159,12 +180,15 @@ class Server final : public HttpMulti::Loop {
             }
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // fails harmlessly on Unix sockets
-            timeval send_timeout{kSendTimeoutMs / 1000, 0};
-            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
             auto [it, added] = conns_.emplace(fd, std::make_unique<Connection>(fd));
             Connection& c = *it->second;
-            loop_.watch(fd, EPOLLIN | EPOLLRDHUP | EPOLLET, [this, &c](uint32_t ev) { on_connection(c, ev); });
+            watch_connection(c, false);
         }
+    }
+
+    void watch_connection(Connection& c, bool writing) {
+        uint32_t events = EPOLLIN | EPOLLRDHUP | EPOLLET | (writing ? uint32_t{EPOLLOUT} : 0u);
+        loop_.watch(c.fd, events, [this, &c](uint32_t ev) { on_connection(c, ev); });
     }
 
     void on_connection(Connection& c, uint32_t events) {
@@ -174,7 +198,13 @@ class Server final : public HttpMulti::Loop {
             case Connection::State::Serving:
                 // The web server closed the connection: its visitor left. The page's
                 // upstream calls end here; nobody would read the answer.
-                if (gone) close_connection(c);
+                if (gone) return close_connection(c);
+                c.more_input = true;
+                return;
+            case Connection::State::Writing:
+                if (gone) return close_connection(c);
+                if (events & EPOLLIN) c.more_input = true;
+                if (events & EPOLLOUT) flush(c);
                 return;
             case Connection::State::Closing: return drain(c, gone);
         }
@@ -188,12 +218,7 @@ class Server final : public HttpMulti::Loop {
         std::string why;
         switch (fastcgi_arrival(std::string_view(head, static_cast<size_t>(n)), why)) {
             case Arrival::Partial:
-                if (!c.deadline) {
-                    c.deadline = loop_.after(kPartialRequestMs, [this, &c] {
-                        c.deadline = 0;
-                        close_connection(c);
-                    });
-                }
+                if (!c.deadline) set_deadline(c);
                 return;
             case Arrival::Invalid:
                 say("closing a FastCGI connection: " + why);
@@ -213,6 +238,7 @@ class Server final : public HttpMulti::Loop {
             c.fcgi.ipcFd = -1;
             return forget(c);
         }
+        c.request_id = static_cast<unsigned>(c.fcgi.requestId);
         c.keep = c.fcgi.keepConnection;
         c.input_done = whole;
         if (whole) {
@@ -228,6 +254,7 @@ class Server final : public HttpMulti::Loop {
             c.head = req.method == "HEAD";
             std::string site_error;
             std::shared_ptr<const Site> site = sites_.for_request(param, site_error);
+            FCGX_Free(&c.fcgi, 0);  // what the page needs is copied out: libfcgi's part ends
             if (!site) {
                 Response r = sites_.base().pages.error(Failure::Internal, false);
                 r.log = log_line_now(500, "config", "this site's settings: " + site_error);
@@ -269,30 +296,68 @@ class Server final : public HttpMulti::Loop {
     }
 
     void respond(Connection& c, const Response& r) {
+        std::string log;
         if (!r.log.empty()) {
             if (to_journal_) say(r.log);
-            else FCGX_FPrintF(c.fcgi.err, "apivideo-watch: %s\n", r.log.c_str());
+            else log = "apivideo-watch: " + r.log + "\n";
         }
-        std::string out = serialize_cgi(r, !c.head);
-        FCGX_PutStr(out.data(), static_cast<int>(out.size()), c.fcgi.out);
-        c.fcgi.keepConnection = 1;  // the loop's to close, not libfcgi's
-        FCGX_Finish_r(&c.fcgi);
+        c.out = fastcgi_answer(c.request_id, serialize_cgi(r, !c.head), log);
+        c.sent = 0;
         end_page(c);
-        if (c.fcgi.ipcFd != c.fd) return forget(c);  // a write failed: libfcgi closed it
+        c.state = Connection::State::Writing;
+        flush(c);
+    }
+
+    // Writes what the web server takes now; the rest when its socket is writable again.
+    void flush(Connection& c) {
+        while (c.sent < c.out.size()) {
+            ssize_t n = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (n > 0) {
+                c.sent += static_cast<size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno == EAGAIN) {
+                if (!c.deadline) {
+                    set_deadline(c);
+                    watch_connection(c, true);
+                }
+                return;
+            }
+            return close_connection(c);  // the web server went away
+        }
+        std::string().swap(c.out);
+        c.sent = 0;
+        if (c.deadline) {
+            cancel_deadline(c);
+            watch_connection(c, false);
+        }
+        answered(c);
+    }
+
+    void answered(Connection& c) {
         if (!c.input_done) {
             // Answered before its body arrived (a POST): stop writing, read what is
             // still coming, then close, so the web server sees the answer, not a reset.
             shutdown(c.fd, SHUT_WR);
             c.state = Connection::State::Closing;
-            c.deadline = loop_.after(kPartialRequestMs, [this, &c] {
-                c.deadline = 0;
-                close_connection(c);
-            });
+            set_deadline(c);
             return drain(c, false);
         }
         if (!c.keep || stopping_) return close_connection(c);
         c.state = Connection::State::Waiting;
-        look_for_request(c);  // its edge may have passed while the page was being made
+        if (c.more_input) {
+            c.more_input = false;
+            look_for_request(c);  // its edge passed while the page was being made
+        }
+    }
+
+    // A connection that does not move on within kStalledConnectionMs is closed.
+    void set_deadline(Connection& c) {
+        c.deadline = loop_.after(kStalledConnectionMs, [this, &c] {
+            c.deadline = 0;
+            close_connection(c);
+        });
     }
 
     void drain(Connection& c, bool gone) {
@@ -396,6 +461,7 @@ class Server final : public HttpMulti::Loop {
     }
 
     EventLoop loop_;
+    std::unordered_set<int> parked_;  // before multi_, whose end closes its sockets
     HttpMulti multi_;
     Listener listener_;
     Sites& sites_;

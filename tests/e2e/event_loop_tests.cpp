@@ -210,6 +210,29 @@ BOOST_AUTO_TEST_CASE(a_request_that_arrives_slowly_holds_up_nobody) {
     BOOST_TEST(slow.read_answer().status() == 200);
 }
 
+// libfcgi's writer blocks until the web server takes the answer; the loop's does not: a
+// peer that stops reading a page larger than the socket's buffer holds up nobody.
+BOOST_AUTO_TEST_CASE(a_web_server_that_stops_reading_holds_up_nobody) {
+    TempDir templates;
+    std::string page = read_file(repo_root() + "/html/player-videojs.html");
+    write_file(templates.file("player-videojs.html"),
+               must_replace(page, "<main>", "<main><p>" + std::string(4 << 20, 'x') + "</p>"));
+    FastCgiSite site(std::map<std::string, std::string>{{"WATCH_TEMPLATE_DIR", templates.path()}});
+    FastCgiConnection stuck(site.handler.socket()), other(site.handler.socket());
+    stuck.send(fcgi_get(1, watch_params(id_query(kPublicVideo)), true));  // and reads nothing yet
+    BOOST_REQUIRE(standin_saw("/videos/", 1, 5000));
+    for (int i = 0; i < 5; ++i) {
+        FastCgiConnection::Answer a = other.get(id_query(kPublicVideo), true, 20000);
+        BOOST_REQUIRE(a.status() == 200);
+        BOOST_TEST(a.out.size() > (4u << 20));
+    }
+    // The stuck one gets its whole page once it reads.
+    FastCgiConnection::Answer late = stuck.read_answer(20000);
+    BOOST_TEST(late.ended);
+    BOOST_TEST(late.status() == 200);
+    BOOST_TEST(late.out.size() > (4u << 20));
+}
+
 BOOST_AUTO_TEST_CASE(a_crafted_params_record_closes_only_its_own_connection) {
     FastCgiSite site;
     FastCgiConnection crafted(site.handler.socket());

@@ -1,7 +1,8 @@
 // FastCGI record framing (fcgi-spec.html §3.3, §5): an 8-byte header (version, type,
 // request id, content length, padding length), then content and padding.
-#include "handler/fastcgi_gate.h"
+#include "handler/fastcgi_records.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace watch {
@@ -11,8 +12,11 @@ namespace {
 enum RecordType : unsigned char {
     kBeginRequest = 1,
     kAbortRequest = 2,
+    kEndRequest = 3,
     kParams = 4,
     kStdin = 5,
+    kStdout = 6,
+    kStderr = 7,
     kGetValues = 9,
 };
 constexpr unsigned kResponder = 1;
@@ -43,6 +47,28 @@ bool pairs_fit(std::string_view params) {
         pos += name + value;
     }
     return true;
+}
+
+// One record per 65,535 bytes of `content` (none for empty content), each padded to a
+// multiple of 8 bytes as libfcgi pads its own.
+void append_records(std::string& out, unsigned char type, unsigned id, std::string_view content) {
+    constexpr size_t kMaxContent = 65535;
+    do {
+        size_t n = std::min(content.size(), kMaxContent);
+        size_t padding = (8 - n % 8) % 8;
+        const char header[kHeader] = {1,
+                                      static_cast<char>(type),
+                                      static_cast<char>(id >> 8),
+                                      static_cast<char>(id & 0xFF),
+                                      static_cast<char>(n >> 8),
+                                      static_cast<char>(n & 0xFF),
+                                      static_cast<char>(padding),
+                                      0};
+        out.append(header, kHeader);
+        out.append(content.substr(0, n));
+        out.append(padding, '\0');
+        content.remove_prefix(n);
+    } while (!content.empty());
 }
 
 Arrival invalid(std::string& why, const char* reason) {
@@ -98,6 +124,20 @@ Arrival fastcgi_arrival(std::string_view s, std::string& why) {
     if (want == Want::Stdin) return Arrival::HeadersIn;
     if (s.size() >= kMaxRequestHead) return invalid(why, "request parameters larger than 64 KiB");
     return Arrival::Partial;
+}
+
+std::string fastcgi_answer(unsigned id, std::string_view body, std::string_view log) {
+    std::string out;
+    out.reserve(body.size() + log.size() + 64);
+    if (!log.empty()) {
+        append_records(out, kStderr, id, log);
+        append_records(out, kStderr, id, "");
+    }
+    if (!body.empty()) append_records(out, kStdout, id, body);
+    append_records(out, kStdout, id, "");
+    const char end[8] = {0, 0, 0, 0, 0 /* FCGI_REQUEST_COMPLETE */, 0, 0, 0};
+    append_records(out, kEndRequest, id, std::string_view(end, sizeof end));
+    return out;
 }
 
 }  // namespace watch
