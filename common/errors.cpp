@@ -42,18 +42,12 @@ const ErrorInfo& error_info(Failure f) {
 }
 
 std::string status_line(int status) {
-    switch (status) {
-        case 200: return "200 OK";
-        case 400: return "400 Bad Request";
-        case 403: return "403 Forbidden";
-        case 404: return "404 Not Found";
-        case 405: return "405 Method Not Allowed";
-        case 500: return "500 Internal Server Error";
-        case 502: return "502 Bad Gateway";
-        case 503: return "503 Service Unavailable";
-        case 504: return "504 Gateway Timeout";
-        default: return std::to_string(status);
+    if (status == 200) return "200 OK";
+    for (size_t f = 0; f <= static_cast<size_t>(Failure::Internal); ++f) {
+        const ErrorInfo& e = error_info(static_cast<Failure>(f));
+        if (e.status == status) return std::to_string(status) + " " + e.reason;
     }
+    return std::to_string(status);  // CGI allows a bare code; none of ours lacks a row
 }
 
 }  // namespace watch

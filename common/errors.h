@@ -30,7 +30,8 @@ struct ErrorInfo {
 
 const ErrorInfo& error_info(Failure f);
 
-// "200 OK", "404 Not Found": the CGI Status header's value for a status we send.
+// "200 OK", "404 Not Found": the CGI Status header's value for a status we send, its
+// reason phrase from the error table.
 std::string status_line(int status);
 
 }  // namespace watch

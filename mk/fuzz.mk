@@ -16,8 +16,7 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 FUZZ_CXXFLAGS := -std=c++17 $(WARN) -g -O1 -fno-omit-frame-pointer \
                  -fsanitize=address,undefined -fno-sanitize-recover=all \
                  -fsanitize-ignorelist=tests/fuzz/ubsan.ignorelist
-# APIVIDEO_WATCH_FUZZ turns the targets' sources on (g++'s test build sees them empty).
-FUZZ_CPPFLAGS := -I. -MMD -MP -DAPIVIDEO_WATCH_FUZZ $(CPPFLAGS)
+FUZZ_CPPFLAGS := -I. -MMD -MP $(CPPFLAGS)
 # A change of flags or of the ignore list rebuilds everything.
 FUZZ_FLAGS_DEPS := mk/fuzz.mk tests/fuzz/ubsan.ignorelist
 FUZZ_LIB_OBJ := $(COMMON_SRC:%.cpp=$(FUZZ_BUILD)/obj/%.o) $(FUZZ_BUILD)/obj/templates_builtin.o

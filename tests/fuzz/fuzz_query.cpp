@@ -1,7 +1,5 @@
 // libFuzzer target: the query string of /watch, arbitrary bytes through parse_query and
-// parse_watch_params (common/request.h). Built by `make fuzz` (mk/fuzz.mk) only; the
-// guard keeps this file out of the Boost test binary, whose wildcard also matches it.
-#ifdef APIVIDEO_WATCH_FUZZ
+// parse_watch_params (common/request.h). Built by `make fuzz` (mk/fuzz.mk) only.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -99,4 +97,3 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
 }
-#endif  // APIVIDEO_WATCH_FUZZ

@@ -3,7 +3,6 @@
 // with hostile values, which may not add a single markup character the template did not
 // have, and no tag or attribute. The same input, split into lines, becomes the title, id, asset URLs and session
 // of the built-in watch page. Built by `make fuzz` (mk/fuzz.mk) only.
-#ifdef APIVIDEO_WATCH_FUZZ
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
@@ -210,4 +209,3 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz_pages(input);
     return 0;
 }
-#endif  // APIVIDEO_WATCH_FUZZ

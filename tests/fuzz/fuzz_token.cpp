@@ -2,7 +2,6 @@
 // whose asset URLs are the input's lines: hls, thumbnail, mp4, player, then optionally a
 // video id and a session token (each used only when it passes the handler's own check,
 // as in the real flow). Built by `make fuzz` (mk/fuzz.mk) only.
-#ifdef APIVIDEO_WATCH_FUZZ
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -34,4 +33,3 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fuzz::check_token_flow(v, session);
     return 0;
 }
-#endif  // APIVIDEO_WATCH_FUZZ
