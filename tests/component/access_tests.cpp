@@ -2,6 +2,7 @@
 // upstream call; what reaches the stand-in in each case.
 #include <boost/test/unit_test.hpp>
 
+#include <cctype>
 #include <ctime>
 
 #include "common/links.h"
@@ -71,6 +72,19 @@ BOOST_AUTO_TEST_CASE(ids_outside_the_allow_list_answer_404_without_upstream_call
     BOOST_TEST(core.get(std::string("id=") + kPrivateVideo).status == 200);
     BOOST_TEST(core.get(std::string("id=") + kNoMp4Video).status == 200);
     BOOST_TEST(shared_standin().api_calls() == 2u);
+}
+
+// api.video's ids are case-sensitive: one letter's case flipped is another video.
+BOOST_AUTO_TEST_CASE(the_allow_list_compares_ids_exactly) {
+    Core core(Core::Settings{{"WATCH_ALLOWED_IDS", kPrivateVideo}});
+    std::string flipped = kPrivateVideo;
+    flipped[4] = static_cast<char>(std::isupper(static_cast<unsigned char>(flipped[4])) ? std::tolower(flipped[4])
+                                                                                        : std::toupper(flipped[4]));
+    BOOST_REQUIRE(flipped != kPrivateVideo);
+    watch::Response r = core.get("id=" + flipped);
+    BOOST_TEST(r.status == 404);
+    BOOST_TEST(r.log.find("step=allow-list") != std::string::npos, r.log);
+    BOOST_TEST(shared_standin().requests().empty());
 }
 
 BOOST_AUTO_TEST_CASE(the_allow_list_may_be_a_file) {

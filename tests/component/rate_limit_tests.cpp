@@ -97,5 +97,24 @@ BOOST_AUTO_TEST_CASE(after_a_429_no_call_reaches_api_video_until_retry_after_has
     BOOST_TEST(shared_standin().api_calls() == 2u);
 }
 
+// The delivery host's 429 shuts the gate as the API host's does: its budget is the same
+// account's.
+BOOST_AUTO_TEST_CASE(a_429_on_the_session_call_shuts_the_gate_too) {
+    Core core;
+    shared_standin().knobs(R"({"rules":[{"host":"vod","path":"/session$","action":{"status":429,"retry_after":30}}]})");
+    long long t0 = now();
+    watch::Response limited = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0});
+    shared_standin().knobs("");
+    BOOST_TEST(limited.status == 503);
+    BOOST_TEST(limited.log.find("step=session") != std::string::npos, limited.log);
+    size_t seen = shared_standin().requests().size();
+
+    watch::Response waiting = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0 + 10});
+    BOOST_TEST(waiting.status == 503);
+    BOOST_TEST(*waiting.header("Retry-After") == "20");
+    BOOST_TEST(shared_standin().requests().size() == seen);  // neither host was asked
+    BOOST_TEST(core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0 + 30}).status == 200);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()

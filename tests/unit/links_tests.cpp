@@ -37,6 +37,11 @@ BOOST_AUTO_TEST_CASE(check_link_tells_each_case_apart) {
     BOOST_TEST((watch::check_link(kSecret, kId, std::to_string(now + 61), sig, now) == C::BadSignature));
     BOOST_TEST((watch::check_link(kSecret, "vi5fG2hPr1vAtEpr1vAtE002", exp, sig, now) == C::BadSignature));
     BOOST_TEST((watch::check_link(kSecret + "x", kId, exp, sig, now) == C::BadSignature));
+    // Every character of the signature counts, the last one too.
+    std::string last = sig;
+    last.back() = last.back() == 'A' ? 'B' : 'A';
+    BOOST_TEST((watch::check_link(kSecret, kId, exp, last, now) == C::BadSignature));
+    BOOST_TEST((watch::check_link(kSecret, kId, exp, sig.substr(0, sig.size() - 1), now) == C::BadSignature));
     // A forged signature on an expired link is reported as forged.
     BOOST_TEST((watch::check_link(kSecret, kId, std::to_string(now - 5), sig, now) == C::BadSignature));
 }

@@ -326,6 +326,22 @@ BOOST_DATA_TEST_CASE(watch_page_csp_names_the_asset_and_player_origins_only, bda
     }
 }
 
+// The native player loads no script of its own, no worker, nothing by XHR: the browser
+// fetches the sources itself.
+BOOST_AUTO_TEST_CASE(watch_page_csp_of_the_native_player) {
+    std::string csp = header(pages().watch(hostile_view(), watch::Player::Native, players_config()),
+                             "Content-Security-Policy");
+    auto d = parse_csp(csp);
+    BOOST_TEST(has_source(csp, "media-src", "https://vod.api.video"), csp);
+    BOOST_TEST(!has_source(csp, "media-src", "blob:"), csp);
+    BOOST_TEST(d.count("connect-src") == 0u, csp);
+    BOOST_TEST(d.count("worker-src") == 0u, csp);
+    BOOST_TEST(d.count("frame-src") == 0u, csp);
+    BOOST_TEST_REQUIRE(d.count("script-src") == 1u, csp);
+    BOOST_TEST(d["script-src"].size() == 1u, csp);  // the nonce alone
+    BOOST_TEST(d["script-src"][0].rfind("'nonce-", 0) == 0u, csp);
+}
+
 BOOST_AUTO_TEST_CASE(watch_page_csp_with_the_default_player) {
     watch::Response r = pages().watch(hostile_view(), watch::Player::VideoJs, config_with({}));
     std::string csp = header(r, "Content-Security-Policy");

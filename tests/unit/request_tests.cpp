@@ -38,6 +38,24 @@ BOOST_AUTO_TEST_CASE(request_from_params_reads_the_cgi_variables) {
     BOOST_TEST(r.accept == "");  // unset: empty, not a crash
 }
 
+// REQUEST_URI's path becomes the cookie's Path attribute: anything that could end or
+// extend the attribute ("; Domain=…") makes it "/".
+BOOST_AUTO_TEST_CASE(request_from_params_keeps_only_a_plain_path) {
+    auto path_of = [](const std::string& uri) {
+        return watch::request_from_params([&](const char* name) -> const char* {
+                   return std::string(name) == "REQUEST_URI" ? uri.c_str() : nullptr;
+               })
+            .path;
+    };
+    BOOST_TEST(path_of("/videos/watch?id=x") == "/videos/watch");
+    BOOST_TEST(path_of("/a-b_c.d~e/") == "/a-b_c.d~e/");
+    for (const char* bad : {"/watch;Domain=evil.example", "/watch Domain", "/watch%3BDomain=x", "/watch\r\nSet-Cookie: x",
+                            "/watch\nx", "/watch,x", "/watch\"", "watch", ""}) {
+        BOOST_TEST(path_of(bad) == "/", bad);
+    }
+    BOOST_TEST(path_of("/" + std::string(300, 'a')) == "/");
+}
+
 // ---- parse_query ----------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(parse_query_keeps_order_and_decodes) {
