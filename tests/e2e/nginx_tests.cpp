@@ -13,6 +13,7 @@
 #include "tests/support/http.h"
 #include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
+#include "tests/support/staging.h"
 #include "tests/support/standin.h"
 #include "tests/support/visitor.h"
 
@@ -35,7 +36,7 @@ struct CgiSite {
     }
     std::string cgi_location() const {
         std::string loc = "    location = /cgi/watch {\n        include fastcgi_params;\n"
-                          "        fastcgi_param SCRIPT_FILENAME " + handler_binary() + ";\n";
+                          "        fastcgi_param SCRIPT_FILENAME " + staged_handler(dir) + ";\n";
         for (const auto& kv : standin_settings()) loc += "        fastcgi_param " + kv.first + " " + kv.second + ";\n";
         return loc + "        fastcgi_pass unix:" + dir.file("fcgiwrap.sock") + ";\n    }\n";
     }
