@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <ctime>
+#include <utility>
 
 #include "tests/support/process.h"
 #include "tests/support/standin.h"
@@ -151,6 +153,57 @@ BOOST_AUTO_TEST_CASE(sign_prints_a_link_the_handler_accepts_and_nothing_else_doe
 
     env.erase("WATCH_LINK_SECRET");
     BOOST_TEST(handler({"sign", "--id", kPrivateVideo}, env).status == 2);
+}
+
+BOOST_AUTO_TEST_CASE(every_subcommand_takes_help) {
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"sign", "--help"}, {"sign", "-h"}, {"sign", "--id", "--help"}, {"sign", "--ttl", "1h", "--help"}}) {
+        Run r = handler(args, {});  // no secret needed to read the help
+        BOOST_TEST(r.status == 0, r.out);
+        BOOST_TEST(r.out.rfind("usage: apivideo-watch sign --id ID [--ttl DURATION]", 0) == 0u, r.out);
+    }
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"--help"}, {"--check", "--help"}, {"--query", "--help"}}) {
+        Run r = handler(args, {});
+        BOOST_TEST(r.status == 0, r.out);
+        BOOST_TEST(r.out.find("WATCH_THREADS") != std::string::npos, r.out);
+    }
+    Run wrong = handler({"sign", "--idd", kPrivateVideo}, {});
+    BOOST_TEST(wrong.status == 2);
+    BOOST_TEST(wrong.out.find("unknown option --idd") != std::string::npos, wrong.out);
+}
+
+// --ttl is seconds or a number with a unit; anything else, or out of range, is refused
+// with the reason, never turned into a link that expires at the wrong time.
+BOOST_AUTO_TEST_CASE(sign_reads_ttl_strictly) {
+    auto env = good_env();
+    env["WATCH_LINK_SECRET"] = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    const std::pair<const char*, long long> good[] = {{"3600", 3600},  {"1h", 3600},         {"90s", 90},
+                                                      {"15m", 900},    {"7d", 7 * 86400},    {"1", 1},
+                                                      {"3650d", 3650LL * 86400}};
+    for (const auto& [ttl, seconds] : good) {
+        long long before = static_cast<long long>(std::time(nullptr));
+        Run r = handler({"sign", "--id", kPrivateVideo, "--ttl", ttl}, env);
+        long long after = static_cast<long long>(std::time(nullptr));
+        BOOST_TEST_REQUIRE(r.status == 0, ttl << ": " << r.out);
+        size_t at = r.out.find("&exp=");
+        BOOST_REQUIRE(at != std::string::npos);
+        long long exp = std::stoll(r.out.substr(at + 5));
+        BOOST_TEST(exp >= before + seconds, ttl);
+        BOOST_TEST(exp <= after + seconds, ttl);
+    }
+    const std::pair<const char*, const char*> bad[] = {
+        {"99999999999999999999", "out of range"}, {"0", "out of range"}, {"0h", "out of range"},
+        {"3651d", "out of range"},                {"315360001", "out of range"},
+        {"1H", "not a duration"},                 {"1.5h", "not a duration"}, {"-5", "not a duration"},
+        {"+5", "not a duration"},                 {"1 h", "not a duration"},  {"", "not a duration"},
+        {"1hh", "not a duration"},                {"h", "not a duration"},    {"0x10", "not a duration"}};
+    for (const auto& [ttl, why] : bad) {
+        Run r = handler({"sign", "--id", kPrivateVideo, "--ttl", ttl}, env);
+        BOOST_TEST(r.status == 2, ttl << ": " << r.out);
+        BOOST_TEST(r.out.find(std::string("--ttl \"") + ttl + "\": " + why) != std::string::npos, r.out);
+        BOOST_TEST(r.out.find("exp=") == std::string::npos, r.out);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(query_prints_status_headers_and_page) {
