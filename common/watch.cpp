@@ -59,6 +59,10 @@ class Flow {
         // format= wins over Accept.
         std::string format = requested_format(req_.query);
         json_ = format == "json" || (format.empty() && wants_json(req_.accept));
+        if (!req_.missing.empty()) {
+            return fail(Failure::Internal, "validate",
+                        "the web server sent no " + req_.missing + ": a location without `include fastcgi_params;`?");
+        }
         if (req_.method != "GET" && req_.method != "HEAD") {
             return fail(Failure::MethodNotAllowed, "validate", "method " + req_.method.substr(0, 16));
         }
