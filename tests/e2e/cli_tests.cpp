@@ -87,10 +87,27 @@ BOOST_AUTO_TEST_CASE(check_names_the_broken_template_and_line) {
     BOOST_TEST(r.status == 1);
     BOOST_TEST(r.out.find("error.html:3:") != std::string::npos, r.out);
     // A correct customised template is taken, the others stay built in.
-    write_file(dir.file("error.html"), "<!DOCTYPE html>\n<title>{{title}}</title><p>{{message}} ({{status}})</p>\n");
+    write_file(dir.file("error.html"),
+               "<!DOCTYPE html>\n<html><title>{{title}}</title><body><p>{{message}} ({{status}})</p></body></html>\n");
     BOOST_TEST(handler({"--check"}, env).status == 0);
     r = handler({"--query", "id=nope"}, env);
     BOOST_TEST(r.out.find("<title>Bad request</title>") != std::string::npos, r.out);
+}
+
+// An empty page template (a file created and never filled, an upload cut short) is
+// refused by --check and at start-up, instead of serving 200 with an empty body.
+BOOST_AUTO_TEST_CASE(an_empty_page_template_is_refused_by_check_and_at_start_up) {
+    TempDir dir;
+    write_file(dir.file("player-hlsjs.html"), "");
+    auto env = good_env();
+    env["WATCH_TEMPLATE_DIR"] = dir.path();
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"--check"}, {"--query", std::string("id=") + kPublicVideo}}) {
+        Run r = handler(args, env);
+        BOOST_TEST(r.status == 1, r.out);
+        BOOST_TEST(r.out.find("player-hlsjs.html: not a whole page") != std::string::npos, r.out);
+        BOOST_TEST(r.out.find("fine") == std::string::npos, r.out);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(check_online_proves_the_key_or_says_it_was_refused) {

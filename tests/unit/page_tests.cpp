@@ -14,6 +14,7 @@
 #include "common/escape.h"
 #include "common/page.h"
 #include "common/url.h"
+#include "tests/support/process.h"
 #include "tests/unit/unit_support.h"
 
 namespace bdata = boost::unit_test::data;
@@ -388,6 +389,38 @@ BOOST_AUTO_TEST_CASE(watch_json_answer) {
     BOOST_TEST(header(r, "Content-Type") == "application/json; charset=utf-8");
     BOOST_TEST(contains(r.body, "\"videoId\":\"vi4k0jvEUuaTdRAEjQ4Prklg\""), r.body);
     BOOST_TEST(contains(r.body, kSession));
+}
+
+// ---- a customised template must be a whole page -----------------------------------------
+
+namespace {
+// Pages::load with one file of the template folder replaced; "" or the error.
+std::string load_error(const std::string& name, const std::string& source) {
+    testing::TempDir dir;
+    testing::write_file(dir.file(name), source);
+    try {
+        watch::Pages::load(dir.path());
+    } catch (const watch::TemplateError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(a_page_template_without_html_and_body_is_refused,
+                     bdata::make({"player-hlsjs.html", "player-videojs.html", "player-native.html",
+                                  "player-embed.html", "error.html"}),
+                     name) {
+    const std::string refused = std::string(name) + ": not a whole page (it needs <html> and <body>)";
+    BOOST_TEST(contains(load_error(name, ""), refused));
+    BOOST_TEST(contains(load_error(name, "\n"), refused));
+    BOOST_TEST(contains(load_error(name, "<!DOCTYPE html>\n<p>{{title}}</p>\n"), refused));
+    BOOST_TEST(contains(load_error(name, "<html><p>{{title}}</p></html>"), refused));           // no body
+    BOOST_TEST(contains(load_error(name, "<body><p>{{title}}</p></body>"), refused));           // no html
+    BOOST_TEST(contains(load_error(name, "<htmlx><bodyguard>{{title}}</bodyguard></htmlx>"), refused));
+    // Whole pages, in any case of letters, with or without attributes.
+    BOOST_TEST(load_error(name, "<!DOCTYPE html>\n<html lang=\"en\"><body><p>{{title}}</p></body></html>\n") == "");
+    BOOST_TEST(load_error(name, "<HTML>\n<BODY class=\"x\">{{title}}</BODY></HTML>") == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
