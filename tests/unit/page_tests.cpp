@@ -337,8 +337,30 @@ BOOST_AUTO_TEST_CASE(watch_page_csp_with_the_default_player) {
     BOOST_TEST(csp_hosts(csp) == expected, csp);
     BOOST_TEST(has_source(csp, "connect-src", "https://vod.api.video"), csp);
     // The pinned player carries its integrity hashes into the page.
-    BOOST_TEST(contains(r.body, std::string("integrity=\"") + watch::kDefaultVideoJsSri + "\""));
+    BOOST_TEST(contains(r.body, std::string("<script src=\"") + watch::kDefaultVideoJsUrl +
+                                    "/video.min.js\" integrity=\"" + watch::kDefaultVideoJsSri +
+                                    "\" crossorigin=\"anonymous\"></script>"));
     BOOST_TEST(contains(r.body, std::string("integrity=\"") + watch::kDefaultVideoJsCssSri + "\""));
+    watch::Response h = pages().watch(hostile_view(), watch::Player::HlsJs, config_with({}));
+    BOOST_TEST(contains(h.body, std::string("<script src=\"") + watch::kDefaultHlsJsUrl + "/hls.min.js\" integrity=\"" +
+                                    watch::kDefaultHlsJsSri + "\" crossorigin=\"anonymous\"></script>"));
+}
+
+// A player folder of the site's own (or any URL but the pinned CDN) has no hash: its tags
+// carry no integrity attribute at all (integrity="" fails in browsers), and no crossorigin.
+BOOST_DATA_TEST_CASE(watch_page_without_a_hash_writes_no_integrity,
+                     bdata::make({"/player/video.js", "https://cdn.example.org/video.js/8"}), folder) {
+    watch::Config c = config_with({{"WATCH_PLAYER_URL", folder}, {"WATCH_HLSJS_URL", std::string(folder) + "/hls"}});
+    for (watch::Player p : {watch::Player::VideoJs, watch::Player::HlsJs}) {
+        watch::Response r = pages().watch(hostile_view(), p, c);
+        BOOST_TEST(!contains(r.body, "integrity"), r.body);
+        BOOST_TEST(!contains(r.body, "crossorigin"), r.body);
+    }
+    watch::Response v = pages().watch(hostile_view(), watch::Player::VideoJs, c);
+    BOOST_TEST(contains(v.body, "<script src=\"" + std::string(folder) + "/video.min.js\"></script>"), v.body);
+    BOOST_TEST(contains(v.body, "<link rel=\"stylesheet\" href=\"" + std::string(folder) + "/video-js.min.css\">"), v.body);
+    watch::Response h = pages().watch(hostile_view(), watch::Player::HlsJs, c);
+    BOOST_TEST(contains(h.body, "<script src=\"" + std::string(folder) + "/hls/hls.min.js\"></script>"), h.body);
 }
 
 BOOST_AUTO_TEST_CASE(watch_page_csp_with_a_local_player_uses_self) {
