@@ -31,7 +31,11 @@ extern "C" int _gnutls_global_init_skip(void) { return 1; }
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+// The version's one home is debian/changelog; the Makefile passes it in.
+#ifndef APIVIDEO_WATCH_VERSION
+#error "APIVIDEO_WATCH_VERSION is not set: build with make, which reads it from debian/changelog"
+#endif
+constexpr const char* kVersion = APIVIDEO_WATCH_VERSION;
 
 void usage(FILE* to) {
     std::fprintf(to,

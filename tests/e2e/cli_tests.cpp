@@ -223,6 +223,18 @@ BOOST_AUTO_TEST_CASE(sign_reads_ttl_strictly) {
     }
 }
 
+// The version has one home, debian/changelog's first line: the package takes it from
+// there and so does --version.
+BOOST_AUTO_TEST_CASE(version_is_the_one_of_debian_changelog) {
+    std::string first = read_file(repo_root() + "/debian/changelog");
+    first = first.substr(0, first.find('\n'));  // "apivideo-watch (0.1.0) unstable; urgency=medium"
+    size_t open = first.find(" ("), close = first.find(')');
+    BOOST_REQUIRE(open != std::string::npos && close != std::string::npos);
+    Run v = handler({"--version"}, {});
+    BOOST_TEST(v.status == 0);
+    BOOST_TEST(v.out == "apivideo-watch " + first.substr(open + 2, close - open - 2) + "\n");
+}
+
 BOOST_AUTO_TEST_CASE(query_prints_status_headers_and_page) {
     Run r = handler({"--query", std::string("id=") + kPublicVideo}, good_env());
     BOOST_TEST(r.status == 0);
