@@ -3,6 +3,7 @@
 #   make            build build/apivideo-watch
 #   make test       install what the tests need (Debian, as root), build, run every test
 #   make demo       install, build, start the stand-in, nginx and the handler, print a URL
+#   make deb        the Debian package, in build/deb/ (mk/deb.mk)
 #   make clean      remove build/
 #
 # Variables people override: CXX, CXXFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1 (show commands).
@@ -43,6 +44,10 @@ HANDLER_OBJ := $(HANDLER_SRC:%.cpp=$(BUILD)/%.o)
 ADAPTER_OBJ := $(filter-out $(BUILD)/handler/main.o,$(HANDLER_OBJ))
 TEST_OBJ    := $(TEST_SRC:%.cpp=$(BUILD)/%.o)
 
+# The version has one home, the first line of debian/changelog ("apivideo-watch (0.1.0) …"):
+# the package takes it from there, and so does the binary's --version.
+VERSION := $(shell head -n 1 debian/changelog | cut -d ' ' -f 2 | tr -d '()')
+
 BIN   := $(BUILD)/apivideo-watch
 TESTS := $(BUILD)/tests/unit-tests
 
@@ -66,6 +71,8 @@ $(TESTS): $(TEST_OBJ) $(BUILD)/libadapters.a $(BUILD)/libwatch.a
 	$(Q)$(CXX) $(ALL_CXXFLAGS) $(LDFLAGS) -o $@ $^ -lboost_unit_test_framework $(LIBS)
 
 $(BUILD)/tests/%.o: ALL_CPPFLAGS += -DBOOST_TEST_DYN_LINK
+$(BUILD)/handler/main.o: ALL_CPPFLAGS += -DAPIVIDEO_WATCH_VERSION='"$(VERSION)"'
+$(BUILD)/handler/main.o: debian/changelog
 
 $(BUILD)/%.o: %.cpp
 	$(call say,CXX,$<)
@@ -85,12 +92,15 @@ deps:
 	$(Q)tools/install-deps
 
 # The fuzz targets run once over their corpora (mk/fuzz.mk), then the one test binary;
-# tests/run counts both in its last line, "N passed, N failed". A SANITIZE= build skips
-# the fuzz targets: they always carry ASan and UBSan, and the plain run has them.
+# tests/run counts both in its last line, "N passed, N failed". The Debian package is
+# built beside the tests (mk/deb.mk), and tests/e2e/deb_tests.cpp installs, checks and
+# purges it. A SANITIZE= build skips the fuzz targets (they always carry ASan and UBSan,
+# and the plain run has them) and the package (built the same either way).
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS) $(if $(SANITIZE),,fuzz-build)
-	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) \
-	    FUZZ_SMOKE="$(if $(SANITIZE),,tests/fuzz/run smoke $(FUZZ_BUILD) $(FUZZ_TARGETS))" tests/run $(TESTS)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS) $(if $(SANITIZE),,fuzz-build deb-build LINTIAN=no)
+	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) $(if $(SANITIZE),,APIVIDEO_WATCH_DEB=$(abspath $(DEB_FILE))) \
+	    FUZZ_SMOKE="$(if $(SANITIZE),,tests/fuzz/run smoke $(FUZZ_BUILD) $(FUZZ_TARGETS))" \
+	    tests/run $(TESTS) $(if $(SANITIZE),--run_test='!e2e/deb_tests')
 
 check: test
 

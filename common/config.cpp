@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -89,13 +90,52 @@ bool read_whole(const std::string& path, std::string& out) {
     return true;
 }
 
+// What is wrong with a URL the handler calls or a page loads, said so that the fix is
+// plain ("" when nothing is). `what` is the rule, for when nothing more precise applies.
+std::string url_fault(const std::string& url, const std::string& what) {
+    auto blank = [](unsigned char c) { return c <= 0x20 || c == 0x7F; };
+    if (!url.empty() && blank(static_cast<unsigned char>(url.back()))) {
+        return "ends with a space or a control character (pasted with the line's end?): remove it";
+    }
+    if (!url.empty() && blank(static_cast<unsigned char>(url.front()))) {
+        return "starts with a space or a control character: remove it";
+    }
+    if (std::any_of(url.begin(), url.end(), [&](char c) { return blank(static_cast<unsigned char>(c)); })) {
+        return "holds a space or a control character";
+    }
+    size_t scheme_end = url.find("://");
+    std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (scheme != "https" && scheme != "http") return "must be " + what;
+    std::string authority = url.substr(scheme_end + 3);
+    authority = authority.substr(0, authority.find_first_of("/?#"));
+    if (authority.find('@') != std::string::npos) return "must not hold a user name or password (user@host)";
+    // The port: the digits after the last ':' that is not inside an IPv6 address's brackets.
+    size_t colon = authority.rfind(':');
+    if (colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
+        std::string port = authority.substr(colon + 1);
+        if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
+            return "what follows the host's ':' is not a port number";
+        }
+        if (port.size() > 5 || std::stol(port) < 1 || std::stol(port) > 65535) {
+            return "the port " + port.substr(0, 16) + " is out of range (1 to 65535)";
+        }
+    }
+    auto u = parse_url(url);
+    if (!u) return "is not a URL: must be " + what;
+    if (!is_allowed_upstream_url(url)) return "http:// is only for a loopback host (127.0.0.1, ::1, localhost): use https://";
+    return "";
+}
+
 // A script folder: https://… (or http:// on loopback), or a path on this site.
 std::string script_folder(const SettingLookup& lookup, const char* name, std::string& out) {
     out = setting(lookup, name);
     while (!out.empty() && out.back() == '/') out.pop_back();
     bool local = !out.empty() && out[0] == '/' && (out.size() < 2 || out[1] != '/');
-    if (!local && !is_allowed_upstream_url(out)) {
-        return std::string(name) + ": must be an https:// URL or a path on this site starting with /";
+    if (!local) {
+        if (std::string fault = url_fault(out, "an https:// URL or a path on this site starting with /"); !fault.empty()) {
+            return std::string(name) + ": " + fault;
+        }
     }
     if (out.find_first_of("\"'<> ") != std::string::npos) return std::string(name) + ": holds a quote or space";
     return "";
@@ -116,6 +156,11 @@ std::string allowed_ids(const std::string& value, std::set<std::string>& out) {
     std::replace(text.begin(), text.end(), ',', ' ');
     std::istringstream words(text);
     for (std::string id; words >> id;) {
+        // Ids are letters and digits: a word with '/' or '.' is a file named relative to a
+        // working directory that the web server chooses.
+        if (!from_file && id.find_first_of("/.~") != std::string::npos) {
+            return "WATCH_ALLOWED_IDS: " + id.substr(0, 64) + " looks like a file: give its absolute path (/…)";
+        }
         if (!is_valid_video_id(id)) return "WATCH_ALLOWED_IDS: " + id.substr(0, 32) + " is not a video id";
         out.insert(id);
     }
@@ -153,10 +198,20 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
 
     std::string key = setting(lookup, "APIVIDEO_API_KEY");
     std::string key_file = setting(lookup, "APIVIDEO_API_KEY_FILE");
-    if (key.empty() && !key_file.empty()) {
+    if (!key.empty() && !key_file.empty()) {
+        // Neither silently wins: the one left out may be the one the admin just changed.
+        problem("APIVIDEO_API_KEY and APIVIDEO_API_KEY_FILE are both set: set only one");
+        key.clear();
+    } else if (!key_file.empty()) {
         // The file's name is not echoed: a key pasted here by mistake would end up in a log.
-        if (!read_whole(key_file, key)) problem("APIVIDEO_API_KEY_FILE: cannot read the file it names");
-        else if ((key = trim(key)).empty()) problem("APIVIDEO_API_KEY_FILE: the file it names is empty");
+        struct stat kst {};
+        if (stat(key_file.c_str(), &kst) == 0 && S_ISDIR(kst.st_mode)) {
+            problem("APIVIDEO_API_KEY_FILE: names a folder, not the file holding the key");
+        } else if (!read_whole(key_file, key)) {
+            problem("APIVIDEO_API_KEY_FILE: cannot read the file it names");
+        } else if ((key = trim(key)).empty()) {
+            problem("APIVIDEO_API_KEY_FILE: the file it names is empty");
+        }
     }
     if (key.empty() && key_file.empty()) problem("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
     else if (!key.empty() && !plausible_key(key)) problem("the API key holds spaces, ':' or control characters");
@@ -164,9 +219,10 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
 
     c.api_url = setting(lookup, "APIVIDEO_API_URL");
     while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
-    auto api = parse_url(c.api_url);
-    if (!api || !is_allowed_upstream_url(c.api_url) || api->rest.find_first_of("?#") != std::string::npos) {
-        problem("APIVIDEO_API_URL: must be an https:// URL (http:// only for a loopback host)");
+    if (std::string fault = url_fault(c.api_url, "an https:// URL (http:// only for a loopback host)"); !fault.empty()) {
+        problem("APIVIDEO_API_URL: " + fault);
+    } else if (parse_url(c.api_url)->rest.find_first_of("?#") != std::string::npos) {
+        problem("APIVIDEO_API_URL: must not hold a query or a fragment (? or #)");
     }
 
     if (!parse_long(setting(lookup, "APIVIDEO_TIMEOUT_MS"), 100, 120000, c.timeout_ms)) {

@@ -3,6 +3,8 @@
 #include "common/page.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -54,6 +56,27 @@ std::string template_source(const std::string& dir, const std::string& name) {
         if (name == t.name) return t.source;
     }
     throw TemplateError(name + ": not built in");
+}
+
+// A page template must be a whole page, with its own <html> and <body> tags (an include
+// cannot lend them): an empty or cut-short file in WATCH_TEMPLATE_DIR would otherwise
+// answer 200 with nothing a browser can show.
+void require_whole_page(const std::string& name, const std::string& source) {
+    auto has_tag = [&](std::string_view tag) {
+        for (size_t at = 0; (at = source.find('<', at)) != std::string::npos; ++at) {
+            size_t end = at + 1 + tag.size();
+            if (end > source.size()) return false;
+            bool same = true;
+            for (size_t i = 0; i < tag.size() && same; ++i) {
+                same = std::tolower(static_cast<unsigned char>(source[at + 1 + i])) == tag[i];
+            }
+            if (same && (end == source.size() || std::strchr(" \t\r\n\f/>", source[end]))) return true;
+        }
+        return false;
+    };
+    if (!has_tag("html") || !has_tag("body")) {
+        throw TemplateError(name + ": not a whole page (it needs <html> and <body>): an empty or cut-short file?");
+    }
 }
 
 // The headers every answer sends. no-store: pages and JSON hold single-use tokens, so
@@ -114,9 +137,13 @@ Pages Pages::load(const std::string& template_dir) {
     auto load = [&](const std::string& name) { return template_source(template_dir, name); };
     for (Player player : kPlayers) {
         std::string name = player_template_name(player);
-        p.players_.push_back(Template::compile(name, load(name), names(kWatchNames), load));
+        std::string source = load(name);
+        p.players_.push_back(Template::compile(name, source, names(kWatchNames), load));
+        require_whole_page(name, source);
     }
-    p.error_.push_back(Template::compile("error.html", load("error.html"), names(kErrorNames), load));
+    std::string error_source = load("error.html");
+    p.error_.push_back(Template::compile("error.html", error_source, names(kErrorNames), load));
+    require_whole_page("error.html", error_source);
     return p;
 }
 

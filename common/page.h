@@ -15,7 +15,8 @@ namespace watch {
 class Pages {
    public:
     // Compiles the templates: those in `template_dir` where it has them, the built-in
-    // ones otherwise ("" for all built in). Throws TemplateError naming the broken one.
+    // ones otherwise ("" for all built in). Throws TemplateError naming the broken one,
+    // and a page template that is not a whole page (no <html> or no <body>).
     static Pages load(const std::string& template_dir);
 
     Response watch(const WatchView& view, Player player, const Config& config) const;

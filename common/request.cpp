@@ -14,6 +14,9 @@ Request request_from_params(const std::function<const char*(const char*)>& param
         return std::string(v ? v : "");
     };
     Request r;
+    for (const char* required : {"REQUEST_METHOD", "QUERY_STRING"}) {
+        if (!param(required)) r.missing += (r.missing.empty() ? "" : " ") + std::string(required);
+    }
     r.method = get("REQUEST_METHOD");
     r.query = get("QUERY_STRING");
     r.accept = get("HTTP_ACCEPT");

@@ -17,6 +17,10 @@ struct Request {
     std::string path;         // the path the visitor asked for (REQUEST_URI before '?'): cookies are scoped to it
     long long now = 0;        // the time of the request, Unix seconds (an input, so tests can set it)
     bool server_busy = false;  // the driver has as many pages in flight as it may take: no upstream call
+    // The variables every CGI/FastCGI request carries (RFC 3875 requires REQUEST_METHOD and
+    // QUERY_STRING, even empty) that the server did not send, e.g. "REQUEST_METHOD QUERY_STRING":
+    // a location without `include fastcgi_params;`. "" for a complete request.
+    std::string missing;
 };
 
 // Builds a Request from CGI-style parameters (getenv, or FCGX_GetParam).

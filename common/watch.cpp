@@ -81,6 +81,10 @@ struct PageView::Flow {
         // format= wins over Accept.
         std::string format = requested_format(req.query);
         json = format == "json" || (format.empty() && wants_json(req.accept));
+        if (!req.missing.empty()) {
+            return fail(Failure::Internal, "validate",
+                        "the web server sent no " + req.missing + ": a location without `include fastcgi_params;`?");
+        }
         if (req.method != "GET" && req.method != "HEAD") {
             return fail(Failure::MethodNotAllowed, "validate", "method " + req.method.substr(0, 16));
         }

@@ -27,17 +27,31 @@ extern "C" int _gnutls_global_init_skip(void) { return 1; }
 
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
+// The version's one home is debian/changelog; the Makefile passes it in.
+#ifndef APIVIDEO_WATCH_VERSION
+#error "APIVIDEO_WATCH_VERSION is not set: build with make, which reads it from debian/changelog"
+#endif
+constexpr const char* kVersion = APIVIDEO_WATCH_VERSION;
 
 void usage(FILE* to) {
     std::fprintf(to,
                  "usage: apivideo-watch                  serve FastCGI (socket on fd 0, or systemd's fd 3) or CGI\n"
                  "       apivideo-watch --query QUERY    serve GET /watch?QUERY once and print the response\n"
                  "       apivideo-watch --check [--online]  check the settings and templates (--online: and the key)\n"
-                 "       apivideo-watch sign --id ID [--ttl SECONDS] [--base URL]  print a signed watch link\n"
-                 "       apivideo-watch --help | --version\n"
+                 "       apivideo-watch sign --id ID [--ttl DURATION] [--base URL]  print a signed watch link\n"
+                 "       apivideo-watch --help | --version | sign --help\n"
                  "\nSettings (environment, or per site as FastCGI parameters):\n%s",
                  watch::settings_help().c_str());
+}
+
+void sign_usage(FILE* to) {
+    std::fprintf(to,
+                 "usage: apivideo-watch sign --id ID [--ttl DURATION] [--base URL]\n"
+                 "Prints a watch link for the video ID, signed with WATCH_LINK_SECRET (from the environment).\n"
+                 "  --id ID         the video id (vi...)\n"
+                 "  --ttl DURATION  how long the link works: seconds (3600), or 90s, 15m, 1h, 7d;\n"
+                 "                  1 second to 3650 days (default 1h)\n"
+                 "  --base URL      the watch page's path or URL (default /watch)\n");
 }
 
 const char* env(const char* name) { return std::getenv(name); }
@@ -88,21 +102,58 @@ int check(bool online, const watch::HttpGlobal& http) {
     return 0;
 }
 
+// The longest --ttl: ten years, far beyond any link's use and well inside what
+// check_link reads back (an exp of at most 12 digits).
+constexpr long long kMaxTtlSeconds = 3650LL * 24 * 3600;
+
+// "3600", "90s", "15m", "1h", "7d" -> seconds, 1 to kMaxTtlSeconds. Returns "" or why not.
+std::string parse_ttl(const std::string& text, long long& seconds) {
+    size_t digits = text.find_first_not_of("0123456789");
+    if (digits == std::string::npos) digits = text.size();
+    std::string unit = text.substr(digits);
+    long long scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+    if (digits == 0 || scale == 0) {
+        return "not a duration: give seconds (3600) or a number with s, m, h or d (90s, 15m, 1h, 7d)";
+    }
+    long long value = 0;
+    for (size_t i = 0; i < digits; ++i) {
+        value = value * 10 + (text[i] - '0');
+        if (value > kMaxTtlSeconds) break;  // before it can overflow
+    }
+    if (value == 0 || value > kMaxTtlSeconds / scale) {
+        return "out of range: from 1 second to 3650 days";
+    }
+    seconds = value * scale;
+    return "";
+}
+
 int sign(int argc, char** argv) {
     std::string id, base = "/watch";
     long long ttl = 3600;
     for (int i = 2; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+            sign_usage(stdout);
+            return 0;
+        }
+    }
+    for (int i = 2; i < argc; ++i) {
         std::string a = argv[i];
+        if (a != "--id" && a != "--base" && a != "--ttl") {
+            std::fprintf(stderr, "apivideo-watch: sign: unknown option %s\n", a.c_str());
+            sign_usage(stderr);
+            return 2;
+        }
         if (i + 1 >= argc) {
             std::fprintf(stderr, "apivideo-watch: sign: %s needs a value\n", a.c_str());
             return 2;
         }
         std::string v = argv[++i];
-        if (a == "--id") id = v;
-        else if (a == "--base") base = v;
-        else if (a == "--ttl") ttl = std::atoll(v.c_str());
-        else {
-            std::fprintf(stderr, "apivideo-watch: sign: unknown option %s\n", a.c_str());
+        if (a == "--id") {
+            id = v;
+        } else if (a == "--base") {
+            base = v;
+        } else if (std::string why = parse_ttl(v, ttl); !why.empty()) {
+            std::fprintf(stderr, "apivideo-watch: sign: --ttl \"%s\": %s\n", v.c_str(), why.c_str());
             return 2;
         }
     }
@@ -111,8 +162,8 @@ int sign(int argc, char** argv) {
         std::fprintf(stderr, "apivideo-watch: sign: set WATCH_LINK_SECRET (at least 32 characters) first\n");
         return 2;
     }
-    if (!watch::is_valid_video_id(id) || ttl <= 0) {
-        std::fprintf(stderr, "apivideo-watch: sign: needs --id vi… (a video id) and a positive --ttl\n");
+    if (!watch::is_valid_video_id(id)) {
+        std::fprintf(stderr, "apivideo-watch: sign: needs --id vi… (a video id)\n");
         return 2;
     }
     long long exp = static_cast<long long>(std::time(nullptr)) + ttl;
@@ -131,12 +182,16 @@ int main(int argc, char** argv) {
     std::string query;
     bool shell = false, want_check = false, online = false;
     if (argc > 1 && std::strcmp(argv[1], "sign") == 0) return sign(argc, argv);
+    // --help wins wherever it stands, even where a value was due (--query --help).
     for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--help" || a == "-h") {
+        if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if (a == "--version") {
+        }
+    }
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        if (a == "--version") {
             std::printf("apivideo-watch %s\n", kVersion);
             return 0;
         } else if (a == "--check") {

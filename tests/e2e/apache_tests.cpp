@@ -17,6 +17,7 @@
 #include "tests/support/apache.h"
 #include "tests/support/http.h"
 #include "tests/support/servers.h"
+#include "tests/support/staging.h"
 #include "tests/support/standin.h"
 #include "tests/support/visitor.h"
 
@@ -39,15 +40,13 @@ std::string write_key_file(const TempDir& dir) {
 // paths replaced; `extra` is appended (test-only settings).
 struct FcgidSite {
     TempDir dir;
-    std::string handler = dir.file("bin/apivideo-watch");
+    std::string handler = staged_handler(dir);  // mod_fcgid runs it as www-data
     std::string ipc_dir = dir.file("fcgid-sock");
     std::unique_ptr<Apache> apache;
 
     explicit FcgidSite(const std::string& extra = "", const std::string& timeout_ms = "5000") {
         standin().reset();
         standin().knobs("");
-        mkdir(dir.file("bin").c_str(), 0755);
-        copy_file(handler_binary(), handler, 0755);
         std::string key = write_key_file(dir);
 
         std::string site = read_file(repo_root() + "/examples/apache/apivideo-watch.conf");
@@ -92,8 +91,7 @@ struct CgiSite {
         o.docroot_allow_override = allow_override;
         apache = std::make_unique<Apache>(dir, o);
 
-        handler = apache->docroot() + "/apivideo-watch.cgi";
-        copy_file(handler_binary(), handler, 0755);
+        handler = staged_handler(apache->docroot() + "/apivideo-watch.cgi");
         std::string htaccess = read_file(repo_root() + "/examples/apache/htaccess");
         htaccess = must_replace(htaccess, "SetEnv APIVIDEO_API_KEY_FILE /home/USER/private/apivideo-api-key",
                                 "SetEnv APIVIDEO_API_KEY_FILE " + key);

@@ -16,6 +16,7 @@
 #include "tests/support/browser.h"
 #include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
+#include "tests/support/staging.h"
 #include "tests/support/standin.h"
 
 using namespace testing;
@@ -29,23 +30,17 @@ std::map<std::string, std::string> handler_settings() {
     return standin_settings({{"WATCH_PLAYER_URL", "/player/video.js"}, {"WATCH_HLSJS_URL", "/player/hls.js"}});
 }
 
-// The player scripts from node_modules (npm ci), served by nginx as `make demo` does.
-std::string player_folder(const TempDir& dir) {
-    std::string folder = dir.file("player");
-    mkdir(folder.c_str(), 0755);
-    for (const char* name : {"video.js", "hls.js"}) {
-        std::string dist = repo_root() + "/node_modules/" + name + "/dist";
-        if (access(dist.c_str(), R_OK) != 0) throw std::runtime_error(dist + " is missing: run tools/install-deps");
-        if (symlink(dist.c_str(), (folder + "/" + name).c_str()) != 0) throw std::runtime_error("symlink failed");
-    }
-    return "    location /player/ {\n        alias " + folder + "/;\n    }\n";
+// The pinned player scripts, served by nginx from the test's own folder as `make demo`
+// serves them: nginx's workers may not be able to read the checkout.
+std::string player_location(const TempDir& dir) {
+    return "    location /player/ {\n        alias " + staged_player_scripts(dir) + "/;\n    }\n";
 }
 
 // nginx + spawn-fcgi + the handler, the player scripts beside them, fresh for each test.
 struct BrowserSite {
     TempDir dir;
     SpawnFcgiHandler handler{dir.file("watch.sock"), handler_settings(), dir.file("handler-stderr.log")};
-    Nginx nginx{dir, handler.socket(), player_folder(dir)};
+    Nginx nginx{dir, handler.socket(), player_location(dir)};
     BrowserSite() {
         standin().reset();
         standin().knobs("");
@@ -167,7 +162,7 @@ const std::vector<PageKind>& page_kinds() {
 struct PageKindSite {
     TempDir players;  // made before the site whose nginx serves it
     FastCgiSite site;
-    explicit PageKindSite(const PageKind& kind) : site(settings_for(kind), player_folder(players)) {
+    explicit PageKindSite(const PageKind& kind) : site(settings_for(kind), player_location(players)) {
         if (!kind.knobs.empty()) standin().knobs(kind.knobs);
     }
     ~PageKindSite() { standin().knobs(""); }

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <ctime>
+#include <utility>
 
 #include "tests/support/process.h"
 #include "tests/support/standin.h"
@@ -85,10 +87,27 @@ BOOST_AUTO_TEST_CASE(check_names_the_broken_template_and_line) {
     BOOST_TEST(r.status == 1);
     BOOST_TEST(r.out.find("error.html:3:") != std::string::npos, r.out);
     // A correct customised template is taken, the others stay built in.
-    write_file(dir.file("error.html"), "<!DOCTYPE html>\n<title>{{title}}</title><p>{{message}} ({{status}})</p>\n");
+    write_file(dir.file("error.html"),
+               "<!DOCTYPE html>\n<html><title>{{title}}</title><body><p>{{message}} ({{status}})</p></body></html>\n");
     BOOST_TEST(handler({"--check"}, env).status == 0);
     r = handler({"--query", "id=nope"}, env);
     BOOST_TEST(r.out.find("<title>Bad request</title>") != std::string::npos, r.out);
+}
+
+// An empty page template (a file created and never filled, an upload cut short) is
+// refused by --check and at start-up, instead of serving 200 with an empty body.
+BOOST_AUTO_TEST_CASE(an_empty_page_template_is_refused_by_check_and_at_start_up) {
+    TempDir dir;
+    write_file(dir.file("player-hlsjs.html"), "");
+    auto env = good_env();
+    env["WATCH_TEMPLATE_DIR"] = dir.path();
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"--check"}, {"--query", std::string("id=") + kPublicVideo}}) {
+        Run r = handler(args, env);
+        BOOST_TEST(r.status == 1, r.out);
+        BOOST_TEST(r.out.find("player-hlsjs.html: not a whole page") != std::string::npos, r.out);
+        BOOST_TEST(r.out.find("fine") == std::string::npos, r.out);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(check_online_proves_the_key_or_says_it_was_refused) {
@@ -151,6 +170,69 @@ BOOST_AUTO_TEST_CASE(sign_prints_a_link_the_handler_accepts_and_nothing_else_doe
 
     env.erase("WATCH_LINK_SECRET");
     BOOST_TEST(handler({"sign", "--id", kPrivateVideo}, env).status == 2);
+}
+
+BOOST_AUTO_TEST_CASE(every_subcommand_takes_help) {
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"sign", "--help"}, {"sign", "-h"}, {"sign", "--id", "--help"}, {"sign", "--ttl", "1h", "--help"}}) {
+        Run r = handler(args, {});  // no secret needed to read the help
+        BOOST_TEST(r.status == 0, r.out);
+        BOOST_TEST(r.out.rfind("usage: apivideo-watch sign --id ID [--ttl DURATION]", 0) == 0u, r.out);
+    }
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{"--help"}, {"--check", "--help"}, {"--query", "--help"}}) {
+        Run r = handler(args, {});
+        BOOST_TEST(r.status == 0, r.out);
+        BOOST_TEST(r.out.find("WATCH_MAX_IN_FLIGHT") != std::string::npos, r.out);
+    }
+    Run wrong = handler({"sign", "--idd", kPrivateVideo}, {});
+    BOOST_TEST(wrong.status == 2);
+    BOOST_TEST(wrong.out.find("unknown option --idd") != std::string::npos, wrong.out);
+}
+
+// --ttl is seconds or a number with a unit; anything else, or out of range, is refused
+// with the reason, never turned into a link that expires at the wrong time.
+BOOST_AUTO_TEST_CASE(sign_reads_ttl_strictly) {
+    auto env = good_env();
+    env["WATCH_LINK_SECRET"] = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    const std::pair<const char*, long long> good[] = {{"3600", 3600},  {"1h", 3600},         {"90s", 90},
+                                                      {"15m", 900},    {"7d", 7 * 86400},    {"1", 1},
+                                                      {"3650d", 3650LL * 86400}};
+    for (const auto& [ttl, seconds] : good) {
+        long long before = static_cast<long long>(std::time(nullptr));
+        Run r = handler({"sign", "--id", kPrivateVideo, "--ttl", ttl}, env);
+        long long after = static_cast<long long>(std::time(nullptr));
+        BOOST_TEST_REQUIRE(r.status == 0, ttl << ": " << r.out);
+        size_t at = r.out.find("&exp=");
+        BOOST_REQUIRE(at != std::string::npos);
+        long long exp = std::stoll(r.out.substr(at + 5));
+        BOOST_TEST(exp >= before + seconds, ttl);
+        BOOST_TEST(exp <= after + seconds, ttl);
+    }
+    const std::pair<const char*, const char*> bad[] = {
+        {"99999999999999999999", "out of range"}, {"0", "out of range"}, {"0h", "out of range"},
+        {"3651d", "out of range"},                {"315360001", "out of range"},
+        {"1H", "not a duration"},                 {"1.5h", "not a duration"}, {"-5", "not a duration"},
+        {"+5", "not a duration"},                 {"1 h", "not a duration"},  {"", "not a duration"},
+        {"1hh", "not a duration"},                {"h", "not a duration"},    {"0x10", "not a duration"}};
+    for (const auto& [ttl, why] : bad) {
+        Run r = handler({"sign", "--id", kPrivateVideo, "--ttl", ttl}, env);
+        BOOST_TEST(r.status == 2, ttl << ": " << r.out);
+        BOOST_TEST(r.out.find(std::string("--ttl \"") + ttl + "\": " + why) != std::string::npos, r.out);
+        BOOST_TEST(r.out.find("exp=") == std::string::npos, r.out);
+    }
+}
+
+// The version has one home, debian/changelog's first line: the package takes it from
+// there and so does --version.
+BOOST_AUTO_TEST_CASE(version_is_the_one_of_debian_changelog) {
+    std::string first = read_file(repo_root() + "/debian/changelog");
+    first = first.substr(0, first.find('\n'));  // "apivideo-watch (0.1.0) unstable; urgency=medium"
+    size_t open = first.find(" ("), close = first.find(')');
+    BOOST_REQUIRE(open != std::string::npos && close != std::string::npos);
+    Run v = handler({"--version"}, {});
+    BOOST_TEST(v.status == 0);
+    BOOST_TEST(v.out == "apivideo-watch " + first.substr(open + 2, close - open - 2) + "\n");
 }
 
 BOOST_AUTO_TEST_CASE(query_prints_status_headers_and_page) {

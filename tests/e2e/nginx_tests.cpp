@@ -13,6 +13,7 @@
 #include "tests/support/http.h"
 #include "tests/support/fastcgi_site.h"
 #include "tests/support/servers.h"
+#include "tests/support/staging.h"
 #include "tests/support/standin.h"
 #include "tests/support/visitor.h"
 
@@ -35,7 +36,7 @@ struct CgiSite {
     }
     std::string cgi_location() const {
         std::string loc = "    location = /cgi/watch {\n        include fastcgi_params;\n"
-                          "        fastcgi_param SCRIPT_FILENAME " + handler_binary() + ";\n";
+                          "        fastcgi_param SCRIPT_FILENAME " + staged_handler(dir) + ";\n";
         for (const auto& kv : standin_settings()) loc += "        fastcgi_param " + kv.first + " " + kv.second + ";\n";
         return loc + "        fastcgi_pass unix:" + dir.file("fcgiwrap.sock") + ";\n    }\n";
     }
@@ -113,6 +114,28 @@ BOOST_FIXTURE_TEST_CASE(failures_are_logged_to_the_nginx_error_log_without_secre
     BOOST_TEST(log.find(std::string("Z 502 id=") + kPrivateVideo + " step=session") != std::string::npos,
                log);
     BOOST_TEST(log.find(kKey) == std::string::npos);
+}
+
+// A location a user wrote without `include fastcgi_params;`: nginx then sends no CGI
+// variables, and the log says so and names the likely cause, instead of "405 method".
+struct SiteWithoutFastcgiParams {
+    TempDir dir;
+    SpawnFcgiHandler handler{dir.file("watch.sock"), standin_settings(), dir.file("handler-stderr.log")};
+    Nginx nginx{dir, handler.socket(), "    location = /bare {\n        fastcgi_pass unix:" + handler.socket() + ";\n    }\n"};
+};
+
+BOOST_FIXTURE_TEST_CASE(a_location_without_fastcgi_params_is_logged_as_such, SiteWithoutFastcgiParams) {
+    standin().reset();
+    HttpReply r = http_get(nginx.url(std::string("/bare?") + id_query(kPrivateVideo)));
+    BOOST_TEST(r.status == 500);
+    BOOST_TEST(standin().requests().empty());
+    std::string log = nginx.error_log();
+    BOOST_TEST(log.find(" 500 id=- step=validate ms=") != std::string::npos, log);
+    BOOST_TEST(log.find("the web server sent no REQUEST_METHOD QUERY_STRING: a location without "
+                        "`include fastcgi_params;`?") != std::string::npos,
+               log);
+    // The same handler behind the example's location, which includes them, is fine.
+    BOOST_TEST(http_get(nginx.url(std::string("/watch?") + id_query(kPublicVideo))).status == 200);
 }
 
 BOOST_FIXTURE_TEST_CASE(a_slow_upstream_call_does_not_hold_up_other_visitors, FastCgiSite) {

@@ -19,9 +19,10 @@
 
 #include "tests/support/http.h"
 #include "tests/support/servers.h"
+#include "tests/support/staging.h"
 #include "tests/support/standin.h"
-#include "tests/support/visitor.h"
 #include "tests/support/systemd.h"
+#include "tests/support/visitor.h"
 
 using namespace testing;
 
@@ -32,13 +33,14 @@ const Standin& standin() { return shared_standin(); }
 std::string socket_unit() { return read_file(repo_root() + "/examples/systemd/apivideo-watch.socket"); }
 std::string service_unit() { return read_file(repo_root() + "/examples/systemd/apivideo-watch.service"); }
 
-// The two units in dir/units, ExecStart on the built binary (verify checks that it
+// The two units in dir/units, ExecStart on a copy of the binary (verify checks that it
 // exists), and the man page where `man` finds it (verify runs man for Documentation=).
 struct Units {
     TempDir dir;
     std::string socket = dir.file("units/apivideo-watch.socket");
     std::string service = dir.file("units/apivideo-watch.service");
     std::map<std::string, std::string> env{{"MANPATH", dir.file("man")}, {"SYSTEMD_COLORS", "0"}};
+    std::string program = staged_handler(dir);
     Units() {
         mkdir(dir.file("units").c_str(), 0755);
         mkdir(dir.file("man").c_str(), 0755);
@@ -46,7 +48,7 @@ struct Units {
         write_file(dir.file("man/man1/apivideo-watch.1"), read_file(repo_root() + "/docs/apivideo-watch.1"));
         write_file(socket, socket_unit());
         write_file(service, must_replace(service_unit(), "ExecStart=/usr/local/bin/apivideo-watch",
-                                         "ExecStart=" + handler_binary()));
+                                         "ExecStart=" + program));
     }
     // systemd-analyze's lines about our units (it may say things about system units too).
     std::string verify() const {
@@ -70,69 +72,25 @@ std::string link_of(const std::string& path) {
     return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
 }
 
-// The service as its units run it: the socket bound by the activator (as systemd would),
-// then given the owner, group and mode the .socket unit promises; the handler as an
+// The service as its units run it (UnitsStarted): a copy of the handler as an
 // unprivileged user (DynamicUser=) with the key as a credential file (LoadCredential=),
 // found through the unit's own Environment= line; nginx from nginx.conf.example in front.
 struct ActivatedSite {
     TempDir dir;
     std::string sock = dir.file("run/apivideo-watch.sock");
     std::string stderr_path = dir.file("handler-stderr.log");  // the journal's stand-in
-    mode_t mode_as_bound = 0;
-    std::unique_ptr<SocketActivated> handler;
+    std::unique_ptr<UnitsStarted> handler;
     std::unique_ptr<Nginx> nginx;
 
     explicit ActivatedSite(const std::map<std::string, std::string>& extra = {}) {
         standin().reset();
         standin().knobs("");
-        const passwd* nobody = getpwnam("nobody");
-        BOOST_REQUIRE(nobody);
-        // The folder systemd would make (DirectoryMode=0755), writable by the activator.
-        mkdir(dir.file("run").c_str(), 0755);
-        BOOST_REQUIRE(chown(dir.file("run").c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
-
-        // LoadCredential=ID:PATH -> $CREDENTIALS_DIRECTORY/ID, readable by the service only.
-        std::string credential = unit_setting(service_unit(), "LoadCredential");
-        std::string id = credential.substr(0, credential.find(':'));
-        BOOST_REQUIRE(!id.empty());
-        std::string creds = dir.file("credentials");
-        mkdir(creds.c_str(), 0700);
-        write_file(creds + "/" + id, std::string(kKey) + "\n");
-        BOOST_REQUIRE(chown((creds + "/" + id).c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
-        BOOST_REQUIRE(chmod((creds + "/" + id).c_str(), 0400) == 0);
-        BOOST_REQUIRE(chown(creds.c_str(), nobody->pw_uid, nobody->pw_gid) == 0);
-        BOOST_REQUIRE(chmod(creds.c_str(), 0500) == 0);
-
-        std::map<std::string, std::string> env{{"CREDENTIALS_DIRECTORY", creds},
-                                               {"APIVIDEO_API_URL", standin().api()},
+        std::map<std::string, std::string> env{{"APIVIDEO_API_URL", standin().api()},
                                                {"APIVIDEO_TIMEOUT_MS", "1500"}};
-        for (std::string kv : unit_settings(service_unit(), "Environment")) {
-            size_t d = kv.find("%d");
-            if (d != std::string::npos) kv.replace(d, 2, creds);
-            env[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
-        }
         for (const auto& kv : extra) env[kv.first] = kv.second;
-        // systemd tells a service its stderr is the journal with JOURNAL_STREAM=dev:inode
-        // of that stream; the stand-in file gets the same treatment.
-        write_file(stderr_path, "");
-        struct stat journal {};
-        BOOST_REQUIRE(stat(stderr_path.c_str(), &journal) == 0);
-        env["JOURNAL_STREAM"] = std::to_string(journal.st_dev) + ":" + std::to_string(journal.st_ino);
-
-        handler = std::make_unique<SocketActivated>(sock, handler_binary(), env, "nobody", stderr_path);
-        struct stat st {};
-        BOOST_REQUIRE(stat(sock.c_str(), &st) == 0);
-        mode_as_bound = st.st_mode & 07777;
-
-        // What systemd does for SocketUser=, SocketGroup=, SocketMode=.
-        std::string unit = socket_unit();
-        const passwd* owner = getpwnam(unit_setting(unit, "SocketUser").c_str());
-        const group* grp = getgrnam(unit_setting(unit, "SocketGroup").c_str());
-        BOOST_REQUIRE(owner);
-        BOOST_REQUIRE(grp);
-        BOOST_REQUIRE(chown(sock.c_str(), owner->pw_uid, grp->gr_gid) == 0);
-        BOOST_REQUIRE(chmod(sock.c_str(), static_cast<mode_t>(std::stoi(unit_setting(unit, "SocketMode"), nullptr, 8))) == 0);
-
+        handler = std::make_unique<UnitsStarted>(
+            dir, UnitsStarted::Units{socket_unit(), service_unit(), sock, staged_handler(dir)}, kKey, env, "nobody",
+            stderr_path);
         nginx = std::make_unique<Nginx>(dir, sock);
     }
     std::string watch(const std::string& query) const { return nginx->url("/watch?" + query); }
@@ -178,7 +136,7 @@ BOOST_FIXTURE_TEST_CASE(service_hardening_scores_ok_in_systemd_analyze_security,
     int rc = run({"/usr/bin/systemd-analyze", "security", "--offline=yes", "--threshold=20", service}, &out, env);
     BOOST_TEST(rc == 0, out);
     // The same unit without its hardening fails the same threshold.
-    write_file(service, "[Unit]\nDescription=x\n[Service]\nExecStart=" + handler_binary() + "\n");
+    write_file(service, "[Unit]\nDescription=x\n[Service]\nExecStart=" + program + "\n");
     BOOST_TEST(run({"/usr/bin/systemd-analyze", "security", "--offline=yes", "--threshold=20", service}, &out, env) != 0,
                out);
 }
@@ -239,7 +197,7 @@ BOOST_FIXTURE_TEST_CASE(socket_activated_page_and_every_asset_load_through_nginx
 }
 
 BOOST_FIXTURE_TEST_CASE(socket_activated_socket_mode_keeps_others_out, ActivatedSite) {
-    BOOST_TEST_MESSAGE("systemd-socket-activate bound the socket with mode 0" << std::oct << mode_as_bound
+    BOOST_TEST_MESSAGE("systemd-socket-activate bound the socket with mode 0" << std::oct << handler->mode_as_bound()
                                                                              << " (its umask; systemd applies SocketMode=)");
     struct stat st {};
     BOOST_REQUIRE(stat(sock.c_str(), &st) == 0);

@@ -137,13 +137,6 @@ std::vector<pid_t> processes_running(const std::string& path) {
     return out;
 }
 
-void copy_file(const std::string& from, const std::string& to, mode_t mode) {
-    std::string content = read_file(from);
-    if (content.empty()) throw std::runtime_error("cannot read " + from);
-    write_file(to, content);
-    if (chmod(to.c_str(), mode) != 0) throw std::runtime_error("cannot chmod " + to);
-}
-
 void give_to_group(const std::string& path, const std::string& group_name, mode_t mode) {
     const struct group* g = getgrnam(group_name.c_str());
     if (!g) throw std::runtime_error("no group " + group_name);

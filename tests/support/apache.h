@@ -50,9 +50,6 @@ class Apache {
 // handler binary copied into a test's temp dir still runs somewhere.
 std::vector<pid_t> processes_running(const std::string& path);
 
-// Copies a file, keeping the mode given (for binaries the web server runs).
-void copy_file(const std::string& from, const std::string& to, mode_t mode);
-
 // Makes `path` owned by root and the group `group`, with `mode` (a key file readable by
 // the web server's user, and nobody else).
 void give_to_group(const std::string& path, const std::string& group_name, mode_t mode);

@@ -213,12 +213,6 @@ std::string repo_root() {
     return buf;
 }
 
-std::string shared_dir() {
-    const char* s = std::getenv("APIVIDEO_SHARED");
-    if (s && *s) return s;
-    return repo_root() + "/../shared";
-}
-
 std::string handler_binary() {
     const char* b = std::getenv("APIVIDEO_WATCH_BIN");
     if (b && *b) return b;

@@ -69,9 +69,9 @@ bool wait_for_file(const std::string& path, int timeout_ms);
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 
-// The repository root (tests run from it; APIVIDEO_WATCH_ROOT overrides) and shared/.
+// The repository root (tests run from it; APIVIDEO_WATCH_ROOT overrides). Nothing the
+// tests read lies outside it.
 std::string repo_root();
-std::string shared_dir();
 // build/apivideo-watch, or APIVIDEO_WATCH_BIN.
 std::string handler_binary();
 

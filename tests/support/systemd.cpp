@@ -91,6 +91,69 @@ std::unique_ptr<Process> SocketHolder::start(const std::string& program, const s
     return std::make_unique<Process>(std::vector<std::string>{program}, o);
 }
 
+namespace {
+
+passwd user_named(const std::string& name) {
+    const passwd* pw = getpwnam(name.c_str());
+    if (!pw) throw std::runtime_error("no user " + name);
+    return *pw;
+}
+
+void must(bool ok, const std::string& what) {
+    if (!ok) throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+UnitsStarted::UnitsStarted(const TempDir& dir, const Units& units, const std::string& key,
+                           const std::map<std::string, std::string>& env, const std::string& user,
+                           const std::string& journal) {
+    passwd runner = user_named(user);
+    // The socket's folder as systemd makes it (DirectoryMode=), writable by the activator.
+    std::string folder = units.socket_path.substr(0, units.socket_path.rfind('/'));
+    std::string folder_mode = unit_setting(units.socket_unit, "DirectoryMode");
+    if (folder_mode.empty()) folder_mode = "0755";  // systemd's default
+    must(mkdir(folder.c_str(), static_cast<mode_t>(std::stoi(folder_mode, nullptr, 8))) == 0 || errno == EEXIST,
+         "mkdir " + folder);
+    must(chown(folder.c_str(), runner.pw_uid, runner.pw_gid) == 0, "chown " + folder);
+
+    // LoadCredential=ID:PATH -> $CREDENTIALS_DIRECTORY/ID, readable by the service only.
+    std::string credential = unit_setting(units.service_unit, "LoadCredential");
+    std::string id = credential.substr(0, credential.find(':'));
+    if (id.empty()) throw std::runtime_error("the service unit has no LoadCredential=");
+    std::string creds = dir.file("credentials");
+    must(mkdir(creds.c_str(), 0700) == 0, "mkdir " + creds);
+    write_file(creds + "/" + id, key + "\n");
+    for (const std::string& path : {creds + "/" + id, creds}) {
+        must(chown(path.c_str(), runner.pw_uid, runner.pw_gid) == 0, "chown " + path);
+    }
+    must(chmod((creds + "/" + id).c_str(), 0400) == 0 && chmod(creds.c_str(), 0500) == 0, "chmod " + creds);
+
+    std::map<std::string, std::string> all{{"CREDENTIALS_DIRECTORY", creds}};
+    for (std::string kv : unit_settings(units.service_unit, "Environment")) {
+        size_t d = kv.find("%d");
+        if (d != std::string::npos) kv.replace(d, 2, creds);
+        all[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
+    }
+    for (const auto& kv : env) all[kv.first] = kv.second;
+    write_file(journal, "");
+    struct stat st {};
+    must(stat(journal.c_str(), &st) == 0, "stat " + journal);
+    all["JOURNAL_STREAM"] = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+
+    activated_ = std::make_unique<SocketActivated>(units.socket_path, units.program, all, user, journal);
+    must(stat(units.socket_path.c_str(), &st) == 0, "stat " + units.socket_path);
+    mode_as_bound_ = st.st_mode & 07777;
+
+    // What systemd does for SocketUser=, SocketGroup=, SocketMode=.
+    passwd owner = user_named(unit_setting(units.socket_unit, "SocketUser"));
+    const group* grp = getgrnam(unit_setting(units.socket_unit, "SocketGroup").c_str());
+    if (!grp) throw std::runtime_error("no group " + unit_setting(units.socket_unit, "SocketGroup"));
+    must(chown(units.socket_path.c_str(), owner.pw_uid, grp->gr_gid) == 0, "chown " + units.socket_path);
+    mode_t mode = static_cast<mode_t>(std::stoi(unit_setting(units.socket_unit, "SocketMode"), nullptr, 8));
+    must(chmod(units.socket_path.c_str(), mode) == 0, "chmod " + units.socket_path);
+}
+
 int connect_as(const std::string& path, const std::string& user) {
     const passwd* pw = getpwnam(user.c_str());
     if (!pw) throw std::runtime_error("no user " + user);

@@ -2,6 +2,8 @@
 // settings read from the files, and the socket hand-over they describe reproduced with
 // systemd-socket-activate (fd 3, LISTEN_FDS, LISTEN_PID), which needs no systemd running.
 #pragma once
+#include <sys/types.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -52,6 +54,32 @@ class SocketHolder {
    private:
     std::string path_;
     int fd_ = -1;
+};
+
+// A .socket unit and its .service started as systemd would start them, without systemd:
+// the socket's folder made (DirectoryMode=), the socket bound by systemd-socket-activate
+// and then given the .socket unit's SocketUser=, SocketGroup= and SocketMode=; `program`
+// started on the first connection as `user` (the service's DynamicUser=), with the
+// .service unit's Environment= lines (%d: a credentials folder in `dir` holding `key`
+// under the id of its LoadCredential=) and `env` on top. Its stderr goes to `journal`,
+// which JOURNAL_STREAM names, as systemd does for a service logging to the journal.
+class UnitsStarted {
+   public:
+    struct Units {
+        std::string socket_unit, service_unit;  // the units' text
+        std::string socket_path;                // where to bind (the unit's ListenStream= or a test's own)
+        std::string program;                    // what to run (the unit's ExecStart= or a copy)
+    };
+    UnitsStarted(const TempDir& dir, const Units& units, const std::string& key,
+                 const std::map<std::string, std::string>& env, const std::string& user, const std::string& journal);
+    Process& process() { return activated_->process(); }
+    const std::string& socket() const { return activated_->socket(); }
+    // The mode the activator bound the socket with (before SocketMode= was applied).
+    mode_t mode_as_bound() const { return mode_as_bound_; }
+
+   private:
+    mode_t mode_as_bound_ = 0;
+    std::unique_ptr<SocketActivated> activated_;
 };
 
 // Connects to the Unix socket `path` as `user` (a child process that drops to that

@@ -98,6 +98,24 @@ BOOST_AUTO_TEST_CASE(unreadable_key_file) {
     BOOST_TEST(contains(err, "APIVIDEO_API_KEY_FILE"), err);
 }
 
+BOOST_AUTO_TEST_CASE(a_key_file_that_is_a_folder_is_called_a_folder) {
+    TempFile f("unused\n");
+    watch::Config c;
+    std::string err = load({{"APIVIDEO_API_KEY_FILE", f.dir}}, c);
+    BOOST_TEST(err == "APIVIDEO_API_KEY_FILE: names a folder, not the file holding the key");
+}
+
+// Neither one silently wins over the other: a key and a key file (even a missing one, even
+// a good one) are refused together.
+BOOST_AUTO_TEST_CASE(a_key_and_a_key_file_together_are_refused) {
+    TempFile f("SECRETKEY123\n");
+    watch::Config c;
+    for (const std::string& file : {f.path, f.dir + "/missing"}) {
+        std::string err = load({{"APIVIDEO_API_KEY", "OTHERKEY456"}, {"APIVIDEO_API_KEY_FILE", file}}, c);
+        BOOST_TEST(err == "APIVIDEO_API_KEY and APIVIDEO_API_KEY_FILE are both set: set only one");
+    }
+}
+
 BOOST_DATA_TEST_CASE(empty_or_implausible_key_file, bdata::make({"", "\n", "  \r\n", "SECRET KEY123\n", "SECRETKEY:123\n"}),
                      content) {
     TempFile f(content);
@@ -196,6 +214,69 @@ BOOST_DATA_TEST_CASE(api_url_refused,
     watch::Config c;
     std::string err = load(with_key({{"APIVIDEO_API_URL", url}}), c);
     BOOST_TEST(contains(err, "APIVIDEO_API_URL"), err);
+}
+
+// The message says what is wrong with the URL, not only what a URL must be.
+BOOST_DATA_TEST_CASE(api_url_messages_say_what_is_wrong,
+                     bdata::make({"https://ws.api.video ", "https://ws.api.video\n", " https://ws.api.video",
+                                  "https://ws.api .video", "https://ws.api.video:99999", "https://ws.api.video:0",
+                                  "https://ws.api.video:65536", "https://ws.api.video:443x", "https://ws.api.video:",
+                                  "http://ws.api.video", "ws.api.video", "https://user@ws.api.video",
+                                  "https://ws.api.video/?x=1"}) ^
+                         bdata::make({"ends with a space or a control character", "ends with a space or a control character",
+                                      "starts with a space", "holds a space", "the port 99999 is out of range (1 to 65535)",
+                                      "the port 0 is out of range", "the port 65536 is out of range",
+                                      "is not a port number", "is not a port number", "http:// is only for a loopback host",
+                                      "must be an https:// URL", "must not hold a user name or password",
+                                      "must not hold a query or a fragment"}),
+                     url, says) {
+    watch::Config c;
+    std::string err = load(with_key({{"APIVIDEO_API_URL", url}}), c);
+    BOOST_TEST(err.rfind("APIVIDEO_API_URL: ", 0) == 0u, err);
+    BOOST_TEST(contains(err, says), err);
+}
+
+BOOST_DATA_TEST_CASE(a_port_in_range_is_accepted, bdata::make({"https://ws.api.video:443", "https://ws.api.video:1",
+                                                                 "https://ws.api.video:65535", "http://[::1]:8081"}),
+                     url) {
+    watch::Config c;
+    BOOST_TEST(load(with_key({{"APIVIDEO_API_URL", url}}), c) == "");
+    BOOST_TEST(load(with_key({{"WATCH_PLAYER_URL", std::string(url) + "/video.js"}}), c) == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_player_url_port_out_of_range_is_refused) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_HLSJS_URL", "https://cdn.example.com:99999/hls.js"}}), c);
+    BOOST_TEST(err == "WATCH_HLSJS_URL: the port 99999 is out of range (1 to 65535)");
+}
+
+// ---- WATCH_ALLOWED_IDS ----------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(allowed_ids_from_a_list_or_an_absolute_file) {
+    const std::string a = "vi5fG2hPr1vAtEpr1vAtE001", b = "vi7PuBL1cPuBL1cPuBL1c001";
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_ALLOWED_IDS", a + ", " + b}}), c) == "");
+    BOOST_TEST(c.allowed_ids == (std::set<std::string>{a, b}));
+    TempFile f("# ours\n" + a + "\n" + b + "  # the public one\n");
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_ALLOWED_IDS", f.path}}), c) == "");
+    BOOST_TEST(c.allowed_ids == (std::set<std::string>{a, b}));
+}
+
+// A relative file name would be read from whatever folder the web server starts the
+// handler in: the message says to give the absolute path instead of "not a video id".
+BOOST_DATA_TEST_CASE(a_relative_allowed_ids_file_is_named_as_a_file,
+                     bdata::make({"ids.txt", "./ids", "conf/ids", "~/ids.txt", "vi5fG2hPr1vAtEpr1vAtE001 ids.txt"}),
+                     value) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_ALLOWED_IDS", value}}), c);
+    BOOST_TEST(contains(err, "looks like a file: give its absolute path (/…)"), err);
+    BOOST_TEST(!contains(err, "is not a video id"), err);
+}
+
+BOOST_AUTO_TEST_CASE(a_word_that_is_no_id_and_no_file_is_not_a_video_id) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_ALLOWED_IDS", "vi5fG2hPr1vAtEpr1vAtE001 nope"}}), c);
+    BOOST_TEST(err == "WATCH_ALLOWED_IDS: nope is not a video id");
 }
 
 // ---- bounds ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@
 #include "common/escape.h"
 #include "common/page.h"
 #include "common/url.h"
+#include "tests/support/process.h"
 #include "tests/unit/unit_support.h"
 
 namespace bdata = boost::unit_test::data;
@@ -352,8 +353,30 @@ BOOST_AUTO_TEST_CASE(watch_page_csp_with_the_default_player) {
     BOOST_TEST(csp_hosts(csp) == expected, csp);
     BOOST_TEST(has_source(csp, "connect-src", "https://vod.api.video"), csp);
     // The pinned player carries its integrity hashes into the page.
-    BOOST_TEST(contains(r.body, std::string("integrity=\"") + watch::kDefaultVideoJsSri + "\""));
+    BOOST_TEST(contains(r.body, std::string("<script src=\"") + watch::kDefaultVideoJsUrl +
+                                    "/video.min.js\" integrity=\"" + watch::kDefaultVideoJsSri +
+                                    "\" crossorigin=\"anonymous\"></script>"));
     BOOST_TEST(contains(r.body, std::string("integrity=\"") + watch::kDefaultVideoJsCssSri + "\""));
+    watch::Response h = pages().watch(hostile_view(), watch::Player::HlsJs, config_with({}));
+    BOOST_TEST(contains(h.body, std::string("<script src=\"") + watch::kDefaultHlsJsUrl + "/hls.min.js\" integrity=\"" +
+                                    watch::kDefaultHlsJsSri + "\" crossorigin=\"anonymous\"></script>"));
+}
+
+// A player folder of the site's own (or any URL but the pinned CDN) has no hash: its tags
+// carry no integrity attribute at all (integrity="" fails in browsers), and no crossorigin.
+BOOST_DATA_TEST_CASE(watch_page_without_a_hash_writes_no_integrity,
+                     bdata::make({"/player/video.js", "https://cdn.example.org/video.js/8"}), folder) {
+    watch::Config c = config_with({{"WATCH_PLAYER_URL", folder}, {"WATCH_HLSJS_URL", std::string(folder) + "/hls"}});
+    for (watch::Player p : {watch::Player::VideoJs, watch::Player::HlsJs}) {
+        watch::Response r = pages().watch(hostile_view(), p, c);
+        BOOST_TEST(!contains(r.body, "integrity"), r.body);
+        BOOST_TEST(!contains(r.body, "crossorigin"), r.body);
+    }
+    watch::Response v = pages().watch(hostile_view(), watch::Player::VideoJs, c);
+    BOOST_TEST(contains(v.body, "<script src=\"" + std::string(folder) + "/video.min.js\"></script>"), v.body);
+    BOOST_TEST(contains(v.body, "<link rel=\"stylesheet\" href=\"" + std::string(folder) + "/video-js.min.css\">"), v.body);
+    watch::Response h = pages().watch(hostile_view(), watch::Player::HlsJs, c);
+    BOOST_TEST(contains(h.body, "<script src=\"" + std::string(folder) + "/hls/hls.min.js\"></script>"), h.body);
 }
 
 BOOST_AUTO_TEST_CASE(watch_page_csp_with_a_local_player_uses_self) {
@@ -404,6 +427,38 @@ BOOST_AUTO_TEST_CASE(watch_json_answer) {
     BOOST_TEST(header(r, "Content-Type") == "application/json; charset=utf-8");
     BOOST_TEST(contains(r.body, "\"videoId\":\"vi4k0jvEUuaTdRAEjQ4Prklg\""), r.body);
     BOOST_TEST(contains(r.body, kSession));
+}
+
+// ---- a customised template must be a whole page -----------------------------------------
+
+namespace {
+// Pages::load with one file of the template folder replaced; "" or the error.
+std::string load_error(const std::string& name, const std::string& source) {
+    testing::TempDir dir;
+    testing::write_file(dir.file(name), source);
+    try {
+        watch::Pages::load(dir.path());
+    } catch (const watch::TemplateError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+BOOST_DATA_TEST_CASE(a_page_template_without_html_and_body_is_refused,
+                     bdata::make({"player-hlsjs.html", "player-videojs.html", "player-native.html",
+                                  "player-embed.html", "error.html"}),
+                     name) {
+    const std::string refused = std::string(name) + ": not a whole page (it needs <html> and <body>)";
+    BOOST_TEST(contains(load_error(name, ""), refused));
+    BOOST_TEST(contains(load_error(name, "\n"), refused));
+    BOOST_TEST(contains(load_error(name, "<!DOCTYPE html>\n<p>{{title}}</p>\n"), refused));
+    BOOST_TEST(contains(load_error(name, "<html><p>{{title}}</p></html>"), refused));           // no body
+    BOOST_TEST(contains(load_error(name, "<body><p>{{title}}</p></body>"), refused));           // no html
+    BOOST_TEST(contains(load_error(name, "<htmlx><bodyguard>{{title}}</bodyguard></htmlx>"), refused));
+    // Whole pages, in any case of letters, with or without attributes.
+    BOOST_TEST(load_error(name, "<!DOCTYPE html>\n<html lang=\"en\"><body><p>{{title}}</p></body></html>\n") == "");
+    BOOST_TEST(load_error(name, "<HTML>\n<BODY class=\"x\">{{title}}</BODY></HTML>") == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

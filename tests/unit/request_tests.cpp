@@ -56,6 +56,20 @@ BOOST_AUTO_TEST_CASE(request_from_params_keeps_only_a_plain_path) {
     BOOST_TEST(path_of("/" + std::string(300, 'a')) == "/");
 }
 
+BOOST_AUTO_TEST_CASE(request_from_params_names_the_required_variables_the_server_did_not_send) {
+    auto none = watch::request_from_params([](const char*) -> const char* { return nullptr; });
+    BOOST_TEST(none.missing == "REQUEST_METHOD QUERY_STRING");
+    auto no_query = watch::request_from_params(
+        [](const char* name) -> const char* { return std::string(name) == "REQUEST_METHOD" ? "GET" : nullptr; });
+    BOOST_TEST(no_query.missing == "QUERY_STRING");
+    // Sent but empty is sent: RFC 3875 asks for an empty QUERY_STRING when there is no query.
+    auto empty = watch::request_from_params([](const char* name) -> const char* {
+        std::string n = name;
+        return n == "REQUEST_METHOD" ? "GET" : n == "QUERY_STRING" ? "" : nullptr;
+    });
+    BOOST_TEST(empty.missing == "");
+}
+
 // ---- parse_query ----------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(parse_query_keeps_order_and_decodes) {

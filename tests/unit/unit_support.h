@@ -1,7 +1,6 @@
 // Small helpers shared by the unit tests: reading the api.video fixtures, and a strict
 // RFC 8259 string-literal decoder that checks escape_js_string's output independently.
 #pragma once
-#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -10,21 +9,16 @@
 #include <string_view>
 
 #include "common/json.h"
+#include "tests/support/process.h"
 
 namespace unit_support {
 
-// The shared material: $APIVIDEO_SHARED, else ../shared (the tests run from the repo root).
-inline std::string shared_dir() {
-    const char* d = std::getenv("APIVIDEO_SHARED");
-    return d && *d ? std::string(d) : std::string("../shared");
-}
-
-// A file from shared/fixtures/apivideo/, byte for byte. Throws (failing the test with the
-// path in the message) when it cannot be read.
+// A payload of tests/fixtures/apivideo/ (see its README), byte for byte. Throws (failing
+// the test with the path in the message) when it cannot be read.
 inline std::string read_apivideo_fixture(const std::string& name) {
-    std::string path = shared_dir() + "/fixtures/apivideo/" + name;
+    std::string path = testing::repo_root() + "/tests/fixtures/apivideo/" + name;
     std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read fixture " + path + " (set APIVIDEO_SHARED?)");
+    if (!in) throw std::runtime_error("cannot read fixture " + path);
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();

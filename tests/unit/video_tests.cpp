@@ -1,5 +1,5 @@
 // Unit tests for common/video.cpp: finding the private token in the asset URLs (real
-// payloads from shared/fixtures/apivideo/ first), where the session is opened, and
+// payloads from tests/fixtures/apivideo/ first), where the session is opened, and
 // adding the session token to the URLs.
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
