@@ -4,8 +4,8 @@
 // waiting page carries; the handler keeps counters, not a list of who waits.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <string>
-#include <vector>
 
 #include "common/http_client.h"
 
@@ -25,6 +25,9 @@ class ReadBudget {
     [[nodiscard]] bool take(long long now);
     // Every answer of the API host, after a take(): what its headers say of the budget.
     void answered(const HttpResult& r, long long now);
+    // api.video refused a read (a 429 the headers did not foretell, or the delivery host's
+    // own): nothing is spent until `seconds` (at most two windows) have passed.
+    void refuse(long long seconds, long long now);
     // Seconds until the next read frees up (0: one is free now).
     long long seconds_to_next(long long now);
     // Reads a new window brings, and its length in seconds, as last seen.
@@ -74,6 +77,7 @@ class TurnQueue {
     std::string sign(const std::string& video_id, std::uint64_t turn, long long expires) const;
     bool read(const std::string& ticket, const std::string& video_id, long long now, Ticket& out) const;
     void advance(ReadBudget& budget, long long now);
+    long long held(long long now) const;
     long long estimate(std::uint64_t turn, ReadBudget& budget, long long now);
     Decision wait(const std::string& video_id, std::uint64_t turn, long long expires, ReadBudget& budget,
                   long long now);
@@ -83,8 +87,8 @@ class TurnQueue {
     std::uint64_t issued_ = 0;    // the last turn handed out
     std::uint64_t admitted_ = 0;  // turns up to here may take a read
     std::uint64_t floor_ = 0;     // turns up to here have expired or were redeemed in order
-    std::vector<bool> redeemed_;  // for turns floor_+1 ... admitted_
-    std::vector<long long> admitted_at_;
+    std::deque<bool> redeemed_;  // for turns floor_+1 ... admitted_
+    std::deque<long long> admitted_at_;
 };
 
 }  // namespace watch

@@ -1,17 +1,14 @@
 // Settings: the table of names and defaults, and the one function that reads them.
 #include "common/config.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
 #include "common/request.h"
+#include "common/text.h"
 #include "common/url.h"
 
 namespace watch {
@@ -40,6 +37,9 @@ const Setting kSettings[] = {
     {"WATCH_COOKIE_SECRET", "", "secret that signs the returning-viewer cookie (off when empty)", true},
     {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
+    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)", true},
+    {"WATCH_READ_SHARE", "1", "the part of the key's reads this process spends (1/N for N handlers)", true},
+    {"WATCH_WAIT_SECONDS", "120", "the longest wait for a turn offered; longer gets the 503 page", true},
     {"WATCH_MAX_IN_FLIGHT", "4096", "FastCGI: page views waiting on api.video at once (more get 503)", false},
     {"WATCH_SOCKET", "", "FastCGI: the socket path to take over from a predecessor (spawn-fcgi restarts)", false},
 };
@@ -74,19 +74,12 @@ bool plausible_key(const std::string& k) {
     return std::all_of(k.begin(), k.end(), [](unsigned char c) { return c > 0x20 && c < 0x7F && c != ':'; });
 }
 
-std::string trim(std::string s) {
-    const char* ws = " \t\r\n";
-    s.erase(s.find_last_not_of(ws) + 1);
-    s.erase(0, s.find_first_not_of(ws));
-    return s;
-}
-
-bool read_whole(const std::string& path, std::string& out) {
-    std::ifstream in(path);
-    if (!in) return false;
-    std::stringstream ss;
-    ss << in.rdbuf();
-    out = ss.str();
+bool parse_fraction(const std::string& s, double& out) {
+    if (s.empty() || s.find_first_not_of("0123456789.") != std::string::npos) return false;
+    char* end = nullptr;
+    double v = std::strtod(s.c_str(), &end);
+    if (*end != '\0' || !(v > 0) || v > 1) return false;
+    out = v;
     return true;
 }
 
@@ -104,8 +97,7 @@ std::string url_fault(const std::string& url, const std::string& what) {
         return "holds a space or a control character";
     }
     size_t scheme_end = url.find("://");
-    std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string scheme = ascii_lower(scheme_end == std::string::npos ? "" : url.substr(0, scheme_end));
     if (scheme != "https" && scheme != "http") return "must be " + what;
     std::string authority = url.substr(scheme_end + 3);
     authority = authority.substr(0, authority.find_first_of("/?#"));
@@ -143,11 +135,11 @@ std::string script_folder(const SettingLookup& lookup, const char* name, std::st
 
 // A list of ids ("vi…, vi…" or whitespace-separated) or, starting with '/', a file of
 // them, one a line, '#' starting a comment.
-std::string allowed_ids(const std::string& value, std::set<std::string>& out) {
+std::string allowed_ids(const std::string& value, const FileReader& read, std::set<std::string>& out) {
     std::string text = value;
     bool from_file = !value.empty() && value[0] == '/';
     if (from_file) {
-        if (!read_whole(value, text)) return "WATCH_ALLOWED_IDS: cannot read " + value;
+        if (std::string why; !read(value, text, why)) return "WATCH_ALLOWED_IDS: " + value + " " + why;
         std::string stripped;
         std::istringstream lines(text);
         for (std::string line; std::getline(lines, line);) stripped += line.substr(0, line.find('#')) + "\n";
@@ -170,27 +162,7 @@ std::string allowed_ids(const std::string& value, std::set<std::string>& out) {
 
 }  // namespace
 
-const char* player_name(Player p) {
-    switch (p) {
-        case Player::VideoJs: return "videojs";
-        case Player::HlsJs: return "hlsjs";
-        case Player::Native: return "native";
-        case Player::Embed: return "embed";
-    }
-    return "?";
-}
-
-bool parse_player(const std::string& name, Player& out) {
-    for (Player p : {Player::VideoJs, Player::HlsJs, Player::Native, Player::Embed}) {
-        if (name == player_name(p)) {
-            out = p;
-            return true;
-        }
-    }
-    return false;
-}
-
-std::string load_config(const SettingLookup& lookup, Config& out) {
+bool load_config(const SettingLookup& lookup, const FileReader& read, Config& out, std::string& why) {
     Config c;
     // Every problem is found, one line each, so a broken configuration is fixed in one go.
     std::string problems;
@@ -204,12 +176,9 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
         key.clear();
     } else if (!key_file.empty()) {
         // The file's name is not echoed: a key pasted here by mistake would end up in a log.
-        struct stat kst {};
-        if (stat(key_file.c_str(), &kst) == 0 && S_ISDIR(kst.st_mode)) {
-            problem("APIVIDEO_API_KEY_FILE: names a folder, not the file holding the key");
-        } else if (!read_whole(key_file, key)) {
-            problem("APIVIDEO_API_KEY_FILE: cannot read the file it names");
-        } else if ((key = trim(key)).empty()) {
+        if (std::string reason; !read(key_file, key, reason)) {
+            problem("APIVIDEO_API_KEY_FILE: " + reason);
+        } else if ((key = std::string(trim(key))).empty()) {
             problem("APIVIDEO_API_KEY_FILE: the file it names is empty");
         }
     }
@@ -232,11 +201,11 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
     c.connect_timeout_ms = std::min(c.timeout_ms, std::max(100L, c.timeout_ms * 2 / 5));
 
     c.ca_file = setting(lookup, "APIVIDEO_CA_FILE");
-    if (!c.ca_file.empty() && !std::ifstream(c.ca_file)) problem("APIVIDEO_CA_FILE: cannot read " + c.ca_file);
-
-    if (!parse_player(setting(lookup, "WATCH_PLAYER"), c.player)) {
-        problem("WATCH_PLAYER: must be videojs, hlsjs, native or embed");
+    if (std::string pem, reason; !c.ca_file.empty() && !read(c.ca_file, pem, reason)) {
+        problem("APIVIDEO_CA_FILE: " + c.ca_file + " " + reason);
     }
+
+    if (!parse_player(setting(lookup, "WATCH_PLAYER"), c.player)) problem("WATCH_PLAYER: must be " + player_names());
     if (std::string e = script_folder(lookup, "WATCH_PLAYER_URL", c.videojs_url); !e.empty()) problem(e);
     if (c.videojs_url == kDefaultVideoJsUrl) {
         c.videojs_sri = kDefaultVideoJsSri;
@@ -245,12 +214,7 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
     if (std::string e = script_folder(lookup, "WATCH_HLSJS_URL", c.hlsjs_url); !e.empty()) problem(e);
     if (c.hlsjs_url == kDefaultHlsJsUrl) c.hlsjs_sri = kDefaultHlsJsSri;
 
-    // A mistyped folder must not pass silently for "all built in".
-    c.template_dir = setting(lookup, "WATCH_TEMPLATE_DIR");
-    struct stat st {};
-    if (!c.template_dir.empty() && (stat(c.template_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
-        problem("WATCH_TEMPLATE_DIR: " + c.template_dir + " is not a folder this process can read");
-    }
+    c.template_dir = setting(lookup, "WATCH_TEMPLATE_DIR");  // read, and checked, by the site loader
 
     std::string log = setting(lookup, "WATCH_LOG");
     if (log == "requests") c.log = LogLevel::Requests;
@@ -268,8 +232,17 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
 
     std::string ids = setting(lookup, "WATCH_ALLOWED_IDS");
     if (!ids.empty()) {
-        c.allow_list_set = true;
-        if (std::string e = allowed_ids(ids, c.allowed_ids); !e.empty()) problem(e);
+        if (std::string e = allowed_ids(ids, read, c.allowed_ids); !e.empty()) problem(e);
+    }
+
+    if (!parse_long(setting(lookup, "APIVIDEO_READS_PER_MINUTE"), 1, 1000000, c.reads_per_minute)) {
+        problem("APIVIDEO_READS_PER_MINUTE: must be a whole number from 1 to 1000000");
+    }
+    if (!parse_fraction(setting(lookup, "WATCH_READ_SHARE"), c.read_share)) {
+        problem("WATCH_READ_SHARE: must be a number above 0 and at most 1 (0.5 for one of two handlers)");
+    }
+    if (!parse_long(setting(lookup, "WATCH_WAIT_SECONDS"), 0, 600, c.wait_seconds)) {
+        problem("WATCH_WAIT_SECONDS: must be a whole number of seconds from 0 to 600");
     }
 
     if (!parse_long(setting(lookup, "WATCH_MAX_IN_FLIGHT"), 1, 1000000, c.max_in_flight)) {
@@ -278,8 +251,12 @@ std::string load_config(const SettingLookup& lookup, Config& out) {
     c.socket_path = setting(lookup, "WATCH_SOCKET");
     if (!c.socket_path.empty() && c.socket_path[0] != '/') problem("WATCH_SOCKET: must be an absolute path");
 
-    if (problems.empty()) out = std::move(c);
-    return problems;
+    if (!problems.empty()) {
+        why = problems;
+        return false;
+    }
+    out = std::move(c);
+    return true;
 }
 
 const std::set<std::string>& site_setting_names() {

@@ -6,12 +6,10 @@
 #include <set>
 #include <string>
 
+#include "common/players.h"
+
 namespace watch {
 
-// The players a page can use (one template each in html/).
-enum class Player { VideoJs, HlsJs, Native, Embed };
-const char* player_name(Player p);
-bool parse_player(const std::string& name, Player& out);
 
 // Pinned player scripts on a CDN that serves the npm packages byte for byte, so the
 // Subresource Integrity hashes can be checked against the npm tarballs
@@ -40,7 +38,9 @@ struct Config {
     std::string cookie_secret;  // empty: returning viewers are not remembered
     std::string link_secret;    // empty: /watch needs no signed link
     std::set<std::string> allowed_ids;  // empty: every id the key can read
-    bool allow_list_set = false;
+    long reads_per_minute = 0;  // api.video's budget, until its first answer says
+    double read_share = 1;      // the part of the key's reads this process spends
+    long wait_seconds = 0;      // the longest wait for a turn offered
     long max_in_flight = 0;   // FastCGI: page views waiting on api.video at once
     std::string socket_path;  // FastCGI: the public socket path taken over at start ("" for none)
 };
@@ -48,10 +48,16 @@ struct Config {
 // Looks a setting up by name; nullptr when unset.
 using SettingLookup = std::function<const char*(const char* name)>;
 
-// Fills `out` from `lookup`. Returns "" on success, else one line per bad or missing
-// setting, each naming it; never the value of a secret (the key, the key file's name,
-// the secrets), only paths and ids that help to find the mistake. `out` is then untouched.
-std::string load_config(const SettingLookup& lookup, Config& out);
+// Reads the file at `path` into `content`; false with why not (a phrase: "names a
+// folder", "cannot be read: …"). The site loader (site.h) gives the real one: reading
+// files is loading's, so the stages that decide stay pure.
+using FileReader = std::function<bool(const std::string& path, std::string& content, std::string& why)>;
+
+// Fills `out` from `lookup`, reading the files settings name (the key file, an allow-list
+// file) through `read`. False with `why`: one line per bad or missing setting, each
+// naming it; never the value of a secret (the key, the key file's name, the secrets),
+// only paths and ids that help to find the mistake. `out` is then untouched.
+[[nodiscard]] bool load_config(const SettingLookup& lookup, const FileReader& read, Config& out, std::string& why);
 
 // The settings a site may set per request (FastCGI parameters), i.e. all but the
 // process-wide ones such as WATCH_MAX_IN_FLIGHT.

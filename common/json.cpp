@@ -210,6 +210,23 @@ std::string problem_json(int status, const char* title, const char* detail, cons
     return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
 
+std::string waiting_json(long long seconds, const std::string& ticket) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    write_string(w, "type", "about:blank");
+    write_string(w, "title", "Waiting for a turn");
+    w.Key("status");
+    w.Int(503);
+    write_string(w, "detail", "The video service's budget for this minute is spent; this visitor's turn comes next.");
+    write_string(w, "code", "waiting");
+    w.Key("retryAfter");
+    w.Int64(seconds);
+    write_string(w, "turn", ticket);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
 // Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
 std::string views_to_json(const std::vector<WatchView>& views) {
     rapidjson::StringBuffer buf;

@@ -26,6 +26,10 @@ std::string watch_json(const WatchView& view);
 // An application/problem+json body (RFC 9457) for a row of the error table.
 std::string problem_json(int status, const char* title, const char* detail, const char* code);
 
+// The 503 problem+json of a visitor waiting for a turn: when to ask again, and the
+// ticket to ask with (extension members "retryAfter" and "turn").
+std::string waiting_json(long long seconds, const std::string& ticket);
+
 // The returning-viewer cookie's payload: the videos a viewer was given, with their
 // sessions. The reader is as strict as for api.video's replies; false on anything odd.
 std::string views_to_json(const std::vector<WatchView>& views);

@@ -1,37 +1,35 @@
 // Rendering and the answer headers. Each player's Content-Security-Policy allows exactly
-// what that player needs and the hosts this video's assets come from.
+// what that player needs (players.h) and the hosts this video's assets come from.
 #include "common/page.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 #include <set>
-#include <sstream>
 #include <string_view>
 
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/text.h"
 #include "common/url.h"
 
 namespace watch {
 
 namespace {
 
-const Player kPlayers[] = {Player::VideoJs, Player::HlsJs, Player::Native, Player::Embed};
-
 // What every player template may use; each escaped for where it stands. The templates
-// are compiled against these names, so a page passes its values by position, in one
-// array (building a map of strings for every page cost 5 % of a page view): the value of
-// kWatchNames[i] goes at index i, named by the enum in the same order.
+// are compiled against these names and a page passes its values by position, in one
+// array (no map of strings per page): the value of kWatchNames[i] goes at index i, named
+// by the enum in the same order.
 enum WatchValue : size_t {
     kTitle, kVideoId, kThumbnail, kHls, kMp4, kEmbed, kAvh, kPlayUrl, kNonce,
-    kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri, kWatchValueCount
+    kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri,
+    kWaitSeconds, kTurnUrl, kRefreshUrl, kWatchValueCount
 };
 const char* const kWatchNames[] = {
     "title", "video_id", "thumbnail", "hls", "mp4", "embed", "avh", "play_url", "nonce",
-    "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri"};
+    "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri",
+    "wait_seconds", "turn_url", "refresh_url"};
 static_assert(std::size(kWatchNames) == kWatchValueCount);
 
 enum ErrorValue : size_t { kErrorTitle, kErrorMessage, kErrorStatus, kErrorNonce, kErrorValueCount };
@@ -41,21 +39,6 @@ static_assert(std::size(kErrorNames) == kErrorValueCount);
 template <size_t N>
 std::vector<std::string> names(const char* const (&list)[N]) {
     return std::vector<std::string>(std::begin(list), std::end(list));
-}
-
-std::string template_source(const std::string& dir, const std::string& name) {
-    if (!dir.empty()) {
-        std::ifstream in(dir + "/" + name);
-        if (in) {
-            std::stringstream ss;
-            ss << in.rdbuf();
-            return ss.str();
-        }
-    }
-    for (const BuiltinTemplate& t : builtin_templates()) {
-        if (name == t.name) return t.source;
-    }
-    throw TemplateError(name + ": not built in");
 }
 
 // A page template must be a whole page, with its own <html> and <body> tags (an include
@@ -68,7 +51,7 @@ void require_whole_page(const std::string& name, const std::string& source) {
             if (end > source.size()) return false;
             bool same = true;
             for (size_t i = 0; i < tag.size() && same; ++i) {
-                same = std::tolower(static_cast<unsigned char>(source[at + 1 + i])) == tag[i];
+                same = ascii_lower(source[at + 1 + i]) == tag[i];
             }
             if (same && (end == source.size() || std::strchr(" \t\r\n\f/>", source[end]))) return true;
         }
@@ -95,65 +78,80 @@ std::string origin_or_self(const std::string& url) {
     return u ? origin_of(*u) : "'self'";
 }
 
-std::string csp_for(Player player, const WatchView& v, const Config& c, const std::string& nonce) {
-    std::set<std::string> media;
-    for (const std::string* url : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
-        if (auto u = parse_url(*url)) media.insert(origin_of(*u));
+// The CSP of a player page whose media come from `origins` (" https://a https://b").
+std::string csp_for(Player player, const std::string& origins, const std::string& embed_origin, const Config& c,
+                    const std::string& nonce, bool fetches_turn) {
+    const PlayerInfo& p = player_info(player);
+    const std::string n = "'nonce-" + nonce + "'";
+    std::string script = n, style = n, csp;
+    // The player's own folder: its script, for video.js its stylesheet and icon font too.
+    if (p.script == PlayerInfo::Script::VideoJs) {
+        std::string vjs = origin_or_self(c.videojs_url);
+        script += " " + vjs;
+        style += " " + vjs;
+        csp += "; font-src data: " + vjs;
+    } else if (p.script == PlayerInfo::Script::HlsJs) {
+        script += " " + origin_or_self(c.hlsjs_url);
     }
-    std::string assets;
-    for (const auto& o : media) assets += " " + o;
-    std::string n = "'nonce-" + nonce + "'";
-    std::string csp = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; img-src" +
-                      assets + "; ";
-    switch (player) {
-        case Player::VideoJs: {
-            // Its script and stylesheet, the icon font (a data: URL in its CSS), MSE media
-            // and workers from blob: URLs, XHR for playlists and segments.
-            std::string vjs = origin_or_self(c.videojs_url);
-            csp += "script-src " + n + " " + vjs + "; style-src " + n + " " + vjs + "; font-src data: " + vjs +
-                   "; media-src blob:" + assets + "; connect-src" + assets + "; worker-src blob:";
-            break;
-        }
-        case Player::HlsJs:
-            csp += "script-src " + n + " " + origin_or_self(c.hlsjs_url) + "; style-src " + n +
-                   "; media-src blob:" + assets + "; connect-src" + assets + "; worker-src blob:";
-            break;
-        case Player::Native:
-            csp += "script-src " + n + "; style-src " + n + "; media-src" + assets;
-            break;
-        case Player::Embed:
-            csp += "script-src " + n + "; style-src " + n + "; frame-src " + origin_or_self(v.assets.player);
-            break;
-    }
-    return csp;
+    // A waiting page asks this site for its turn.
+    std::string connect = (fetches_turn ? " 'self'" : "") + std::string(p.mse ? origins : "");
+    if (p.mse) csp += "; media-src blob:" + origins + "; worker-src blob:";
+    else if (!p.frame) csp += "; media-src" + origins;
+    if (p.frame) csp += "; frame-src " + embed_origin;
+    if (!connect.empty()) csp += "; connect-src" + connect;
+    return "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; img-src" + origins +
+           "; script-src " + script + "; style-src " + style + csp;
+}
+
+std::string joined(const std::set<std::string>& origins) {
+    std::string s;
+    for (const auto& o : origins) s += " " + o;
+    return s;
 }
 
 }  // namespace
 
-std::string player_template_name(Player p) { return std::string("player-") + player_name(p) + ".html"; }
-
-Pages Pages::load(const std::string& template_dir) {
+Pages Pages::load(const Template::Loader& source) {
     Pages p;
-    auto load = [&](const std::string& name) { return template_source(template_dir, name); };
-    for (Player player : kPlayers) {
-        std::string name = player_template_name(player);
-        std::string source = load(name);
-        p.players_.push_back(Template::compile(name, source, names(kWatchNames), load));
-        require_whole_page(name, source);
+    for (size_t i = 0; i < kPlayerCount; ++i) {
+        std::string name = player_info(static_cast<Player>(i)).template_name;
+        std::string text = source(name);
+        p.players_.push_back(Template::compile(name, text, names(kWatchNames), source));
+        require_whole_page(name, text);
     }
-    std::string error_source = load("error.html");
-    p.error_.push_back(Template::compile("error.html", error_source, names(kErrorNames), load));
+    std::string error_source = source("error.html");
+    p.error_.push_back(Template::compile("error.html", error_source, names(kErrorNames), source));
     require_whole_page("error.html", error_source);
     return p;
 }
 
+namespace {
+
+// The values every player page has: the player scripts of the site.
+struct PlayerScripts {
+    std::string videojs_js, videojs_css, hlsjs_js;
+    explicit PlayerScripts(const Config& c)
+        : videojs_js(c.videojs_url + "/video.min.js"),
+          videojs_css(c.videojs_url + "/video-js.min.css"),
+          hlsjs_js(c.hlsjs_url + "/hls.min.js") {}
+    void fill(std::string_view* v, const Config& c) const {
+        v[kVideojsJs] = videojs_js;
+        v[kVideojsCss] = videojs_css;
+        v[kVideojsSri] = c.videojs_sri;
+        v[kVideojsCssSri] = c.videojs_css_sri;
+        v[kHlsjsJs] = hlsjs_js;
+        v[kHlsjsSri] = c.hlsjs_sri;
+    }
+};
+
+}  // namespace
+
 Response Pages::watch(const WatchView& view, Player player, const Config& config) const {
     const Assets& a = view.assets;
     std::string nonce = random_hex(16);
-    const std::string videojs_js = config.videojs_url + "/video.min.js";
-    const std::string videojs_css = config.videojs_url + "/video-js.min.css";
-    const std::string hlsjs_js = config.hlsjs_url + "/hls.min.js";
+    const PlayerScripts scripts(config);
     std::string_view v[kWatchValueCount];
+    scripts.fill(v, config);
     v[kTitle] = view.title.empty() ? std::string_view("Untitled video") : std::string_view(view.title);
     v[kVideoId] = view.video_id;
     v[kThumbnail] = a.thumbnail;
@@ -163,15 +161,44 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
     v[kPlayUrl] = a.mp4.empty() ? a.hls : a.mp4;
     v[kAvh] = view.session_token;
     v[kNonce] = nonce;
-    v[kVideojsJs] = videojs_js;
-    v[kVideojsCss] = videojs_css;
-    v[kVideojsSri] = config.videojs_sri;
-    v[kVideojsCssSri] = config.videojs_css_sri;
-    v[kHlsjsJs] = hlsjs_js;
-    v[kHlsjsSri] = config.hlsjs_sri;
+    std::set<std::string> media;
+    for (const std::string* url : {&a.hls, &a.thumbnail, &a.mp4}) {
+        if (auto u = parse_url(*url)) media.insert(origin_of(*u));
+    }
     Response r;
-    common_headers(r, "text/html; charset=utf-8", csp_for(player, view, config, nonce));
+    common_headers(r, "text/html; charset=utf-8",
+                   csp_for(player, joined(media), origin_or_self(a.player), config, nonce, false));
     r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount);
+    return r;
+}
+
+Response Pages::waiting(const Waiting& w, Player player, const Config& config) const {
+    std::string nonce = random_hex(16);
+    const PlayerScripts scripts(config);
+    const std::string seconds = std::to_string(w.seconds);
+    std::string_view v[kWatchValueCount];
+    scripts.fill(v, config);
+    v[kTitle] = "Your video is about to start";
+    v[kVideoId] = w.video_id;
+    v[kNonce] = nonce;
+    v[kWaitSeconds] = seconds;
+    v[kTurnUrl] = w.json_url;
+    v[kRefreshUrl] = w.page_url;
+    // The video's hosts are known from this account's earlier answers; before any, https.
+    std::string origins = w.asset_origins.empty() ? " https:" : joined(w.asset_origins);
+    Response r;
+    common_headers(r, "text/html; charset=utf-8",
+                   csp_for(player, origins, w.asset_origins.empty() ? "https:" : origins, config, nonce, true));
+    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount);
+    return r;
+}
+
+Response Pages::waiting_json(const Waiting& w) const {
+    Response r;
+    r.status = 503;
+    common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
+    r.headers.emplace_back("Retry-After", std::to_string(w.seconds));
+    r.body = watch::waiting_json(w.seconds, w.ticket);
     return r;
 }
 

@@ -1,7 +1,9 @@
-// The answers a visitor gets: the watch page (one template per player), the JSON answer
-// for custom players, and the error page or problem+json; each with the headers every
-// answer carries (no caching, no sniffing, a Content-Security-Policy made for it).
+// The answers a visitor gets: the watch page (one template per player), the page that
+// waits for a turn of api.video's read budget (the same template, waiting), the JSON
+// answer for custom players, and the error page or problem+json; each with the headers
+// every answer carries (no caching, no sniffing, a Content-Security-Policy made for it).
 #pragma once
+#include <set>
 #include <string>
 
 #include "common/config.h"
@@ -12,15 +14,27 @@
 
 namespace watch {
 
+// A visitor waiting for a turn: where the page asks again, and about when.
+struct Waiting {
+    std::string video_id;
+    std::string ticket;
+    long long seconds = 0;
+    std::string page_url;  // this page with the ticket: what a page without script reloads
+    std::string json_url;  // the JSON answer with the ticket: what the page's script fetches
+    std::set<std::string> asset_origins;  // the hosts this account's videos came from so far
+};
+
 class Pages {
    public:
-    // Compiles the templates: those in `template_dir` where it has them, the built-in
-    // ones otherwise ("" for all built in). Throws TemplateError naming the broken one,
-    // and a page template that is not a whole page (no <html> or no <body>).
-    static Pages load(const std::string& template_dir);
+    // Compiles the page templates, each from `source` (which also resolves includes).
+    // Throws TemplateError naming the broken one, and a page template that is not a whole
+    // page (no <html> or no <body>).
+    static Pages load(const Template::Loader& source);
 
     Response watch(const WatchView& view, Player player, const Config& config) const;
+    Response waiting(const Waiting& wait, Player player, const Config& config) const;
     Response watch_json(const WatchView& view) const;
+    Response waiting_json(const Waiting& wait) const;
     // `retry_after`: seconds, for a Retry-After header (none when 0).
     Response error(Failure failure, bool json, long long retry_after = 0) const;
 
@@ -29,8 +43,5 @@ class Pages {
     std::vector<Template> players_;  // indexed by Player
     std::vector<Template> error_;    // one
 };
-
-// The template file of each player, e.g. "player-videojs.html".
-std::string player_template_name(Player p);
 
 }  // namespace watch

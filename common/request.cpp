@@ -77,12 +77,9 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
         std::string* value;
         bool seen;
     };
-    std::string format;
-    Known known[] = {{"id", &out.video_id, false},
-                     {"exp", &out.exp, false},
-                     {"sig", &out.sig, false},
-                     {"player", &out.player, false},
-                     {"format", &format, false}};
+    std::string format, player;
+    Known known[] = {{"id", &out.video_id, false}, {"exp", &out.exp, false},   {"sig", &out.sig, false},
+                     {"player", &player, false},   {"format", &format, false}, {"turn", &out.turn, false}};
     for (const QueryParam& p : params) {
         for (Known& k : known) {
             if (p.name != k.name) continue;
@@ -107,7 +104,46 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
         why = "format must be json or html";
         return false;
     }
+    out.player_given = known[3].seen;
+    if (out.player_given && !parse_player(player, out.player)) {
+        why = "player must be " + player_names();
+        return false;
+    }
     return true;
+}
+
+std::string query_with(std::string_view query, const std::vector<QueryParam>& set) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < query.size()) {
+        size_t amp = query.find('&', pos);
+        if (amp == std::string_view::npos) amp = query.size();
+        std::string_view pair = query.substr(pos, amp - pos);
+        std::string name;
+        bool replaced = false;
+        if (percent_decode(pair.substr(0, pair.find('=')), name)) {
+            for (const QueryParam& p : set) replaced |= p.name == name;
+        }
+        if (!pair.empty() && !replaced) out += (out.empty() ? "" : "&") + std::string(pair);
+        pos = amp + 1;
+    }
+    for (const QueryParam& p : set) out += (out.empty() ? "" : "&") + percent_encode(p.name) + "=" + percent_encode(p.value);
+    return out;
+}
+
+std::string cookie_value(std::string_view header, std::string_view name) {
+    size_t pos = 0;
+    while (pos < header.size()) {
+        size_t end = header.find(';', pos);
+        if (end == std::string_view::npos) end = header.size();
+        size_t start = header.find_first_not_of(' ', pos);
+        if (start < end && header.substr(start, name.size()) == name && start + name.size() < end &&
+            header[start + name.size()] == '=') {
+            return std::string(header.substr(start + name.size() + 1, end - start - name.size() - 1));
+        }
+        pos = end + 1;
+    }
+    return "";
 }
 
 std::string requested_format(std::string_view query) {

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/players.h"
+
 namespace watch {
 
 // What the handler reads of a CGI/FastCGI request. Filled by request_from_params().
@@ -45,8 +47,17 @@ bool is_valid_video_id(std::string_view id);
 struct WatchParams {
     std::string video_id;
     std::string exp, sig;  // a signed link's expiry and signature, as given (checked by links.h)
-    std::string player;    // "" or a player name (checked against the list by the core)
+    Player player = Player::VideoJs;
+    bool player_given = false;  // ?player= chose it (else the site's WATCH_PLAYER applies)
+    std::string turn;           // a waiting visitor's ticket, as given (checked by budget.h)
 };
+
+// `query` with each of `set`'s names removed and then added with its value (percent-
+// encoded): the URL a waiting page asks again with.
+std::string query_with(std::string_view query, const std::vector<QueryParam>& set);
+
+// The value of cookie `name` in a Cookie header ("a=1; name=…; b=2"), "" when absent.
+std::string cookie_value(std::string_view header, std::string_view name);
 
 // The answer's form the query asks for ("json", "html", or "" for none), read leniently so
 // that even a request that breaks the rules gets its error in the form it wants.

@@ -1,25 +1,95 @@
-// Sites (see site.h).
+// Sites (see site.h): the loader, and the sites of a FastCGI process.
 #include "common/site.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "common/crypto.h"
 
 namespace watch {
 
-std::string load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out) {
-    Config config;
-    if (std::string err = load_config(lookup, config); !err.empty()) return err;
-    try {
-        Pages pages = Pages::load(config.template_dir);
-        out = std::make_shared<const Site>(std::move(config), std::move(pages));
-    } catch (const TemplateError& e) {
-        return std::string("template ") + e.what();
+namespace {
+
+// The source of template `name`: in `dir` when it has the file, else built in.
+std::string template_source(const std::string& dir, const std::string& name) {
+    if (!dir.empty()) {
+        std::string text, why;
+        if (read_file(dir + "/" + name, text, why)) return text;
     }
-    return "";
+    for (const BuiltinTemplate& t : builtin_templates()) {
+        if (name == t.name) return t.source;
+    }
+    throw TemplateError(name + ": not built in");
+}
+
+// Tickets are signed with the site's cookie secret, so a restart keeps every waiting
+// visitor's place; without one, with a secret of this process's.
+std::string turn_secret(const Config& c) { return c.cookie_secret.empty() ? random_hex(32) : c.cookie_secret; }
+
+std::shared_ptr<Account> new_account(const Config& c) { return std::make_shared<Account>(c, turn_secret(c)); }
+
+}  // namespace
+
+bool read_file(const std::string& path, std::string& content, std::string& why) {
+    struct stat st {};
+    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        why = "names a folder, not a file";
+        return false;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        why = std::string("cannot be read: ") + std::strerror(errno);
+        return false;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    content = ss.str();
+    return true;
+}
+
+Pages builtin_pages() {
+    return Pages::load([](const std::string& name) { return template_source("", name); });
+}
+
+bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, std::string& why) {
+    Config config;
+    if (!load_config(lookup, read_file, config, why)) return false;
+    // A mistyped folder must not pass silently for "all built in".
+    struct stat st {};
+    if (!config.template_dir.empty() && (stat(config.template_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+        why = "WATCH_TEMPLATE_DIR: " + config.template_dir + " is not a folder this process can read";
+        return false;
+    }
+    try {
+        const std::string dir = config.template_dir;
+        Pages pages = Pages::load([&dir](const std::string& name) { return template_source(dir, name); });
+        std::shared_ptr<Account> account = new_account(config);
+        out = std::make_shared<const Site>(Site{std::move(config), std::move(pages), std::move(account)});
+    } catch (const TemplateError& e) {
+        why = std::string("template ") + e.what();
+        return false;
+    }
+    return true;
+}
+
+Sites::Sites(SettingLookup env, std::shared_ptr<const Site> base) : env_(std::move(env)) {
+    base_ = with_account(std::move(base));
+}
+
+// The site with the account of its API URL and key, made once per process.
+std::shared_ptr<const Site> Sites::with_account(std::shared_ptr<const Site> site) {
+    std::shared_ptr<Account>& account = accounts_[site->config.api_url + "\n" + site->config.api_key];
+    if (!account) account = site->account;
+    if (site->account == account) return site;
+    return std::make_shared<const Site>(Site{site->config, site->pages, account});
 }
 
 void Sites::reset(std::shared_ptr<const Site> base) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    base_ = std::move(base);
+    base_ = with_account(std::move(base));
     sites_.clear();
 }
 
@@ -31,7 +101,6 @@ std::shared_ptr<const Site> Sites::for_request(const SettingLookup& params, std:
     }
     if (key.empty()) return base_;
 
-    std::lock_guard<std::mutex> lock(mutex_);
     auto it = sites_.find(key);
     if (it != sites_.end()) {
         error = it->second.error;
@@ -47,13 +116,15 @@ std::shared_ptr<const Site> Sites::for_request(const SettingLookup& params, std:
     const bool own_key = set("APIVIDEO_API_KEY") || set("APIVIDEO_API_KEY_FILE");
     // The request's parameters first, then the process environment, then the defaults.
     Entry entry;
-    entry.error = load_site(
+    std::shared_ptr<const Site> site;
+    bool ok = load_site(
         [&](const char* name) -> const char* {
             if (set(name)) return params(name);
             bool key_setting = std::strcmp(name, "APIVIDEO_API_KEY") == 0 || std::strcmp(name, "APIVIDEO_API_KEY_FILE") == 0;
             return own_key && key_setting ? nullptr : env_(name);
         },
-        entry.site);
+        site, entry.error);
+    if (ok) entry.site = with_account(site);
     // Kept either way: a broken site is not read again on every request (the log says
     // why each time).
     if (sites_.size() >= kMaxSites) sites_.clear();

@@ -1,33 +1,53 @@
-// A site: its settings, its compiled templates and its rate-limit gate. One handler may
-// serve several sites, each with its own settings passed by the web server as FastCGI
-// parameters (fastcgi_param, FcgidInitialEnv); each distinct set is read and checked
-// once, then kept.
+// A site: its settings, its compiled templates, and the api.video account it reads from
+// with that account's read budget. One handler may serve several sites, each with its
+// own settings passed by the web server as FastCGI parameters (fastcgi_param,
+// FcgidInitialEnv); each distinct set is read and checked once, then kept. This is the
+// loader: the one stage that reads files (settings' files, templates).
 #pragma once
 #include <map>
 #include <memory>
-#include <mutex>
+#include <set>
 #include <string>
 
+#include "common/budget.h"
 #include "common/config.h"
 #include "common/page.h"
-#include "common/rate_gate.h"
 
 namespace watch {
 
-struct Site {
-    Site(Config c, Pages p) : config(std::move(c)), pages(std::move(p)) {}
-    Config config;
-    Pages pages;
-    mutable RateGate gate;  // api.video's rate limit is per key, so per site
+// What the handler keeps of one api.video account (an API URL and key) between page
+// views: its read budget and the queue of turns, and the hosts its videos are served
+// from (the waiting page, made before any read, must allow them).
+struct Account {
+    Account(const Config& c, std::string turn_secret)
+        : budget(c.reads_per_minute, c.read_share), turns(std::move(turn_secret), c.wait_seconds) {}
+    ReadBudget budget;
+    TurnQueue turns;
+    std::set<std::string> asset_origins;
 };
 
-// Reads settings and templates into a Site. Returns "" or a one-line reason.
-std::string load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out);
+struct Site {
+    Config config;
+    Pages pages;
+    std::shared_ptr<Account> account;  // shared by every site of the same account
+};
 
+// The FileReader of the loader: the whole file, or why not.
+[[nodiscard]] bool read_file(const std::string& path, std::string& content, std::string& why);
+
+// The pages of the templates built into the binary: what answers when a site's own
+// settings are broken.
+Pages builtin_pages();
+
+// Reads settings and templates into a Site with an account of its own. False with a
+// reason (a line per problem).
+[[nodiscard]] bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, std::string& why);
+
+// The sites of one FastCGI process. Used by its one event loop only.
 class Sites {
    public:
     // `env` is the process's own settings (getenv); `base` the site they make.
-    Sites(SettingLookup env, std::shared_ptr<const Site> base) : env_(std::move(env)), base_(std::move(base)) {}
+    Sites(SettingLookup env, std::shared_ptr<const Site> base);
 
     // The site of a request: the base one unless the request's parameters set site
     // settings, which then win over the process's own (a site that sets either key
@@ -38,21 +58,24 @@ class Sites {
     const Site& base() const { return *base_; }
 
     // A new base site (settings files and templates read again): every site is read
-    // again on its next request. Pages under way keep the site they started with.
+    // again on its next request. Pages under way keep the site they started with; an
+    // account keeps its budget and its queue.
     void reset(std::shared_ptr<const Site> base);
 
    private:
+    std::shared_ptr<const Site> with_account(std::shared_ptr<const Site> site);
+
     // Distinct parameter sets kept; a web server has a handful of sites, so hitting this
     // means something varies per request that should not: start over rather than grow.
     static constexpr size_t kMaxSites = 64;
     SettingLookup env_;
     std::shared_ptr<const Site> base_;
-    std::mutex mutex_;
     struct Entry {
         std::shared_ptr<const Site> site;  // null when the settings are broken
         std::string error;
     };
     std::map<std::string, Entry> sites_;
+    std::map<std::string, std::shared_ptr<Account>> accounts_;  // by API URL and key
 };
 
 }  // namespace watch

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/json.h"
+#include "common/request.h"
 
 namespace watch {
 
@@ -18,22 +19,6 @@ std::string sign(const CookieSigner& signer, const std::string& payload_b64) {
     return base64url_encode(hmac_sha256(signer.secret, kContext + signer.site + "\n" + payload_b64));
 }
 
-// The value of our cookie in a Cookie header ("a=1; apivideo_watch=…; b=2").
-std::string cookie_value(const std::string& header) {
-    std::string prefix = std::string(kCookieName) + "=";
-    size_t pos = 0;
-    while (pos < header.size()) {
-        size_t end = header.find(';', pos);
-        if (end == std::string::npos) end = header.size();
-        size_t start = header.find_first_not_of(' ', pos);
-        if (start < end && header.compare(start, prefix.size(), prefix) == 0) {
-            return header.substr(start + prefix.size(), end - start - prefix.size());
-        }
-        pos = end + 1;
-    }
-    return "";
-}
-
 // A session with enough time left, and none claimed beyond what api.video gives.
 bool reusable(const WatchView& v, long long now) {
     return v.expires - kSessionMarginSeconds > now && v.expires <= now + kSessionSeconds;
@@ -43,7 +28,7 @@ bool reusable(const WatchView& v, long long now) {
 
 std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer,
                                           long long now) {
-    std::string value = cookie_value(cookie_header);
+    std::string value = cookie_value(cookie_header, kCookieName);
     size_t dot = value.find('.');
     if (value.empty() || value.size() > kMaxValue || dot == std::string::npos) return {};
     std::string payload_b64 = value.substr(0, dot);

@@ -9,6 +9,7 @@
 #include <exception>
 
 #include "common/apivideo.h"
+#include "common/budget.h"
 #include "common/links.h"
 #include "common/text.h"
 #include "common/url.h"
@@ -17,6 +18,9 @@
 namespace watch {
 
 namespace {
+
+// The cookie that keeps a waiting visitor's ticket across a reload.
+constexpr const char* kTurnCookie = "apivideo_watch_turn";
 
 struct Trace {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -91,17 +95,14 @@ struct PageView::Flow {
         std::string why;
         if (!parse_watch_params(req.query, params, why)) return fail(Failure::BadRequest, "validate", why);
         trace.id = params.video_id;
-        player = config().player;
-        if (!params.player.empty() && !parse_player(params.player, player)) {
-            return fail(Failure::BadRequest, "validate", "player must be videojs, hlsjs, native or embed");
-        }
+        player = params.player_given ? params.player : config().player;
 
         // Who may watch: a signed link, the allow-list. Neither costs an upstream call.
         if (!config().link_secret.empty()) {
             LinkCheck c = check_link(config().link_secret, params.video_id, params.exp, params.sig, req.now);
             if (c != LinkCheck::Valid) return fail(Failure::Forbidden, "link", link_check_name(c));
         }
-        if (config().allow_list_set && !config().allowed_ids.count(params.video_id)) {
+        if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.video_id)) {
             return fail(Failure::UnknownVideo, "allow-list", "id not in WATCH_ALLOWED_IDS");
         }
 
@@ -116,11 +117,47 @@ struct PageView::Flow {
         if (req.server_busy) {
             return fail(Failure::Overloaded, "busy", "WATCH_MAX_IN_FLIGHT page views are waiting on api.video", 1);
         }
-        if (long long wait = site->gate.seconds_left(req.now)) {
-            return fail(Failure::RateLimited, "rate-limit", "waiting for api.video's Retry-After", wait);
+        ticket = params.turn.empty() ? cookie_value(req.cookie, kTurnCookie) : params.turn;
+        return admit(ticket, "");
+    }
+
+    // The read budget decides: the video's read now, a turn to wait for, or (past the
+    // bound) the 503 page.
+    std::vector<HttpCall> admit(const std::string& with_ticket, const std::string& why) {
+        Account& account = *site->account;
+        TurnQueue::Decision d = account.turns.admit(with_ticket, params.video_id, account.budget, req.now);
+        switch (d.kind) {
+            case TurnQueue::Decision::Kind::Go:
+                stage = Stage::Video;
+                return {api.video(params.video_id)};
+            case TurnQueue::Decision::Kind::Wait: return wait_for_turn(d, why);
+            case TurnQueue::Decision::Kind::Full: break;
         }
-        stage = Stage::Video;
-        return {api.video(params.video_id)};
+        return fail(Failure::RateLimited, "rate-limit",
+                    (why.empty() ? "" : why + "; ") + "a turn would come after WATCH_WAIT_SECONDS", d.seconds);
+    }
+
+    // The waiting page (or its JSON): it asks again at its turn, with its ticket, which a
+    // cookie keeps too, so a reload keeps the place.
+    std::vector<HttpCall> wait_for_turn(const TurnQueue::Decision& d, const std::string& why) {
+        const std::string self = req.path.empty() ? "/" : req.path;
+        Waiting w;
+        w.video_id = params.video_id;
+        w.ticket = d.ticket;
+        w.seconds = d.seconds;
+        w.page_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "html"}});
+        w.json_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "json"}});
+        w.asset_origins = site->account->asset_origins;
+        Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config());
+        r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=" + d.ticket + "; Max-Age=" +
+                                                 std::to_string(config().wait_seconds) + "; Path=" + self +
+                                                 "; HttpOnly; Secure; SameSite=Lax");
+        // Waiting is no failure; a 429 that brought it is worth a line.
+        if (!why.empty() || config().log == LogLevel::Requests) {
+            r.log = trace.line(r.status, "turn",
+                               (why.empty() ? "" : why + "; ") + "waits for a turn, about " + std::to_string(d.seconds) + " s");
+        }
+        return done(std::move(r));
     }
 
     std::vector<HttpCall> next(std::vector<HttpResult> answers) {
@@ -129,13 +166,17 @@ struct PageView::Flow {
         UpstreamError err;
         if (stage == Stage::Video) {
             trace.video_ms = r.elapsed_ms;
+            site->account->budget.answered(r, req.now);
             Video video;
             if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
             return on_video(video);
         }
         if (stage == Stage::Session) {
             trace.session_ms = r.elapsed_ms;
-            if (!api.read_session(r, view.session_token, err)) return upstream_failed(err, "session");
+            if (!api.read_session(r, view.session_token, err)) {
+                if (err.failure == Failure::RateLimited) site->account->budget.refuse(err.retry_after, req.now);
+                return upstream_failed(err, "session");
+            }
             for (const AssetField& f : kAssetFields) {
                 view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
             }
@@ -150,6 +191,9 @@ struct PageView::Flow {
     std::vector<HttpCall> on_video(const Video& video) {
         std::string why;
         if (!assets_usable(video.assets, why)) return fail(Failure::BadReply, "video", why);
+        for (const AssetField& f : kAssetFields) {
+            if (auto u = parse_url(video.assets.*f.url)) site->account->asset_origins.insert(origin_of(*u));
+        }
         view = WatchView{video.id, video.title, video.assets, "", req.now + kSessionSeconds,
                          video.is_public.value_or(true)};
         std::optional<PrivateToken> token;
@@ -164,8 +208,9 @@ struct PageView::Flow {
         return {api.session(token->session_url)};
     }
 
+    // A 429 shuts the budget (ReadBudget::answered or refuse): the visitor takes a turn.
     std::vector<HttpCall> upstream_failed(const UpstreamError& err, const char* step) {
-        if (err.failure == Failure::RateLimited) site->gate.shut_for(err.retry_after, req.now);
+        if (err.failure == Failure::RateLimited) return admit("", err.detail);
         return fail(err.failure, step, err.detail, err.retry_after);
     }
 
@@ -176,6 +221,10 @@ struct PageView::Flow {
         if (remember && !config().cookie_secret.empty()) {
             std::string cookie = viewer_cookie_header(v, remembered, cookie_signer(), req.path, req.now);
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
+        }
+        if (!ticket.empty()) {  // the turn is taken: its cookie goes
+            r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=; Max-Age=0; Path=" +
+                                                     (req.path.empty() ? "/" : req.path) + "; HttpOnly; Secure; SameSite=Lax");
         }
         if (config().log == LogLevel::Requests) r.log = trace.line(r.status, step, "");
         return done(std::move(r));
@@ -229,6 +278,7 @@ struct PageView::Flow {
     Trace trace;
     Stage stage = Stage::Start;
     WatchParams params;
+    std::string ticket;  // the turn this visitor came with, if any
     bool json = false;
     Player player = Player::VideoJs;
     std::vector<WatchView> remembered;

@@ -24,7 +24,7 @@ int serve_cgi(std::shared_ptr<const Site> site, const std::string& site_error, c
     Request req = request_from_params([](const char* name) { return std::getenv(name); });
     if (!site) {
         // No site, so no templates of its own either: the built-in error page.
-        Response r = Pages::load("").error(Failure::Internal, false);
+        Response r = builtin_pages().error(Failure::Internal, false);
         r.log = log_line_now(500, "config", site_error);
         write_cgi_response(r, req.method != "HEAD");
         return 0;  // the server got a complete answer; the log says what is wrong

@@ -450,8 +450,7 @@ class Server final : public HttpMulti::Loop {
 
     void reload() {
         std::shared_ptr<const Site> site;
-        std::string err = load_site(env_, site);
-        if (!err.empty()) {
+        if (std::string err; !load_site(env_, site, err)) {
             say("SIGHUP: the settings or templates are broken; keeping those in use:");
             say(err);
             return;

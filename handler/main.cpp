@@ -68,8 +68,7 @@ void print_lines(const std::string& lines, const char* prefix) {
 
 int check(bool online, const watch::HttpGlobal& http) {
     std::shared_ptr<const watch::Site> site;
-    std::string err = watch::load_site(env, site);
-    if (!err.empty()) {
+    if (std::string err; !watch::load_site(env, site, err)) {
         print_lines(err, "");
         return 1;
     }
@@ -83,7 +82,7 @@ int check(bool online, const watch::HttpGlobal& http) {
                     "WATCH_MAX_IN_FLIGHT bounds how many wait on api.video at once",
                     "warning: ");
     }
-    if (c.link_secret.empty() && !c.allow_list_set) {
+    if (c.link_secret.empty() && c.allowed_ids.empty()) {
         print_lines("any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
                     "(signed links) or WATCH_ALLOWED_IDS to choose who watches what",
                     "warning: ");
@@ -216,7 +215,8 @@ int main(int argc, char** argv) {
         if (want_check) return check(online, http);
 
         std::shared_ptr<const watch::Site> site;
-        std::string site_error = watch::load_site(env, site);
+        std::string site_error;
+        if (!watch::load_site(env, site, site_error) && site_error.empty()) site_error = "the settings are broken";
 
         bool fastcgi = !shell && watch::started_with_socket();
         if (fastcgi || shell) {

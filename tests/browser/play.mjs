@@ -2,22 +2,27 @@
 // one JSON line: did the thumbnail decode, did a click start playback past 1 s, which
 // source played, and every console error and CSP violation on the way.
 //
-//   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE]
+//   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE] [--wait-turn]
+//
+// --wait-turn: a page that waits for its turn of api.video's reads; nobody clicks, the
+// page must start its player by itself, in the same document (no reload).
 //
 // Exit status: 0 when "ok" is true, 1 when the page did not play, 2 on a usage error.
 // The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
 import { firstLine, launch, parseArgs, stripQuery } from './chromium.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot'], []);
+const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot'], ['--wait-turn']);
 const url = args ? args.url : '';
 const timeoutMs = Number((args && args.options['--timeout-ms']) || '20000');
 const screenshot = (args && args.options['--screenshot']) || '';
+const waitTurn = Boolean(args && args.options['--wait-turn']);
 if (!url || !(timeoutMs > 0)) {
   console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
   process.exit(2);
 }
 
-const result = { ok: false, url, naturalWidth: 0, clicked: false, pressedPlayInFrame: false,
+const result = { ok: false, url, waitedForTurn: false, sameDocument: false, naturalWidth: 0, clicked: false,
+  pressedPlayInFrame: false,
   currentTime: 0, frame: '', currentSrc: '', played: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
@@ -64,17 +69,24 @@ try {
   });
 
   await page.goto(url, { waitUntil: 'load' });
-  // The thumbnail: the first image of the page, once it has a source and has loaded or
-  // failed (a custom player sets it from script).
-  await page.waitForFunction(() => {
-    const i = document.querySelector('img');
-    return i && i.getAttribute('src') && i.complete;
-  });
-  const img = page.locator('img').first();
-  result.naturalWidth = await img.evaluate((i) => i.naturalWidth);
-
-  await img.click();
-  result.clicked = true;
+  if (waitTurn) {
+    // A mark a reload would lose; the countdown proves it is the waiting page.
+    result.waitedForTurn = await page.evaluate(() => {
+      window.__sameDocument = true;
+      return Boolean(document.getElementById('countdown'));
+    });
+  } else {
+    // The thumbnail: the first image of the page, once it has a source and has loaded or
+    // failed (a custom player sets it from script).
+    await page.waitForFunction(() => {
+      const i = document.querySelector('img');
+      return i && i.getAttribute('src') && i.complete;
+    });
+    const img = page.locator('img').first();
+    result.naturalWidth = await img.evaluate((i) => i.naturalWidth);
+    await img.click();
+    result.clicked = true;
+  }
 
   // Wait for a video, in the page or in a frame, to play past 1 s. A frame's player (the
   // embed) waits for the visitor to press play, as api.video's does without #autoplay.
@@ -107,6 +119,7 @@ try {
       failingSince = failingSince || Date.now();
       if (!anyVideo || Date.now() - failingSince > 1000) {
         result.error = anyVideo ? 'every video failed' : 'no video after the click';
+        if (waitTurn && !anyVideo) { failingSince = 0; result.error = ''; await sleep(100); continue; }
         break;
       }
     } else {
@@ -118,6 +131,7 @@ try {
   if (result.currentSrc.startsWith('blob:')) result.played = 'hls-mse';
   else if (result.currentSrc.endsWith('.m3u8')) result.played = 'hls-native';
   else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
+  if (waitTurn) result.sameDocument = await page.evaluate(() => window.__sameDocument === true).catch(() => false);
   if (screenshot) await page.screenshot({ path: screenshot, type: 'png' });
 } catch (e) {
   result.error = firstLine(e);
@@ -125,7 +139,8 @@ try {
   if (browser) await browser.close();
 }
 
-result.ok = !result.error && result.naturalWidth > 0 && result.currentTime > 1 &&
-  result.consoleErrors.length === 0 && result.cspViolations.length === 0;
+result.ok = !result.error && result.currentTime > 1 && result.consoleErrors.length === 0 &&
+  result.cspViolations.length === 0 &&
+  (waitTurn ? result.waitedForTurn && result.sameDocument : result.naturalWidth > 0);
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);

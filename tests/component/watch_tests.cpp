@@ -154,14 +154,23 @@ void expect_status_with_knob(const std::string& knob, int status, const char* st
 }
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(rate_limit_answers_503_with_retry_after) {
-    Core core;
+// A wait longer than WATCH_WAIT_SECONDS is not offered: the 503 page, with Retry-After.
+BOOST_AUTO_TEST_CASE(a_rate_limit_beyond_the_wait_bound_answers_503_with_retry_after) {
+    Core core(Core::Settings{{"WATCH_WAIT_SECONDS", "30"}});
     standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":42}}]})");
     watch::Response r = core.get(std::string("id=") + kPrivateVideo);
     standin().knobs("");
     BOOST_TEST(r.status == 503);
     BOOST_REQUIRE(r.header("Retry-After"));
-    BOOST_TEST(*r.header("Retry-After") == "42");
+    BOOST_TEST(*r.header("Retry-After") == "43");  // and a second's margin
+    BOOST_TEST(r.log.find("step=rate-limit") != std::string::npos, r.log);
+    // An answer's wait is never taken beyond two minutes, whatever it says.
+    Core patient(Core::Settings{{"WATCH_WAIT_SECONDS", "600"}});
+    standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":999999}}]})");
+    watch::Response capped = patient.get(std::string("id=") + kPrivateVideo + "&format=json");
+    standin().knobs("");
+    BOOST_TEST(capped.status == 503);
+    BOOST_TEST(*capped.header("Retry-After") == "120");
 }
 
 BOOST_AUTO_TEST_CASE(upstream_errors_map_onto_the_error_table) {

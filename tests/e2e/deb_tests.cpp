@@ -28,6 +28,8 @@ namespace {
 const char* const kPackage = "apivideo-watch";
 const std::string kUnits = "/lib/systemd/system/";
 const std::string kSnippet = "/etc/nginx/snippets/apivideo-watch.conf";
+// Read by Debian's nginx inside http { } (include /etc/nginx/conf.d/*.conf).
+const std::string kUpstream = "/etc/nginx/conf.d/apivideo-watch-upstream.conf";
 
 // The package make test built (APIVIDEO_WATCH_DEB).
 std::string deb_file() {
@@ -171,9 +173,10 @@ BOOST_AUTO_TEST_CASE(dpkg_installs_it_with_everything_in_its_place) {
     BOOST_TEST((st.st_mode & 07777) == 0700u);
     BOOST_TEST(st.st_uid == 0u);
     BOOST_TEST(!exists("/etc/apivideo-watch/api-key"));
-    // The snippet is a conffile: an admin's edits survive upgrades.
-    BOOST_TEST(output_of({"/usr/bin/dpkg-query", "-W", "-f=${Conffiles}", kPackage}).find(kSnippet) !=
-               std::string::npos);
+    // The snippet and the upstream are conffiles: an admin's edits survive upgrades.
+    std::string conffiles = output_of({"/usr/bin/dpkg-query", "-W", "-f=${Conffiles}", kPackage});
+    BOOST_TEST(conffiles.find(kSnippet) != std::string::npos, conffiles);
+    BOOST_TEST(conffiles.find(kUpstream) != std::string::npos, conffiles);
 }
 
 BOOST_AUTO_TEST_CASE(the_units_are_where_systemd_reads_them_and_only_the_socket_is_enabled) {
@@ -239,7 +242,7 @@ BOOST_AUTO_TEST_CASE(the_snippet_serves_a_private_video_and_the_player_from_the_
     // Step 3: the snippet in a site's server { }, nginx's workers as www-data.
     int port = free_port();
     NginxWithConf nginx(dir,
-                        "server {\n    listen 127.0.0.1:" + std::to_string(port) + ";\n    root " +
+                        "include " + kUpstream + ";\nserver {\n    listen 127.0.0.1:" + std::to_string(port) + ";\n    root " +
                             dir.file("www") + ";\n    include " + kSnippet + ";\n}\n",
                         {port});
     std::string site = "http://127.0.0.1:" + std::to_string(port);
@@ -277,6 +280,7 @@ BOOST_AUTO_TEST_CASE(remove_keeps_the_configuration_and_purge_leaves_nothing_beh
     BOOST_TEST(!exists("/usr/bin/apivideo-watch"));
     BOOST_TEST(!exists(kUnits + "apivideo-watch.service"));
     BOOST_TEST(exists(kSnippet));
+    BOOST_TEST(exists(kUpstream));
     BOOST_TEST(exists("/etc/apivideo-watch/api-key"));
 
     BOOST_TEST_REQUIRE(run({"/usr/bin/dpkg", "--purge", kPackage}, &out) == 0, out);

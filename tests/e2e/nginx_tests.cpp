@@ -72,11 +72,17 @@ void error_table(const Site& site) {
     BOOST_TEST(r.status == 200);
     BOOST_TEST(r.body.empty());
 
-    // Last: a 429 shuts the handler's rate gate for Retry-After seconds.
+    // Last: a 429 shuts the handler's read budget for Retry-After seconds: the visitor gets
+    // the page that waits for a turn, a custom player the 503 JSON that says when.
     standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":7}}]})");
     HttpReply limited = http_get(site.watch(id_query(kPrivateVideo)));
-    BOOST_TEST(limited.status == 503);
-    BOOST_TEST(limited.header("retry-after") == "7");
+    BOOST_TEST(limited.status == 200);
+    BOOST_TEST(limited.body.find("Starting in about") != std::string::npos, limited.body.substr(0, 300));
+    HttpReply json = http_get(site.watch(id_query(kPrivateVideo) + "&format=json"));
+    BOOST_TEST(json.status == 503);
+    std::string wait = json.header("retry-after");
+    BOOST_TEST((wait == "7" || wait == "6"), wait);
+    BOOST_TEST(json.body.find("\"code\":\"waiting\"") != std::string::npos, json.body);
     standin().knobs("");
 }
 

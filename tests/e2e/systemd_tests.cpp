@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(units_promise_a_private_socket_fd3_and_the_journal) {
     BOOST_TEST(unit_setting(s, "SocketGroup") == "www-data");
     BOOST_TEST((unit_setting(s, "Accept").empty() || unit_setting(s, "Accept") == "no"));
     // nginx.conf.example works with the socket unit unchanged.
-    BOOST_TEST(read_file(repo_root() + "/nginx.conf.example").find("fastcgi_pass unix:" + listen + ";") !=
+    BOOST_TEST(read_file(repo_root() + "/nginx.conf.example").find("server unix:" + listen + ";") !=
                std::string::npos);
 
     std::string v = service_unit();

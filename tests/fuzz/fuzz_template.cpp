@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/video.h"
 #include "common/page.h"
+#include "common/site.h"
 #include "common/templates.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/html_tags.h"
@@ -136,14 +137,15 @@ void check_headers(const watch::Response& r, const std::string& what) {
 const watch::Config& fuzz_config() {
     static const watch::Config config = [] {
         watch::Config c;
-        std::string err = watch::load_config(
+        std::string err;
+        bool ok = watch::load_config(
             [](const char* name) -> const char* {
                 if (std::string_view(name) == "APIVIDEO_API_KEY") return "fuzz-key";
                 if (std::string_view(name) == "APIVIDEO_API_URL") return "http://127.0.0.1:9";
                 return nullptr;
             },
-            c);
-        FUZZ_CHECK(err.empty(), err);
+            watch::read_file, c, err);
+        FUZZ_CHECK(ok, err);
         return c;
     }();
     return config;
@@ -153,7 +155,7 @@ const watch::Config& fuzz_config() {
 // and session: no value adds a script element or a markup character, and no header
 // gets a line break.
 void fuzz_pages(std::string_view input) {
-    static const watch::Pages pages = watch::Pages::load("");
+    static const watch::Pages pages = watch::builtin_pages();
     const watch::Config& config = fuzz_config();
 
     std::vector<std::string> l = lines_of(input, 7);
@@ -190,7 +192,7 @@ void fuzz_pages(std::string_view input) {
         }
         const Markup& bm = known->second.first;
         const std::string& btags = known->second.second;
-        const std::string what = std::string(watch::player_name(player)) + " page for " + fuzz::show(input);
+        const std::string what = std::string(watch::player_info(player).name) + " page for " + fuzz::show(input);
         watch::Response h = pages.watch(hostile, player, config);
         FUZZ_CHECK(h.status == 200, what);
         check_headers(h, what);

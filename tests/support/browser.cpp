@@ -81,9 +81,9 @@ bool run_script(const std::string& script, const std::string& url, const std::ve
 
 }  // namespace
 
-PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::string& screenshot) {
-    std::vector<std::string> args = {"--timeout-ms", std::to_string(timeout_ms)};
-    if (!screenshot.empty()) args.insert(args.end(), {"--screenshot", screenshot});
+namespace {
+
+PlayResult play(const std::string& url, std::vector<std::string> args, int timeout_ms) {
     PlayResult r;
     rapidjson::Document d;
     if (!run_script("play.mjs", url, args, timeout_ms, d, r.raw, r.error)) return r;
@@ -94,10 +94,24 @@ PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::st
     r.played = str(d, "played");
     r.current_src = str(d, "currentSrc");
     r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
+    r.waited_for_turn = flag(d, "waitedForTurn");
+    r.same_document = flag(d, "sameDocument");
     r.console_errors = strings(d, "consoleErrors");
     r.csp_violations = strings(d, "cspViolations");
     if (r.error.empty()) r.error = str(d, "error");
     return r;
+}
+
+}  // namespace
+
+PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::string& screenshot) {
+    std::vector<std::string> args = {"--timeout-ms", std::to_string(timeout_ms)};
+    if (!screenshot.empty()) args.insert(args.end(), {"--screenshot", screenshot});
+    return play(url, args, timeout_ms);
+}
+
+PlayResult play_after_turn(const std::string& url, int timeout_ms) {
+    return play(url, {"--timeout-ms", std::to_string(timeout_ms), "--wait-turn"}, timeout_ms);
 }
 
 std::ostream& operator<<(std::ostream& os, const PlayResult& r) { return os << r.raw; }

@@ -16,6 +16,8 @@ struct PlayResult {
     std::string played;          // "hls-mse" (hls.js, VHS), "hls-native", "mp4" or "none"
     std::string current_src;     // that video's currentSrc, without its query
     bool pressed_play_in_frame = false;  // the script pressed play inside an iframe's player
+    bool waited_for_turn = false;  // (wait_turn) the page was the one that waits for a turn
+    bool same_document = false;    // (wait_turn) the player started without a reload
     std::vector<std::string> console_errors;
     std::vector<std::string> csp_violations;
     std::string error;           // why the script stopped without playback; "" when it played
@@ -26,6 +28,9 @@ struct PlayResult {
 // it, waits (at most `timeout_ms`) for playback past 1 s. Saves a PNG of the page at the
 // end when `screenshot` is given. Never throws for a page that fails to play: see `error`.
 PlayResult play_in_browser(const std::string& url, int timeout_ms = 20000, const std::string& screenshot = "");
+// A page that waits for its turn of api.video's reads: nobody clicks; it must play by
+// itself, in the same document.
+PlayResult play_after_turn(const std::string& url, int timeout_ms = 30000);
 
 // The raw JSON line, for test messages.
 std::ostream& operator<<(std::ostream& os, const PlayResult& r);

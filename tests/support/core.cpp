@@ -13,13 +13,14 @@ Core::Core(Settings settings) {
     settings.emplace("APIVIDEO_API_KEY", kKey);
     settings.emplace("APIVIDEO_API_URL", shared_standin().api());
     settings.emplace("APIVIDEO_TIMEOUT_MS", "2000");
-    std::string err = watch::load_site(
+    std::string err;
+    bool ok = watch::load_site(
         [&](const char* n) {
             auto it = settings.find(n);
             return it == settings.end() ? nullptr : it->second.c_str();
         },
-        site);
-    if (!err.empty()) throw std::runtime_error(err);
+        site, err);
+    if (!ok) throw std::runtime_error(err);
     shared_standin().reset();
     shared_standin().knobs("");
 }

@@ -6,7 +6,9 @@ namespace testing {
 std::map<std::string, std::string> standin_settings(const std::map<std::string, std::string>& overrides) {
     std::map<std::string, std::string> s = {{"APIVIDEO_API_KEY", kKey},
                                             {"APIVIDEO_API_URL", shared_standin().api()},
-                                            {"APIVIDEO_TIMEOUT_MS", "1500"}};
+                                            {"APIVIDEO_TIMEOUT_MS", "1500"},
+                                            // The shared stand-in's budget (its harness sets it).
+                                            {"APIVIDEO_READS_PER_MINUTE", "1000000"}};
     for (const auto& kv : overrides) s[kv.first] = kv.second;
     return s;
 }

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/site.h"
 #include "tests/unit/unit_support.h"
 
 namespace bdata = boost::unit_test::data;
@@ -22,14 +23,18 @@ namespace {
 
 using Settings = std::map<std::string, std::string>;
 
-// load_config over a map; returns the message ("" on success).
+// load_config over a map, files read as the site loader reads them; returns the message
+// ("" on success).
 std::string load(const Settings& settings, watch::Config& out) {
-    return watch::load_config(
+    std::string why;
+    bool ok = watch::load_config(
         [&](const char* name) -> const char* {
             auto it = settings.find(name);
             return it == settings.end() ? nullptr : it->second.c_str();
         },
-        out);
+        watch::read_file, out, why);
+    BOOST_TEST(ok == why.empty(), "a refusal says why: " << why);
+    return ok ? "" : why;
 }
 
 Settings with_key(Settings s) {
@@ -102,7 +107,7 @@ BOOST_AUTO_TEST_CASE(a_key_file_that_is_a_folder_is_called_a_folder) {
     TempFile f("unused\n");
     watch::Config c;
     std::string err = load({{"APIVIDEO_API_KEY_FILE", f.dir}}, c);
-    BOOST_TEST(err == "APIVIDEO_API_KEY_FILE: names a folder, not the file holding the key");
+    BOOST_TEST(err == "APIVIDEO_API_KEY_FILE: names a folder, not a file");
 }
 
 // Neither one silently wins over the other: a key and a key file (even a missing one, even
@@ -377,13 +382,14 @@ BOOST_AUTO_TEST_CASE(settings_help_lists_every_setting_read) {
     // Every name load_config asks for is in the --help table.
     std::set<std::string> asked;
     watch::Config c;
-    std::string err = watch::load_config(
+    std::string why;
+    bool ok = watch::load_config(
         [&](const char* name) -> const char* {
             asked.insert(name);
             return std::string(name) == "APIVIDEO_API_KEY" ? "testkey" : nullptr;
         },
-        c);
-    BOOST_TEST_REQUIRE(err == "");
+        watch::read_file, c, why);
+    BOOST_TEST_REQUIRE(ok, why);
     BOOST_TEST(asked.size() >= 6u);
     std::string help = watch::settings_help();
     for (const std::string& name : asked) BOOST_TEST(contains(help, name), name);

@@ -13,6 +13,7 @@
 #include "common/config.h"
 #include "common/escape.h"
 #include "common/page.h"
+#include "common/site.h"
 #include "common/url.h"
 #include "tests/support/process.h"
 #include "tests/unit/unit_support.h"
@@ -35,7 +36,7 @@ struct PlayerCase {
     std::string directive;     // where that host belongs
 };
 
-std::ostream& operator<<(std::ostream& os, const PlayerCase& c) { return os << watch::player_name(c.player); }
+std::ostream& operator<<(std::ostream& os, const PlayerCase& c) { return os << watch::player_info(c.player).name; }
 
 // The players, with script folders on hosts of their own so each shows up in the CSP.
 const std::vector<PlayerCase> kPlayers = {
@@ -56,20 +57,21 @@ const std::vector<FailureCase> kFailures = {
 };
 
 const watch::Pages& pages() {
-    static const watch::Pages p = watch::Pages::load("");  // the built-in templates
+    static const watch::Pages p = watch::builtin_pages();
     return p;
 }
 
 watch::Config config_with(std::map<std::string, std::string> settings) {
     settings.emplace("APIVIDEO_API_KEY", "testkey");
     watch::Config c;
-    std::string err = watch::load_config(
-        [&](const char* name) -> const char* {
-            auto it = settings.find(name);
-            return it == settings.end() ? nullptr : it->second.c_str();
-        },
-        c);
-    BOOST_TEST_REQUIRE(err == "", err);
+    std::string why;
+    BOOST_TEST_REQUIRE(watch::load_config(
+                           [&](const char* name) -> const char* {
+                               auto it = settings.find(name);
+                               return it == settings.end() ? nullptr : it->second.c_str();
+                           },
+                           watch::read_file, c, why),
+                       why);
     return c;
 }
 
@@ -432,12 +434,16 @@ BOOST_AUTO_TEST_CASE(watch_json_answer) {
 // ---- a customised template must be a whole page -----------------------------------------
 
 namespace {
-// Pages::load with one file of the template folder replaced; "" or the error.
+// Pages::load with one template replaced; "" or the error.
 std::string load_error(const std::string& name, const std::string& source) {
-    testing::TempDir dir;
-    testing::write_file(dir.file(name), source);
     try {
-        watch::Pages::load(dir.path());
+        watch::Pages::load([&](const std::string& wanted) -> std::string {
+            if (wanted == name) return source;
+            for (const watch::BuiltinTemplate& t : watch::builtin_templates()) {
+                if (wanted == t.name) return t.source;
+            }
+            throw watch::TemplateError(wanted + ": not built in");
+        });
     } catch (const watch::TemplateError& e) {
         return e.what();
     }

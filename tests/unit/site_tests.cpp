@@ -25,8 +25,8 @@ struct Handler {
     std::shared_ptr<const watch::Site> base;
     std::unique_ptr<watch::Sites> sites;
     explicit Handler(Settings e) : env(std::move(e)) {
-        std::string err = watch::load_site(lookup(env), base);
-        if (!err.empty()) throw std::runtime_error(err);
+        std::string err;
+        if (!watch::load_site(lookup(env), base, err)) throw std::runtime_error(err);
         sites = std::make_unique<watch::Sites>(lookup(env), base);
     }
 };
@@ -75,6 +75,28 @@ BOOST_AUTO_TEST_CASE(each_set_of_settings_is_read_once_broken_ones_too) {
     std::string err2;
     BOOST_TEST(!h.sites->for_request(lookup(broken), err2));
     BOOST_TEST(err2 == err);
+}
+
+// api.video's budget is per key: sites on one key spend one budget, sites on another
+// key their own, and a reload (SIGHUP) keeps both.
+BOOST_AUTO_TEST_CASE(each_account_has_its_own_read_budget) {
+    Handler h(Settings{{"APIVIDEO_API_KEY", "key-of-the-process"}});
+    std::string err;
+    Settings same_key_other_player = {{"WATCH_PLAYER", "native"}};
+    Settings other_key = {{"APIVIDEO_API_KEY", "key-of-site-b"}};
+    auto same = h.sites->for_request(lookup(same_key_other_player), err);
+    auto other = h.sites->for_request(lookup(other_key), err);
+    BOOST_REQUIRE(same);
+    BOOST_REQUIRE(other);
+    BOOST_TEST(same->account == h.sites->base().account);
+    BOOST_TEST(other->account != h.sites->base().account);
+
+    std::shared_ptr<const watch::Site> reloaded;
+    BOOST_REQUIRE(watch::load_site(lookup(h.env), reloaded, err));
+    auto before = h.sites->base().account;
+    h.sites->reset(reloaded);
+    BOOST_TEST(h.sites->base().account == before);
+    BOOST_TEST(h.sites->for_request(lookup(other_key), err)->account == other->account);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

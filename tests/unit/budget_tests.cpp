@@ -1,0 +1,200 @@
+// Unit tests for common/budget.cpp: the reads api.video's headers allow, and fair turns
+// when they run out (arrival order, a reload keeps its place, forged, replayed and old
+// tickets go to the back, the bound). The clock is an input.
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+#include <vector>
+
+#include "common/budget.h"
+
+using watch::ReadBudget;
+using watch::TurnQueue;
+using Kind = watch::TurnQueue::Decision::Kind;
+
+namespace {
+
+constexpr long long kT0 = 1800000000;
+const std::string kVideo = "vi5fG2hPr1vAtEpr1vAtE001";
+
+watch::HttpResult answer(long status, long long limit, long long remaining, long long retry_after) {
+    watch::HttpResult r;
+    r.outcome = watch::HttpResult::Outcome::Ok;
+    r.status = status;
+    r.rate = {limit, remaining, retry_after};
+    return r;
+}
+
+// A page view's admission; a read it took is answered (without news of the budget), as
+// the real read would be before long.
+TurnQueue::Decision admit(TurnQueue& q, ReadBudget& b, const std::string& ticket, long long now,
+                          const std::string& video = kVideo) {
+    TurnQueue::Decision d = q.admit(ticket, video, b, now);
+    if (d.kind == Kind::Go) {
+        watch::HttpResult none;
+        none.outcome = watch::HttpResult::Outcome::Timeout;
+        b.answered(none, now);
+    }
+    return d;
+}
+
+// A budget that has seen api.video's first answer of a window of `limit` reads lasting
+// `window` seconds, at kT0.
+ReadBudget seen(long long limit, long long window) {
+    ReadBudget b(500, 1.0);
+    BOOST_REQUIRE(b.take(kT0));
+    b.answered(answer(200, limit, limit - 1, window), kT0);
+    return b;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(unit)
+BOOST_AUTO_TEST_SUITE(budget_tests)
+
+BOOST_AUTO_TEST_CASE(before_any_answer_the_configured_reads_a_minute) {
+    ReadBudget b(500, 1.0);
+    BOOST_TEST(b.available(kT0) == 500);
+    ReadBudget half(500, 0.5);
+    BOOST_TEST(half.available(kT0) == 250);
+}
+
+BOOST_AUTO_TEST_CASE(the_headers_say_what_is_left_and_when_the_window_ends) {
+    ReadBudget b = seen(10, 2);
+    BOOST_TEST(b.available(kT0) == 9);
+    BOOST_TEST(b.window_seconds() == 3);  // with a second's margin for this clock's whole seconds
+    for (int i = 0; i < 9; ++i) BOOST_REQUIRE(b.take(kT0));
+    BOOST_TEST(!b.take(kT0));  // spent: no read goes out to meet a 429
+    BOOST_TEST(b.seconds_to_next(kT0) == 3);
+    BOOST_TEST(b.available(kT0 + 3) == 10 - 9);  // nine still in flight in the new window
+    watch::HttpResult no_news;
+    no_news.outcome = watch::HttpResult::Outcome::Timeout;
+    for (int i = 0; i < 9; ++i) b.answered(no_news, kT0 + 3);
+    // Another process of the key spent reads: the headers win over the local count.
+    BOOST_REQUIRE(b.take(kT0 + 3));
+    b.answered(answer(200, 10, 3, 1), kT0 + 3);
+    BOOST_TEST(b.available(kT0 + 3) == 3);
+}
+
+BOOST_AUTO_TEST_CASE(a_429_shuts_the_budget_for_at_most_two_windows) {
+    ReadBudget b = seen(500, 60);
+    BOOST_REQUIRE(b.take(kT0));
+    b.answered(answer(429, 500, 0, 999999), kT0);
+    BOOST_TEST(b.available(kT0) == 0);
+    BOOST_TEST(b.seconds_to_next(kT0) == 120);  // not 11.6 days
+    BOOST_TEST(b.available(kT0 + 120) > 0);
+    // A transport failure says nothing: the read stays spent, the window as it was.
+    ReadBudget c = seen(10, 2);
+    BOOST_REQUIRE(c.take(kT0));
+    watch::HttpResult broken;
+    broken.outcome = watch::HttpResult::Outcome::Timeout;
+    c.answered(broken, kT0);
+    BOOST_TEST(c.available(kT0) == 8);
+}
+
+BOOST_AUTO_TEST_CASE(a_share_spends_its_part_of_what_the_headers_say) {
+    ReadBudget b(500, 0.5);
+    BOOST_REQUIRE(b.take(kT0));
+    b.answered(answer(200, 100, 80, 30), kT0);
+    BOOST_TEST(b.available(kT0) == 40);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_beyond_the_budget_waits_in_turns_served_in_arrival_order) {
+    ReadBudget b = seen(4, 2);  // 3 reads left in this window
+    TurnQueue q("secret-of-this-site-0123456789abcdef", 120);
+    std::vector<std::string> tickets;
+    int went = 0;
+    for (int i = 0; i < 9; ++i) {
+        TurnQueue::Decision d = admit(q, b, "", kT0);
+        if (d.kind == Kind::Go) ++went;
+        else tickets.push_back(d.ticket);
+        if (d.kind == Kind::Wait) BOOST_TEST(d.seconds >= 1);
+    }
+    BOOST_TEST(went == 3);
+    BOOST_TEST_REQUIRE(tickets.size() == 6u);
+    BOOST_TEST(q.issued() == 6u);
+    // The first turns are told to come back when the window ends, the later ones a window on.
+    TurnQueue::Decision again = admit(q, b, tickets[0], kT0 + 1);
+    BOOST_TEST((again.kind == Kind::Wait));
+    BOOST_TEST(again.ticket == tickets[0]);  // a reload keeps its place
+    BOOST_TEST(again.seconds == 2);
+    TurnQueue::Decision later = admit(q, b, tickets[5], kT0 + 1);
+    BOOST_TEST(later.seconds > again.seconds);
+
+    // The window ends: four reads, for the first four turns, in order. A newcomer waits.
+    BOOST_TEST((admit(q, b, tickets[4], kT0 + 3).kind == Kind::Wait));  // turn 5 is not yet
+    for (int i = 0; i < 4; ++i) BOOST_TEST((admit(q, b, tickets[i], kT0 + 3).kind == Kind::Go), "turn " << i + 1);
+    TurnQueue::Decision newcomer = admit(q, b, "", kT0 + 3);
+    BOOST_TEST((newcomer.kind == Kind::Wait));
+    BOOST_TEST(q.issued() == 7u);
+    // A replayed ticket gets no second read: it goes to the back.
+    TurnQueue::Decision replay = admit(q, b, tickets[0], kT0 + 3);
+    BOOST_TEST((replay.kind == Kind::Wait));
+    BOOST_TEST(replay.ticket != tickets[0]);
+    BOOST_TEST(q.issued() == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(forged_foreign_and_old_tickets_wait_at_the_back) {
+    ReadBudget b = seen(2, 2);  // 1 read left
+    TurnQueue q("secret-of-this-site-0123456789abcdef", 120);
+    BOOST_REQUIRE((admit(q, b, "", kT0).kind == Kind::Go));
+    std::string first = admit(q, b, "", kT0).ticket;  // turn 1
+    BOOST_REQUIRE(!first.empty());
+    std::string forged = first;
+    forged.back() = forged.back() == 'A' ? 'B' : 'A';
+    std::string other_video = admit(q, b, "", kT0, "vi7PuBL1cPuBL1cPuBL1c001").ticket;  // turn 2
+    TurnQueue other_process("secret-of-this-site-0123456789abcdef", 120);
+    ReadBudget b2 = seen(2, 2);
+    admit(other_process, b2, "", kT0);
+    std::string foreign = admit(other_process, b2, "", kT0).ticket;
+    for (const std::string& t : {forged, other_video, foreign, std::string("1.9999999999.x"), std::string("junk")}) {
+        TurnQueue::Decision d = admit(q, b, t, kT0);
+        BOOST_TEST((d.kind == Kind::Wait), t);
+        BOOST_TEST(d.ticket != first, t);
+    }
+    BOOST_TEST(q.issued() == 7u);  // each of them took a new turn at the back
+    // A ticket past its time (the bound) is no ticket.
+    TurnQueue short_bound("secret-of-this-site-0123456789abcdef", 5);
+    ReadBudget b3 = seen(2, 2);
+    admit(short_bound, b3, "", kT0);
+    std::string t1 = admit(short_bound, b3, "", kT0).ticket;
+    BOOST_REQUIRE(!t1.empty());
+    BOOST_TEST((admit(short_bound, b3, t1, kT0 + 4).kind == Kind::Go));  // its read, on time
+    BOOST_REQUIRE((admit(short_bound, b3, "", kT0 + 4).kind == Kind::Go));  // the window's last
+    std::string t2 = admit(short_bound, b3, "", kT0 + 4).ticket;
+    BOOST_REQUIRE(!t2.empty());
+    TurnQueue::Decision late = admit(short_bound, b3, t2, kT0 + 10);
+    BOOST_TEST(late.ticket != t2);
+}
+
+BOOST_AUTO_TEST_CASE(a_wait_beyond_the_bound_is_the_503_and_takes_no_turn) {
+    ReadBudget b = seen(2, 60);  // 1 read left, then 2 a window (61 s with the margin)
+    TurnQueue q("secret-of-this-site-0123456789abcdef", 130);
+    BOOST_REQUIRE((admit(q, b, "", kT0).kind == Kind::Go));
+    for (long long due : {61, 61, 122, 122}) {  // turns 1 to 4
+        TurnQueue::Decision d = admit(q, b, "", kT0);
+        BOOST_TEST((d.kind == Kind::Wait));
+        BOOST_TEST(d.seconds == due);
+    }
+    TurnQueue::Decision full = admit(q, b, "", kT0);  // turn 5 would be in 183 s: over the bound
+    BOOST_TEST((full.kind == Kind::Full));
+    BOOST_TEST(full.seconds == 183);
+    BOOST_TEST(q.issued() == 4u);
+}
+
+BOOST_AUTO_TEST_CASE(a_turn_nobody_comes_for_frees_its_read) {
+    ReadBudget b = seen(1, 2);  // none left; one a window
+    TurnQueue q("secret-of-this-site-0123456789abcdef", 120);
+    std::string absent = admit(q, b, "", kT0).ticket;
+    BOOST_REQUIRE(!absent.empty());
+    // Admitted at the next window, its read held for it a while: a newcomer waits.
+    TurnQueue::Decision newcomer = admit(q, b, "", kT0 + 3);
+    BOOST_TEST((newcomer.kind == Kind::Wait));
+    BOOST_TEST(q.admitted() == 1u);
+    // Nobody came for turn 1: once its hold lapses, turn 2 gets the read.
+    BOOST_TEST((admit(q, b, newcomer.ticket, kT0 + 10).kind == Kind::Wait));
+    BOOST_TEST((admit(q, b, newcomer.ticket, kT0 + 20).kind == Kind::Go));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+BOOST_AUTO_TEST_SUITE_END()
