@@ -257,11 +257,6 @@ void expand(const std::string& file, std::string_view src, const Template::Loade
 
 }  // namespace
 
-Template Template::compile(std::string_view name, std::string_view original, const std::set<std::string>& known,
-                           const Loader& load) {
-    return compile(name, original, std::vector<std::string>(known.begin(), known.end()), load);
-}
-
 Template Template::compile(std::string_view name, std::string_view original, const std::vector<std::string>& names,
                            const Loader& load) {
     std::string expanded;
@@ -277,6 +272,20 @@ Template Template::compile(std::string_view name, std::string_view original, con
         HtmlState state;
     };
     std::vector<Open> open;
+    std::string list;  // the list whose rows the text is in, "" for none
+    // A field's place among its list's fields: its rank among the names "list.…".
+    auto cell_of = [&](const std::string& qualified) {
+        size_t rank = 0;
+        for (const std::string& n : names) {
+            if (n == qualified) return rank;
+            if (n.rfind(list + ".", 0) == 0) ++rank;
+        }
+        return rank;
+    };
+    auto fields_of = [&](const std::string& l) {
+        return static_cast<size_t>(std::count_if(names.begin(), names.end(),
+                                                 [&](const std::string& n) { return n.rfind(l + ".", 0) == 0; }));
+    };
     std::string literal;
     int line = 1;
     auto fail = [&](const std::string& why) {
@@ -303,11 +312,17 @@ Template Template::compile(std::string_view name, std::string_view original, con
             line += static_cast<int>(std::count(inner.begin(), inner.end(), '\n'));
             if (!inner.empty() && inner[0] == '!') continue;
             char sigil = inner.empty() ? 0 : inner[0];
-            bool block = sigil == '#' || sigil == '^' || sigil == '/';
+            bool block = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '*';
             std::string key(block ? inner.substr(1) : inner);
             key.erase(0, key.find_first_not_of(' '));
             key.erase(key.find_last_not_of(' ') + 1);
             if (key.empty()) fail("empty placeholder");
+            // A field names the list it is in.
+            const bool field = key[0] == '.';
+            if (field) {
+                if (list.empty()) fail("{{" + key + "}} outside a {{*list}}");
+                key = list + key;
+            }
             // "<{{x}}>", and "<{{/a}}{{x}}>" where a block ends between: the tokenizer has
             // not seen a tag name yet, but a value here (now or after the block) would
             // become one, which is "inside a tag" as much as anything is.
@@ -316,22 +331,34 @@ Template Template::compile(std::string_view name, std::string_view original, con
             }
             auto known = std::find(names.begin(), names.end(), key);
             if (known == names.end()) fail("unknown placeholder {{" + key + "}}");
-            const size_t slot = static_cast<size_t>(known - names.begin());
+            const size_t slot = field ? cell_of(key) : static_cast<size_t>(known - names.begin());
             flush();
-            if (sigil == '#' || sigil == '^') {
+            Node node{Node::Kind::Value, "", Context::Text, slot};
+            node.cell = field;
+            if (sigil == '*') {
+                if (!list.empty()) fail("{{*" + key + "}} inside another list");
+                if (fields_of(key) == 0) fail("{{*" + key + "}}: not a list (it has no fields)");
+                list = key;
+                node.kind = Node::Kind::Each;
+                node.fields = fields_of(key);
                 open.push_back({key, t.nodes_.size(), st});
-                t.nodes_.push_back({sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted, "", Context::Text, slot});
+                t.nodes_.push_back(node);
+            } else if (sigil == '#' || sigil == '^') {
+                node.kind = sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted;
+                open.push_back({key, t.nodes_.size(), st});
+                t.nodes_.push_back(node);
             } else if (sigil == '/') {
                 if (open.empty() || open.back().name != key) fail("{{/" + key + "}} closes nothing open");
                 if (!(open.back().state == st)) fail("the block {{" + key + "}} ends in another HTML context than it began");
+                if (key == list) list.clear();
                 t.nodes_[open.back().node].close = t.nodes_.size();
-                t.nodes_.push_back({Node::Kind::Close, "", Context::Text, slot});
+                node.kind = Node::Kind::Close;
+                t.nodes_.push_back(node);
                 open.pop_back();
             } else {
-                Context ctx;
                 std::string why;
-                if (!context_for(st, ctx, why)) fail(why);
-                t.nodes_.push_back({Node::Kind::Value, "", ctx, slot});
+                if (!context_for(st, node.context, why)) fail(why);
+                t.nodes_.push_back(node);
             }
             continue;
         }
@@ -353,44 +380,47 @@ Template Template::compile(std::string_view name, std::string_view original, con
     return t;
 }
 
-std::string Template::render(const TemplateValues& values) const {
-    std::vector<std::string_view> by_slot(names_.size());
-    for (size_t i = 0; i < names_.size(); ++i) {
-        auto it = values.find(names_[i]);
-        if (it != values.end()) by_slot[i] = it->second;
-    }
-    return render(by_slot.data(), by_slot.size());
-}
-
-std::string Template::render(const std::string_view* values, size_t count) const {
+std::string Template::render(const std::string_view* values, size_t count, const Rows* lists) const {
     if (count != names_.size()) throw std::logic_error("Template::render: wrong number of values");
     std::string out;
     size_t value_bytes = 0;
     for (size_t i = 0; i < count; ++i) value_bytes += values[i].size();
     out.reserve(literal_bytes_ + value_bytes + value_bytes / 8);  // a little for escapes
-    for (size_t i = 0; i < nodes_.size(); ++i) {
+    render_nodes(out, 0, nodes_.size(), values, lists, nullptr);
+    return out;
+}
+
+void Template::render_nodes(std::string& out, size_t begin, size_t end, const std::string_view* values,
+                            const Rows* lists, const std::string_view* row) const {
+    for (size_t i = begin; i < end; ++i) {
         const Node& n = nodes_[i];
+        const std::string_view v = n.cell ? row[n.slot] : values[n.slot];
         switch (n.kind) {
             case Node::Kind::Literal: out += n.text; break;
-            case Node::Kind::Value: {
-                std::string_view v = values[n.slot];
+            case Node::Kind::Value:
                 switch (n.context) {
                     case Context::Text: out += escape_html(v); break;
                     case Context::Url: out += escape_html(safe_url(v) ? v : "about:invalid#blocked"); break;
                     case Context::Script: out += escape_js_string(v); break;
                 }
                 break;
-            }
             case Node::Kind::Open:
-                if (values[n.slot].empty()) i = n.close;
+                if (v.empty()) i = n.close;
                 break;
             case Node::Kind::OpenInverted:
-                if (!values[n.slot].empty()) i = n.close;
+                if (!v.empty()) i = n.close;
                 break;
+            case Node::Kind::Each: {
+                const Rows rows = lists ? lists[n.slot] : Rows{};
+                for (size_t r = 0; r < rows.count; ++r) {
+                    render_nodes(out, i + 1, n.close, values, lists, rows.cells + r * n.fields);
+                }
+                i = n.close;
+                break;
+            }
             case Node::Kind::Close: break;
         }
     }
-    return out;
 }
 
 }  // namespace watch

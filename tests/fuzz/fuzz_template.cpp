@@ -19,6 +19,7 @@
 #include "common/site.h"
 #include "common/templates.h"
 #include "tests/fuzz/fuzz_check.h"
+#include "tests/support/template_values.h"
 #include "tests/fuzz/html_tags.h"
 
 namespace {
@@ -78,8 +79,8 @@ void same_markup(const std::string& source, const std::string& benign, const std
     if (!has_script_block(source)) FUZZ_CHECK(h.quot == b.quot, what);
 }
 
-watch::TemplateValues all(const std::string& v) {
-    watch::TemplateValues out;
+testing::TemplateValues all(const std::string& v) {
+    testing::TemplateValues out;
     for (const auto& k : kKnown) out[k] = v;
     return out;
 }
@@ -95,7 +96,7 @@ void fuzz_template(const std::string& source) {
     };
     watch::Template t;
     try {
-        t = watch::Template::compile("fuzz.html", source, kKnown, load);
+        t = testing::compile_known("fuzz.html", source, kKnown, load);
     } catch (const watch::TemplateError& e) {
         // "name:line: why", the name being this template or the included one at fault.
         const std::string_view m = e.what();
@@ -106,12 +107,12 @@ void fuzz_template(const std::string& source) {
                    e.what());
         return;
     }
-    t.render({});  // every block skipped or taken the other way: no check but no crash
-    const std::string benign = t.render(all("x"));
+    testing::render_known(t, kKnown, {});  // every block skipped or taken the other way: no check but no crash
+    const std::string benign = testing::render_known(t, kKnown, all("x"));
     std::vector<std::string> values = kHostile;
     // And the input itself as a value (its last bytes: a template is mostly markup).
     if (!source.empty()) values.push_back(source.substr(source.size() > 96 ? source.size() - 96 : 0));
-    for (const std::string& v : values) same_markup(source, benign, t.render(all(v)), v);
+    for (const std::string& v : values) same_markup(source, benign, testing::render_known(t, kKnown, all(v)), v);
 }
 
 std::vector<std::string> lines_of(std::string_view in, size_t n) {

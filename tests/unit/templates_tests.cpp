@@ -11,6 +11,7 @@
 #include "common/page.h"
 #include "common/site.h"
 #include "common/templates.h"
+#include "tests/support/template_values.h"
 #include "tests/unit/unit_support.h"
 
 namespace bdata = boost::unit_test::data;
@@ -20,14 +21,14 @@ namespace {
 
 const std::set<std::string> kKnown = {"x", "y", "url", "title"};
 
-std::string render(const std::string& src, const watch::TemplateValues& values) {
-    return watch::Template::compile("t.html", src, kKnown).render(values);
+std::string render(const std::string& src, const testing::TemplateValues& values) {
+    return testing::render_known(testing::compile_known("t.html", src, kKnown), kKnown, values);
 }
 
 // The compile error for `src`, or "" when it compiles.
 std::string compile_error(const std::string& src) {
     try {
-        watch::Template::compile("page.html", src, kKnown);
+        testing::compile_known("page.html", src, kKnown);
     } catch (const watch::TemplateError& e) {
         return e.what();
     }
@@ -300,7 +301,7 @@ watch::Template::Loader files(std::map<std::string, std::string> f) {
 }
 std::string include_error(const std::string& src, const watch::Template::Loader& load) {
     try {
-        watch::Template::compile("page.html", src, kKnown, load);
+        testing::compile_known("page.html", src, kKnown, load);
     } catch (const watch::TemplateError& e) {
         return e.what();
     }
@@ -310,8 +311,8 @@ std::string include_error(const std::string& src, const watch::Template::Loader&
 
 BOOST_AUTO_TEST_CASE(an_include_is_escaped_for_the_context_it_lands_in) {
     auto load = files({{"_link.html", "<a href=\"{{url}}\">{{x}}</a>"}});
-    watch::Template t = watch::Template::compile("page.html", "<p>{{> _link.html}}</p>", kKnown, load);
-    BOOST_TEST(t.render({{"url", "javascript:alert(1)"}, {"x", "<b>"}}) ==
+    watch::Template t = testing::compile_known("page.html", "<p>{{> _link.html}}</p>", kKnown, load);
+    BOOST_TEST(testing::render_known(t, kKnown, {{"url", "javascript:alert(1)"}, {"x", "<b>"}}) ==
                "<p><a href=\"about:invalid#blocked\">&lt;b&gt;</a></p>");
     // The same partial inside a script would land in another context: refused there.
     auto bad = files({{"_attr.html", "title=\"t\"\n  onclick=\"{{x}}\""}});
@@ -353,6 +354,48 @@ BOOST_AUTO_TEST_CASE(include_errors_name_the_file_and_line) {
     // Lines after an include still count in the including file.
     BOOST_TEST(contains(include_error("{{> _a.html}}\n\n<b onclick=\"{{x}}\">", files({{"_a.html", "<p>\n</p>\n"}})),
                         "page.html:3:"));
+}
+
+// ---- lists ------------------------------------------------------------------------------
+
+namespace {
+// "tracks" with fields src, lang and on (the fields come in this order in the names).
+const std::vector<std::string> kListNames = {"title", "tracks", "tracks.src", "tracks.lang", "tracks.on"};
+
+std::string render_rows(const std::string& src, const std::vector<std::string_view>& cells) {
+    watch::Template t = watch::Template::compile("t.html", src, kListNames);
+    std::string_view values[5] = {"T"};
+    watch::Template::Rows lists[5];
+    lists[1] = {cells.data(), cells.size() / 3};
+    return t.render(values, 5, lists);
+}
+
+std::string list_error(const std::string& src) {
+    try {
+        watch::Template::compile("t.html", src, kListNames);
+    } catch (const watch::TemplateError& e) {
+        return e.what();
+    }
+    return "";
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_list_renders_each_row_escaped_for_where_it_stands) {
+    const std::string src =
+        "<video>{{*tracks}}<track src=\"{{.src}}\" srclang=\"{{.lang}}\"{{#.on}} default=\"\"{{/.on}}>{{/tracks}}</video>";
+    BOOST_TEST(render_rows(src, {}) == "<video></video>");
+    BOOST_TEST(render_rows(src, {"/en.vtt", "en", "1", "javascript:alert(1)", "\"><script>", ""}) ==
+               "<video><track src=\"/en.vtt\" srclang=\"en\" default=\"\">"
+               "<track src=\"about:invalid#blocked\" srclang=\"&quot;&gt;&lt;script&gt;\"></video>");
+}
+
+BOOST_AUTO_TEST_CASE(lists_are_refused_where_they_would_be_unsafe_or_meaningless) {
+    BOOST_TEST(contains(list_error("<p>{{.src}}</p>"), "outside a {{*list}}"));
+    BOOST_TEST(contains(list_error("{{*tracks}}{{*tracks}}{{/tracks}}{{/tracks}}"), "inside another list"));
+    BOOST_TEST(contains(list_error("{{*title}}x{{/title}}"), "not a list"));
+    BOOST_TEST(contains(list_error("<p>{{*tracks}}<b {{/tracks}}></p>"), "ends in another HTML context"));
+    BOOST_TEST(contains(list_error("{{*tracks}}{{.nope}}{{/tracks}}"), "unknown placeholder {{tracks.nope}}"));
+    BOOST_TEST(list_error("<p>{{*tracks}}<i>{{.lang}}</i>{{/tracks}}</p>") == "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
