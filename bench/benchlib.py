@@ -202,17 +202,22 @@ def children_of(pid):
 # ----------------------------------------------------------------------------------------
 
 class Standin:
-    """tests/standin/apivideo-standin at latency_ms, its base URLs read from its port file."""
+    """tests/standin/apivideo-standin at latency_ms, its base URLs read from its port file.
 
-    def __init__(self, tmp, key, latency_ms=0):
+    rate_limit reads per rate_window_s seconds (the stand-in's default window, 60 s, when
+    None): out of reach unless a bench measures the budget itself."""
+
+    def __init__(self, tmp, key, latency_ms=0, rate_limit=STANDIN_RATE_LIMIT, rate_window_s=None):
         self.key = key
         self.latency_ms = latency_ms
-        port_file = tmp / f"standin-{latency_ms}ms.json"
+        name = f"{latency_ms}ms" + ("" if rate_limit == STANDIN_RATE_LIMIT else f"-{rate_limit}-reads")
+        window = ["--rate-window-s", str(rate_window_s)] if rate_window_s is not None else []
+        port_file = tmp / f"standin-{name}.json"
         self.service = Service(f"stand-in ({latency_ms} ms)",
                                ["python3", str(ROOT / "tests/standin/apivideo-standin"), "--key", key,
                                 "--port-file", str(port_file), "--latency-ms", str(latency_ms),
-                                "--rate-limit", str(STANDIN_RATE_LIMIT)],
-                               os.environ.copy(), tmp / f"standin-{latency_ms}ms.log")
+                                "--rate-limit", str(rate_limit), *window],
+                               os.environ.copy(), tmp / f"standin-{name}.log")
         # The stand-in writes the file whole (a rename): once it exists it can be read.
         wait_until("the stand-in", port_file.exists, service=self.service)
         ports = json.loads(port_file.read_text())

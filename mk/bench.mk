@@ -1,14 +1,16 @@
 # make bench: apivideo-watch (nginx + FastCGI) against PHP-FPM (the same flow in PHP,
 # bench/php/watch.php, behind the same nginx) and the seed's Node.js example, side by side on
 # one stand-in and one machine, load from wrk; the handler against php-cgi as CGI, timed by
-# hyperfine. Not part of make test; about 5 minutes.
+# hyperfine; then a burst of three times api.video's read budget against each side (its own
+# table). Not part of make test; about 6 minutes.
 #
 #   make bench [BENCH_SECONDS=15] [BENCH_WARMUP=3]
 #
-# prints one table and writes it to bench/results.md, keeping the notes below its marker
-# (bench/bench --help for the rest). The Node side is built at run time from the seed in
-# ../shared/seed/ (or $APIVIDEO_SHARED/seed/); without one, the bench says so in one line and
-# measures the handler and PHP-FPM (the seed's column and ratios read "—").
+# prints two tables and writes them to bench/results.md, keeping the notes below its marker
+# (bench/bench --help for the rest; --only burst runs the burst alone). The Node side is built
+# at run time from the seed in ../shared/seed/ (or $APIVIDEO_SHARED/seed/); without one, the
+# bench says so in one line and measures the handler and PHP-FPM (the seed's column and ratios
+# read "—").
 
 BENCH_SECONDS ?= 15
 BENCH_WARMUP  ?= 3
