@@ -26,11 +26,10 @@ std::string template_source(const std::string& dir, const std::string& name) {
     throw TemplateError(name + ": not built in");
 }
 
-// Tickets are signed with the site's cookie secret, so a restart keeps every waiting
-// visitor's place; without one, with a secret of this process's.
-std::string turn_secret(const Config& c) { return c.cookie_secret.empty() ? random_hex(32) : c.cookie_secret; }
-
-std::shared_ptr<Account> new_account(const Config& c) { return std::make_shared<Account>(c, turn_secret(c)); }
+// A turn is a place in this process's queue, so its ticket is signed with a secret of this
+// process's: another process (or this one after a restart) counts turns of its own, and a
+// ticket signed with a shared secret would take the place of someone else's turn there.
+std::shared_ptr<Account> new_account(const Config& c) { return std::make_shared<Account>(c, random_hex(32)); }
 
 }  // namespace
 

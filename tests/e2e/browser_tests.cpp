@@ -151,8 +151,9 @@ const std::vector<PageKind>& page_kinds() {
         {"no session", std::string("id=") + kPrivateVideo, 502, false, {},
          fault_on("vod", R"({"fault":"session_missing"})")},
         {"unreachable", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"close"})")},
-        {"rate limited", std::string("id=") + kPrivateVideo, 503, false, {},
-         fault_on("api", R"({"status":429,"retry_after":1})")},
+        // A 429 is no error page: the visitor waits for a turn (issue 10).
+        {"waiting for a turn", std::string("id=") + kPrivateVideo, 200, false, {},
+         fault_on("api", R"({"status":429,"retry_after":30})")},
         {"timeout", std::string("id=") + kPrivateVideo, 504, false, {}, fault_on("api", R"({"delay_ms":2500})")},
     };
     return table;
