@@ -36,6 +36,7 @@ const Setting kSettings[] = {
     {"WATCH_LOG", "errors", "errors: log failures; requests: one line per request", true},
     {"WATCH_COOKIE_SECRET", "", "secret that signs the returning-viewer cookie (off when empty)", true},
     {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
+    {"WATCH_CLIENT_IP_HEADER", "", "header a trusted proxy puts the client's address in (empty: REMOTE_ADDR)", true},
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
     {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)", true},
     {"WATCH_READ_SHARE", "1", "the part of the key's reads this process spends (1/N for N handlers)", true},
@@ -228,6 +229,18 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     c.link_secret = setting(lookup, "WATCH_LINK_SECRET");
     if (!c.link_secret.empty() && c.link_secret.size() < 32) {
         problem("WATCH_LINK_SECRET: must be at least 32 characters (openssl rand -hex 32)");
+    }
+
+    // Only the names the request reads (request.h), in any case: a misspelt header would
+    // otherwise leave every address-bound link refused.
+    std::string header = setting(lookup, "WATCH_CLIENT_IP_HEADER");
+    if (!header.empty()) {
+        std::string names;
+        for (const ClientIpHeader& h : kClientIpHeaders) {
+            if (ascii_lower(header) == ascii_lower(h.name)) c.client_ip_header = h.name;
+            names += std::string(names.empty() ? "" : ", ") + h.name;
+        }
+        if (c.client_ip_header.empty()) problem("WATCH_CLIENT_IP_HEADER: must be one of " + names + " (or empty)");
     }
 
     std::string ids = setting(lookup, "WATCH_ALLOWED_IDS");

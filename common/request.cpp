@@ -5,6 +5,8 @@
 #include <ctime>
 
 #include "common/escape.h"
+#include "common/links.h"
+#include "common/text.h"
 
 namespace watch {
 
@@ -29,8 +31,22 @@ Request request_from_params(const std::function<const char*(const char*)>& param
                  r.path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") ==
                      std::string::npos;
     if (!plain) r.path = "/";
+    r.remote_addr = get("REMOTE_ADDR");
+    for (const ClientIpHeader& h : kClientIpHeaders) {
+        if (const char* v = param(h.variable)) r.proxy_headers[h.name] = v;
+    }
     r.now = static_cast<long long>(std::time(nullptr));
     return r;
+}
+
+std::string client_address(const Request& request, const std::string& header) {
+    if (header.empty()) return request.remote_addr;
+    auto it = request.proxy_headers.find(header);
+    if (it == request.proxy_headers.end()) return "";
+    // Everything left of the last comma came from the client or from proxies before ours.
+    const std::string& v = it->second;
+    size_t comma = v.rfind(',');
+    return std::string(trim(comma == std::string::npos ? std::string_view(v) : std::string_view(v).substr(comma + 1)));
 }
 
 bool parse_query(std::string_view query, std::vector<QueryParam>& out) {
@@ -66,6 +82,13 @@ bool is_valid_video_id(std::string_view id) {
     return true;
 }
 
+bool parse_start_seconds(std::string_view text, long long& seconds) {
+    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    if (text.size() > 1 && text[0] == '0') return false;
+    seconds = std::stoll(std::string(text));
+    return true;
+}
+
 bool parse_watch_params(std::string_view query, WatchParams& out, std::string& why) {
     std::vector<QueryParam> params;
     if (!parse_query(query, params)) {
@@ -78,8 +101,11 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
         bool seen;
     };
     std::string format, player;
-    Known known[] = {{"id", &out.video_id, false}, {"exp", &out.exp, false},   {"sig", &out.sig, false},
-                     {"player", &player, false},   {"format", &format, false}, {"turn", &out.turn, false}};
+    std::string signed_values[std::size(kSignedFields)];
+    std::vector<Known> known = {{"id", &out.video_id, false}, {"exp", &out.exp, false},   {"sig", &out.sig, false},
+                                {"player", &player, false},   {"format", &format, false}, {"turn", &out.turn, false}};
+    const size_t first_signed = known.size();
+    for (size_t i = 0; i < std::size(kSignedFields); ++i) known.push_back({kSignedFields[i], &signed_values[i], false});
     for (const QueryParam& p : params) {
         for (Known& k : known) {
             if (p.name != k.name) continue;
@@ -108,6 +134,31 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
     if (out.player_given && !parse_player(player, out.player)) {
         why = "player must be " + player_names();
         return false;
+    }
+    out.link_fields.clear();
+    out.play = PlayOptions{};
+    for (size_t i = 0; i < std::size(kSignedFields); ++i) {
+        if (known[first_signed + i].seen) out.link_fields.push_back({kSignedFields[i], signed_values[i]});
+    }
+    // The player options; nbf and ip are the link check's (links.h), as exp is.
+    auto flag = [&](const QueryParam& f, const char* name, bool& to) {
+        if (f.name != name) return true;
+        if (f.value != "0" && f.value != "1") {
+            why = std::string(name) + " must be 1 or 0";
+            return false;
+        }
+        to = f.value == "1";
+        return true;
+    };
+    for (const QueryParam& f : out.link_fields) {
+        if (f.name == "t" && !parse_start_seconds(f.value, out.play.start)) {
+            why = "t must be a whole number of seconds (digits only, at most 9)";
+            return false;
+        }
+        if (!flag(f, "autoplay", out.play.autoplay) || !flag(f, "loop", out.play.loop) ||
+            !flag(f, "download", out.play.download)) {
+            return false;
+        }
     }
     return true;
 }

@@ -2,6 +2,7 @@
 // inputs, done before anything reaches the network.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,19 @@
 
 namespace watch {
 
+// The proxy headers WATCH_CLIENT_IP_HEADER may name, with the CGI variable each arrives
+// in. A fixed list because the request is read before its site's settings are known.
+struct ClientIpHeader {
+    const char* name;
+    const char* variable;
+};
+inline constexpr ClientIpHeader kClientIpHeaders[] = {
+    {"X-Forwarded-For", "HTTP_X_FORWARDED_FOR"},
+    {"X-Real-IP", "HTTP_X_REAL_IP"},
+    {"CF-Connecting-IP", "HTTP_CF_CONNECTING_IP"},
+    {"True-Client-IP", "HTTP_TRUE_CLIENT_IP"},
+};
+
 // What the handler reads of a CGI/FastCGI request. Filled by request_from_params().
 struct Request {
     std::string method;       // REQUEST_METHOD
@@ -17,6 +31,8 @@ struct Request {
     std::string accept;       // HTTP_ACCEPT
     std::string cookie;       // HTTP_COOKIE
     std::string path;         // the path the visitor asked for (REQUEST_URI before '?'): cookies are scoped to it
+    std::string remote_addr;  // REMOTE_ADDR: the address the web server saw the request come from
+    std::map<std::string, std::string> proxy_headers;  // those of kClientIpHeaders sent, by name
     long long now = 0;        // the time of the request, Unix seconds (an input, so tests can set it)
     bool server_busy = false;  // the driver has as many pages in flight as it may take: no upstream call
     // The variables every CGI/FastCGI request carries (RFC 3875 requires REQUEST_METHOD and
@@ -27,6 +43,11 @@ struct Request {
 
 // Builds a Request from CGI-style parameters (getenv, or FCGX_GetParam).
 Request request_from_params(const std::function<const char*(const char*)>& param);
+
+// The client's address as given: REMOTE_ADDR when `header` (a site's
+// WATCH_CLIENT_IP_HEADER) is empty, else the rightmost item of that header, the one the
+// proxy in front appended ("" when the header is absent). Not checked to be an address.
+std::string client_address(const Request& request, const std::string& header);
 
 // The longest query string the handler reads; longer is a bad request.
 inline constexpr size_t kMaxQueryLength = 4096;
@@ -43,10 +64,26 @@ bool parse_query(std::string_view query, std::vector<QueryParam>& out);
 // api.video's id format: "vi" then 21 or 22 of [0-9A-Za-z].
 bool is_valid_video_id(std::string_view id);
 
+// How this link's player plays: t, autoplay, loop and download of the query, parsed.
+struct PlayOptions {
+    long long start = 0;    // t: seconds into the video
+    bool autoplay = false;  // autoplay=1: starts by itself, muted (browsers allow no more)
+    bool loop = false;      // loop=1
+    bool download = true;   // download=0: no MP4 in the page (HLS only, no download control)
+};
+
+// t's rule, for the query and `sign --t`: digits only, no leading zero, at most 9 digits.
+[[nodiscard]] bool parse_start_seconds(std::string_view text, long long& seconds);
+
 // The validated input of /watch.
 struct WatchParams {
     std::string video_id;
     std::string exp, sig;  // a signed link's expiry and signature, as given (checked by links.h)
+    // The link's other fields its signature covers, as given: those of links.h's
+    // kSignedFields that the query holds, in that order (the player options among them
+    // are also parsed into `play`).
+    std::vector<QueryParam> link_fields;
+    PlayOptions play;
     Player player = Player::VideoJs;
     bool player_given = false;  // ?player= chose it (else the site's WATCH_PLAYER applies)
     std::string turn;           // a waiting visitor's ticket, as given (checked by budget.h)

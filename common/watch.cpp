@@ -66,7 +66,8 @@ bool assets_usable(const Assets& a, std::string& why) {
 
 }  // namespace
 
-// One page view's state between rounds of calls.
+// One page view's state between rounds of calls. Its `params.play` holds the link's
+// player options (t, autoplay, loop, download) for the page.
 struct PageView::Flow {
     enum class Stage { Start, Video, Session, Done };
 
@@ -99,8 +100,9 @@ struct PageView::Flow {
 
         // Who may watch: a signed link, the allow-list. Neither costs an upstream call.
         if (!config().link_secret.empty()) {
-            LinkCheck c = check_link(config().link_secret, params.video_id, params.exp, params.sig, req.now);
-            if (c != LinkCheck::Valid) return fail(Failure::Forbidden, "link", link_check_name(c));
+            std::string client = client_address(req, config().client_ip_header);
+            LinkCheck c = check_link(config().link_secret, params, client, req.now);
+            if (c != LinkCheck::Valid) return fail(Failure::Forbidden, "link", link_failure(c, client));
         }
         if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.video_id)) {
             return fail(Failure::UnknownVideo, "allow-list", "id not in WATCH_ALLOWED_IDS");
@@ -228,6 +230,18 @@ struct PageView::Flow {
         }
         if (config().log == LogLevel::Requests) r.log = trace.line(r.status, step, "");
         return done(std::move(r));
+    }
+
+    // The log's reason for a refused link; for an address, where the client's came from
+    // (a proxy's address here means WATCH_CLIENT_IP_HEADER is wanted).
+    std::string link_failure(LinkCheck c, const std::string& client) const {
+        const std::string& header = config().client_ip_header;
+        std::string from = header.empty() ? "REMOTE_ADDR" : header;
+        std::string name = link_check_name(c);
+        if (c == LinkCheck::UnknownAddress) return name + " (" + from + " holds no address)";
+        // Safe to log: check_link read it as an address (hex digits, '.' and ':' only).
+        if (c == LinkCheck::WrongAddress) return name + " (client " + client + " from " + from + ")";
+        return name;
     }
 
     std::vector<HttpCall> fail(Failure f, const char* step, const std::string& detail, long long retry_after = 0) {

@@ -4,6 +4,8 @@
 // (are the settings right?) and sign (make a signed watch link).
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,7 +40,7 @@ void usage(FILE* to) {
                  "usage: apivideo-watch                  serve FastCGI (socket on fd 0, or systemd's fd 3) or CGI\n"
                  "       apivideo-watch --query QUERY    serve GET /watch?QUERY once and print the response\n"
                  "       apivideo-watch --check [--online]  check the settings and templates (--online: and the key)\n"
-                 "       apivideo-watch sign --id ID [--ttl DURATION] [--base URL]  print a signed watch link\n"
+                 "       apivideo-watch sign --id ID [--ttl DURATION] [OPTIONS]  print a signed watch link\n"
                  "       apivideo-watch --help | --version | sign --help\n"
                  "\nSettings (environment, or per site as FastCGI parameters):\n%s",
                  watch::settings_help().c_str());
@@ -46,12 +48,21 @@ void usage(FILE* to) {
 
 void sign_usage(FILE* to) {
     std::fprintf(to,
-                 "usage: apivideo-watch sign --id ID [--ttl DURATION] [--base URL]\n"
+                 "usage: apivideo-watch sign --id ID [--ttl DURATION] [--nbf TIME] [--ip ADDRESS[/BITS]] [--t SECONDS]\n"
+                 "                           [--autoplay] [--loop] [--no-download] [--base URL]\n"
                  "Prints a watch link for the video ID, signed with WATCH_LINK_SECRET (from the environment).\n"
-                 "  --id ID         the video id (vi...)\n"
-                 "  --ttl DURATION  how long the link works: seconds (3600), or 90s, 15m, 1h, 7d;\n"
-                 "                  1 second to 3650 days (default 1h)\n"
-                 "  --base URL      the watch page's path or URL (default /watch)\n");
+                 "  --id ID             the video id (vi...)\n"
+                 "  --ttl DURATION      how long the link works: seconds (3600), or 90s, 15m, 1h, 7d;\n"
+                 "                      1 second to 3650 days (default 1h), from --nbf when that is later than now\n"
+                 "  --nbf TIME          not before TIME: Unix seconds (1798797600), UTC (2027-01-01T10:00:00Z),\n"
+                 "                      or +DURATION from now (+15m); at most 3650 days ahead\n"
+                 "  --ip ADDRESS[/BITS] only for a client at this IPv4 or IPv6 address, or in this block\n"
+                 "                      (203.0.113.7, 203.0.113.0/24, 2001:db8::/32)\n"
+                 "  --t SECONDS         the player starts SECONDS into the video\n"
+                 "  --autoplay          the player starts by itself, muted (as browsers require)\n"
+                 "  --loop              the player starts again at the end\n"
+                 "  --no-download       no MP4 in the page: HLS only, no download control\n"
+                 "  --base URL          the watch page's path or URL (default /watch)\n");
 }
 
 const char* env(const char* name) { return std::getenv(name); }
@@ -126,18 +137,78 @@ std::string parse_ttl(const std::string& text, long long& seconds) {
     return "";
 }
 
+// A UTC time written "2026-01-01T10:00:00Z" or "2026-01-01T10:00Z" -> Unix seconds.
+bool parse_utc(const std::string& text, long long& out) {
+    const char* form = text.size() == 20 ? "dddd-dd-ddTdd:dd:ddZ" : text.size() == 17 ? "dddd-dd-ddTdd:ddZ" : nullptr;
+    if (!form) return false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (form[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(text[i])) : text[i] != form[i]) return false;
+    }
+    std::tm tm{};
+    tm.tm_year = std::stoi(text.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(text.substr(5, 2)) - 1;
+    tm.tm_mday = std::stoi(text.substr(8, 2));
+    tm.tm_hour = std::stoi(text.substr(11, 2));
+    tm.tm_min = std::stoi(text.substr(14, 2));
+    tm.tm_sec = text.size() == 20 ? std::stoi(text.substr(17, 2)) : 0;
+    const std::tm asked = tm;
+    time_t t = timegm(&tm);
+    // timegm carries 2026-02-30 into March: a date that moved did not exist.
+    if (tm.tm_year != asked.tm_year || tm.tm_mon != asked.tm_mon || tm.tm_mday != asked.tm_mday ||
+        tm.tm_hour != asked.tm_hour || tm.tm_min != asked.tm_min || tm.tm_sec != asked.tm_sec) {
+        return false;
+    }
+    out = static_cast<long long>(t);
+    return true;
+}
+
+// --nbf: Unix seconds, a UTC time, or +DURATION from `now`; up to kMaxTtlSeconds ahead.
+// Returns "" or why not.
+std::string parse_nbf(const std::string& text, long long now, long long& nbf) {
+    long long t = 0;
+    if (!text.empty() && text[0] == '+') {
+        if (std::string why = parse_ttl(text.substr(1), t); !why.empty()) return "after +: " + why;
+        t += now;
+    } else if (!text.empty() && text.size() <= 12 && text.find_first_not_of("0123456789") == std::string::npos) {
+        t = std::stoll(text);
+        // A small number is a duration written without its +, not a time in 1970.
+        if (t < 1000000000) return "not a Unix time (10 digits): for a time from now write +" + text;
+    } else if (!parse_utc(text, t)) {
+        return "not a time: give Unix seconds (1798797600), UTC (2027-01-01T10:00:00Z) or +DURATION (+15m)";
+    }
+    if (t > now + kMaxTtlSeconds) return "out of range: at most 3650 days from now";
+    nbf = t;
+    return "";
+}
+
 int sign(int argc, char** argv) {
-    std::string id, base = "/watch";
+    std::string base = "/watch";
+    watch::Link link;
     long long ttl = 3600;
+    const long long now = static_cast<long long>(std::time(nullptr));
     for (int i = 2; i < argc; ++i) {
         if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
             sign_usage(stdout);
             return 0;
         }
     }
+    auto refuse = [](const std::string& option, const std::string& value, const std::string& why) {
+        std::fprintf(stderr, "apivideo-watch: sign: %s \"%s\": %s\n", option.c_str(), value.c_str(), why.c_str());
+        return 2;
+    };
     for (int i = 2; i < argc; ++i) {
         std::string a = argv[i];
-        if (a != "--id" && a != "--base" && a != "--ttl") {
+        if (a == "--autoplay") {
+            link.play.autoplay = true;
+            continue;
+        } else if (a == "--loop") {
+            link.play.loop = true;
+            continue;
+        } else if (a == "--no-download") {
+            link.play.download = false;
+            continue;
+        }
+        if (a != "--id" && a != "--base" && a != "--ttl" && a != "--nbf" && a != "--ip" && a != "--t") {
             std::fprintf(stderr, "apivideo-watch: sign: unknown option %s\n", a.c_str());
             sign_usage(stderr);
             return 2;
@@ -148,12 +219,19 @@ int sign(int argc, char** argv) {
         }
         std::string v = argv[++i];
         if (a == "--id") {
-            id = v;
+            link.video_id = v;
         } else if (a == "--base") {
             base = v;
-        } else if (std::string why = parse_ttl(v, ttl); !why.empty()) {
-            std::fprintf(stderr, "apivideo-watch: sign: --ttl \"%s\": %s\n", v.c_str(), why.c_str());
-            return 2;
+        } else if (a == "--ttl") {
+            if (std::string why = parse_ttl(v, ttl); !why.empty()) return refuse(a, v, why);
+        } else if (a == "--nbf") {
+            if (std::string why = parse_nbf(v, now, link.nbf); !why.empty()) return refuse(a, v, why);
+        } else if (a == "--ip") {
+            watch::AddressBlock block;
+            if (std::string why; !watch::parse_address_block(v, block, why)) return refuse(a, v, why);
+            link.ip = v;
+        } else if (!watch::parse_start_seconds(v, link.play.start)) {
+            return refuse(a, v, "not a number of seconds (digits only, at most 9)");
         }
     }
     const char* secret = env("WATCH_LINK_SECRET");
@@ -161,13 +239,14 @@ int sign(int argc, char** argv) {
         std::fprintf(stderr, "apivideo-watch: sign: set WATCH_LINK_SECRET (at least 32 characters) first\n");
         return 2;
     }
-    if (!watch::is_valid_video_id(id)) {
+    if (!watch::is_valid_video_id(link.video_id)) {
         std::fprintf(stderr, "apivideo-watch: sign: needs --id vi… (a video id)\n");
         return 2;
     }
-    long long exp = static_cast<long long>(std::time(nullptr)) + ttl;
+    // The link works for --ttl from the moment it may be used.
+    link.exp = std::max(now, link.nbf) + ttl;
     std::printf("%s%c%s\n", base.c_str(), base.find('?') == std::string::npos ? '?' : '&',
-                watch::signed_query(secret, id, exp).c_str());
+                watch::signed_query(secret, link).c_str());
     return 0;
 }
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <ctime>
+#include <tuple>
+#include <sstream>
 #include <utility>
 
 #include "tests/support/process.h"
@@ -36,6 +38,40 @@ std::map<std::string, std::string> good_env() {
 }
 
 size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// The query of the link `sign` printed (its one line, after '?').
+std::string query_of(const Run& r) {
+    std::string q = r.out.substr(r.out.find('?') + 1);
+    return q.substr(0, q.find('\n'));
+}
+
+// The handler as CGI for GET /watch?query from `remote_addr` (the shell's --query has no client).
+Run cgi(const std::string& query, const std::string& remote_addr, std::map<std::string, std::string> env) {
+    env["GATEWAY_INTERFACE"] = "CGI/1.1";
+    env["REQUEST_METHOD"] = "GET";
+    env["QUERY_STRING"] = query;
+    env["REQUEST_URI"] = "/watch?" + query;
+    env["REMOTE_ADDR"] = remote_addr;
+    return handler({}, env);
+}
+
+// A fenced block of README.md's "Private means private" section, as a program: the
+// fence's indentation (a list item's) taken off every line.
+std::string readme_snippet(const std::string& fence) {
+    std::string readme = read_file(repo_root() + "/README.md");
+    size_t section = readme.find("\n## Private means private\n");
+    BOOST_REQUIRE(section != std::string::npos);
+    size_t open = readme.find("  ```" + fence + "\n", section);
+    BOOST_REQUIRE_MESSAGE(open != std::string::npos && open < readme.find("\n## ", section + 1),
+                          "no ```" << fence << " block in the section");
+    size_t close = readme.find("\n  ```\n", open);
+    BOOST_REQUIRE(close != std::string::npos);
+    std::istringstream block(readme.substr(open, close - open));
+    std::string code, line;
+    std::getline(block, line);  // the fence
+    while (std::getline(block, line)) code += (line.rfind("  ", 0) == 0 ? line.substr(2) : line) + "\n";
+    return code;
+}
 
 }  // namespace
 
@@ -220,6 +256,175 @@ BOOST_AUTO_TEST_CASE(sign_reads_ttl_strictly) {
         BOOST_TEST(r.status == 2, ttl << ": " << r.out);
         BOOST_TEST(r.out.find(std::string("--ttl \"") + ttl + "\": " + why) != std::string::npos, r.out);
         BOOST_TEST(r.out.find("exp=") == std::string::npos, r.out);
+    }
+}
+
+// Every field of a signed link, from sign's flags to the page: the handler run as CGI
+// plays it for a client inside the block and refuses one outside.
+BOOST_AUTO_TEST_CASE(sign_flags_make_a_link_the_handler_accepts_only_where_and_when_it_is_for) {
+    auto env = good_env();
+    env["WATCH_LINK_SECRET"] = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    long long now = static_cast<long long>(std::time(nullptr));
+    Run made = handler({"sign", "--id", kPrivateVideo, "--nbf", std::to_string(now - 60), "--ttl", "10m", "--ip",
+                        "203.0.113.0/24", "--t", "90", "--autoplay", "--loop", "--no-download"},
+                       env);
+    BOOST_TEST_REQUIRE(made.status == 0, made.out);
+    std::string q = query_of(made);
+    BOOST_TEST(q.find("&nbf=" + std::to_string(now - 60) + "&ip=203.0.113.0%2F24&t=90&autoplay=1&loop=1&download=0&sig=") !=
+                   std::string::npos,
+               q);
+    Run inside = cgi(q, "203.0.113.9", env);
+    BOOST_TEST(inside.out.find("Status: 200 OK") != std::string::npos, inside.out);
+    Run outside = cgi(q, "198.51.100.9", env);
+    BOOST_TEST(outside.out.find("Status: 403 Forbidden") != std::string::npos, outside.out);
+    BOOST_TEST(outside.out.find("step=link") != std::string::npos, outside.out);
+    BOOST_TEST(outside.out.find("another address (client 198.51.100.9 from REMOTE_ADDR)") != std::string::npos,
+               outside.out);
+    // Behind a trusted proxy, the header's last address is the client's.
+    env["WATCH_CLIENT_IP_HEADER"] = "X-Forwarded-For";
+    env["HTTP_X_FORWARDED_FOR"] = "198.51.100.9, 203.0.113.9";
+    BOOST_TEST(cgi(q, "10.0.0.2", env).out.find("Status: 200 OK") != std::string::npos);
+    env.erase("WATCH_CLIENT_IP_HEADER");
+    env.erase("HTTP_X_FORWARDED_FOR");
+
+    // Not valid yet: --nbf from now, and --ttl counted from it.
+    Run later = handler({"sign", "--id", kPrivateVideo, "--nbf", "+1h", "--ttl", "2h"}, env);
+    long long after = static_cast<long long>(std::time(nullptr));
+    BOOST_TEST_REQUIRE(later.status == 0, later.out);
+    std::string lq = query_of(later);
+    size_t at = lq.find("&nbf=");
+    BOOST_REQUIRE(at != std::string::npos);
+    long long nbf = std::stoll(lq.substr(at + 5));
+    BOOST_TEST(nbf >= now + 3600);
+    BOOST_TEST(nbf <= after + 3600);
+    BOOST_TEST(lq.find("&exp=" + std::to_string(nbf + 7200) + "&") != std::string::npos, lq);
+    Run early = cgi(lq, "203.0.113.9", env);
+    BOOST_TEST(early.out.find("Status: 403 Forbidden") != std::string::npos, early.out);
+    BOOST_TEST(early.out.find("link not valid yet") != std::string::npos, early.out);
+}
+
+// Like --ttl, every value is checked, and a refusal prints no link.
+BOOST_AUTO_TEST_CASE(sign_reads_its_flags_strictly) {
+    auto env = good_env();
+    env["WATCH_LINK_SECRET"] = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    long long now = static_cast<long long>(std::time(nullptr));
+    const std::pair<const char*, const char*> good[] = {
+        {"--nbf", "2027-01-01T10:00:00Z"}, {"--nbf", "2027-01-01T10:00Z"}, {"--nbf", "1798797600"},
+        {"--nbf", "+15m"},                 {"--nbf", "+3600"},             {"--ip", "203.0.113.7"},
+        {"--ip", "0.0.0.0/0"},             {"--ip", "2001:db8::/32"},      {"--ip", "::ffff:203.0.113.0/120"},
+        {"--t", "0"},                      {"--t", "999999999"}};
+    for (const auto& [flag, value] : good) {
+        Run r = handler({"sign", "--id", kPrivateVideo, flag, value}, env);
+        BOOST_TEST(r.status == 0, flag << " " << value << ": " << r.out);
+    }
+    // UTC, exactly: 2027-01-01T10:00:00Z is 1798797600.
+    BOOST_TEST(handler({"sign", "--id", kPrivateVideo, "--nbf", "2027-01-01T10:00:00Z"}, env).out.find("&nbf=1798797600&") !=
+               std::string::npos);
+    // A default is left out of the link.
+    BOOST_TEST(handler({"sign", "--id", kPrivateVideo, "--t", "0"}, env).out.find("&t=") == std::string::npos);
+
+    std::string too_late = std::to_string(now + 3651LL * 86400);
+    const std::tuple<const char*, std::string, const char*> bad[] = {
+        {"--nbf", "3600", "not a Unix time (10 digits): for a time from now write +3600"},
+        {"--nbf", "1h", "not a time"},
+        {"--nbf", "+1H", "after +: not a duration"},
+        {"--nbf", "+0", "after +: out of range"},
+        {"--nbf", "-60", "not a time"},
+        {"--nbf", "", "not a time"},
+        {"--nbf", too_late, "out of range: at most 3650 days from now"},
+        {"--nbf", "+3651d", "after +: out of range"},
+        {"--nbf", "2027-02-30T10:00:00Z", "not a time"},
+        {"--nbf", "2027-01-01T24:00:00Z", "not a time"},
+        {"--nbf", "2027-01-01T10:00:00", "not a time"},
+        {"--nbf", "2027-01-01T10:00:00+01:00", "not a time"},
+        {"--nbf", "2027-01-01 10:00:00Z", "not a time"},
+        {"--nbf", "99999999999999999999", "not a time"},
+        {"--ip", "203.0.113", "not an IPv4 or IPv6 address"},
+        {"--ip", "203.0.113.07", "not an IPv4 or IPv6 address"},
+        {"--ip", "example.org", "not an IPv4 or IPv6 address"},
+        {"--ip", "[2001:db8::1]", "not an IPv4 or IPv6 address"},
+        {"--ip", "203.0.113.0/33", "the prefix after / must be a number from 0 to 32"},
+        {"--ip", "2001:db8::/129", "the prefix after / must be a number from 0 to 128"},
+        {"--ip", "203.0.113.9/24", "has bits set past its prefix: the block starts at 203.0.113.0/24"},
+        {"--t", "-1", "not a number of seconds"},
+        {"--t", "1.5", "not a number of seconds"},
+        {"--t", "1m", "not a number of seconds"},
+        {"--t", "007", "not a number of seconds"},
+        {"--t", "1000000000", "not a number of seconds"}};
+    for (const auto& [flag, value, why] : bad) {
+        Run r = handler({"sign", "--id", kPrivateVideo, flag, value}, env);
+        BOOST_TEST(r.status == 2, flag << " " << value << ": " << r.out);
+        BOOST_TEST(r.out.find(std::string(flag) + " \"" + value + "\": " + why) != std::string::npos, r.out);
+        BOOST_TEST(r.out.find("exp=") == std::string::npos, r.out);
+    }
+    for (const char* flag : {"--nbf", "--ip", "--t"}) {
+        Run r = handler({"sign", "--id", kPrivateVideo, flag}, env);
+        BOOST_TEST(r.status == 2);
+        BOOST_TEST(r.out.find(std::string(flag) + " needs a value") != std::string::npos, r.out);
+    }
+    Run help = handler({"sign", "--help"}, {});
+    for (const char* flag : {"--nbf TIME", "--ip ADDRESS[/BITS]", "--t SECONDS", "--autoplay", "--loop", "--no-download"}) {
+        BOOST_TEST(help.out.find(flag) != std::string::npos, flag);
+    }
+}
+
+// The README's PHP, Python and Node.js snippets make the very links `sign` makes: the
+// contract a site's backend relies on, checked with the real interpreters.
+BOOST_AUTO_TEST_CASE(the_readme_snippets_make_the_links_sign_makes) {
+    const std::string secret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+    auto env = good_env();
+    env["WATCH_LINK_SECRET"] = secret;
+    std::string id = kPrivateVideo;
+    // With --nbf in the future, exp is --nbf plus --ttl, known here.
+    const std::string nbf = std::to_string(static_cast<long long>(std::time(nullptr)) + 86400);
+    const std::string exp_all = std::to_string(std::stoll(nbf) + 7200), exp_some = std::to_string(std::stoll(nbf) + 60);
+    Run plain = handler({"sign", "--id", id, "--ttl", "1h"}, env);
+    Run all = handler({"sign", "--id", id, "--nbf", nbf, "--ttl", "2h", "--ip", "2001:db8::/32", "--t", "90",
+                       "--autoplay", "--loop", "--no-download"},
+                      env);
+    Run some = handler({"sign", "--id", id, "--nbf", nbf, "--ttl", "60", "--ip", "203.0.113.0/24", "--t", "30"}, env);
+    for (const Run* r : {&plain, &all, &some}) BOOST_TEST_REQUIRE(r->status == 0, r->out);
+    std::string q = query_of(plain);
+    std::string exp = q.substr(q.find("&exp=") + 5, q.find("&sig=") - q.find("&exp=") - 5);
+    const std::string expected = plain.out + all.out + some.out;
+
+    struct Language {
+        const char* fence;
+        const char* interpreter;
+        const char* file;
+        std::string program;
+    };
+    const Language languages[] = {
+        {"php", "php", "snippet.php",
+         "<?php\n" + readme_snippet("php") +
+             "echo watch_link('" + secret + "', '" + id + "', " + exp + "), \"\\n\";\n"
+             "echo watch_link('" + secret + "', '" + id + "', " + exp_all + ", ['download' => 0, 'loop' => 1, "
+             "'autoplay' => 1, 't' => 90, 'ip' => '2001:db8::/32', 'nbf' => " + nbf + "]), \"\\n\";\n"
+             "echo watch_link('" + secret + "', '" + id + "', " + exp_some + ", ['t' => 30, 'nbf' => " + nbf + ", "
+             "'ip' => '203.0.113.0/24']), \"\\n\";\n"},
+        {"python", "python3", "snippet.py",
+         readme_snippet("python") +
+             "print(watch_link('" + secret + "', '" + id + "', " + exp + "))\n"
+             "print(watch_link('" + secret + "', '" + id + "', " + exp_all + ", download=0, loop=1, autoplay=1, t=90, "
+             "ip='2001:db8::/32', nbf=" + nbf + "))\n"
+             "print(watch_link('" + secret + "', '" + id + "', " + exp_some + ", t=30, nbf=" + nbf + ", ip='203.0.113.0/24'))\n"},
+        {"js", "node", "snippet.js",
+         readme_snippet("js") +
+             "console.log(watchLink('" + secret + "', '" + id + "', " + exp + "));\n"
+             "console.log(watchLink('" + secret + "', '" + id + "', " + exp_all + ", { download: 0, loop: 1, autoplay: 1, "
+             "t: 90, ip: '2001:db8::/32', nbf: " + nbf + " }));\n"
+             "console.log(watchLink('" + secret + "', '" + id + "', " + exp_some + ", { t: 30, nbf: " + nbf + ", "
+             "ip: '203.0.113.0/24' }));\n"},
+    };
+    TempDir dir;
+    for (const Language& l : languages) {
+        std::string where;
+        BOOST_TEST_REQUIRE(run({"/bin/sh", "-c", std::string("command -v ") + l.interpreter}, &where) == 0,
+                           l.interpreter << " is not installed: it is needed to check the README's snippet");
+        write_file(dir.file(l.file), l.program);
+        std::string out;
+        BOOST_TEST(run({"/usr/bin/env", l.interpreter, dir.file(l.file)}, &out) == 0, l.fence << ": " << out);
+        BOOST_TEST(out == expected, l.fence << " printed\n" << out << "sign printed\n" << expected);
     }
 }
 

@@ -376,6 +376,28 @@ BOOST_AUTO_TEST_CASE(a_key_pasted_as_the_key_file_is_not_echoed) {
     BOOST_TEST(!contains(err, "SECRETKEY123"), err);
 }
 
+// ---- the client's address --------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(client_ip_header_is_off_by_default_and_names_a_known_header_in_any_case) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({}), c) == "");
+    BOOST_TEST(c.client_ip_header == "");
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_CLIENT_IP_HEADER", "x-forwarded-for"}}), c) == "");
+    BOOST_TEST(c.client_ip_header == "X-Forwarded-For");
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_CLIENT_IP_HEADER", "CF-Connecting-IP"}}), c) == "");
+    BOOST_TEST(c.client_ip_header == "CF-Connecting-IP");
+    BOOST_TEST(watch::site_setting_names().count("WATCH_CLIENT_IP_HEADER") == 1u);
+}
+
+BOOST_DATA_TEST_CASE(client_ip_header_refuses_what_the_handler_cannot_read,
+                     bdata::make({"X-Forwarded", "X_Forwarded_For", "HTTP_X_FORWARDED_FOR", "Forwarded",
+                                  "X-Forwarded-For ", "REMOTE_ADDR"}),
+                     value) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_CLIENT_IP_HEADER", value}}), c);
+    BOOST_TEST(contains(err, "WATCH_CLIENT_IP_HEADER: must be one of X-Forwarded-For, X-Real-IP"), err);
+}
+
 // ---- settings_help --------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(settings_help_lists_every_setting_read) {

@@ -70,6 +70,37 @@ BOOST_AUTO_TEST_CASE(request_from_params_names_the_required_variables_the_server
     BOOST_TEST(empty.missing == "");
 }
 
+BOOST_AUTO_TEST_CASE(request_from_params_reads_the_client_address_and_the_proxy_headers) {
+    auto r = watch::request_from_params([](const char* name) -> const char* {
+        std::string n = name;
+        if (n == "REMOTE_ADDR") return "10.0.0.2";
+        if (n == "HTTP_X_FORWARDED_FOR") return "198.51.100.1, 203.0.113.7";
+        if (n == "HTTP_CF_CONNECTING_IP") return "2001:db8::7";
+        if (n == "HTTP_X_FORWARDED_HOST") return "example.org";
+        return nullptr;
+    });
+    BOOST_TEST(r.remote_addr == "10.0.0.2");
+    BOOST_TEST(r.proxy_headers.size() == 2u);
+    BOOST_TEST(r.proxy_headers["X-Forwarded-For"] == "198.51.100.1, 203.0.113.7");
+    BOOST_TEST(r.proxy_headers["CF-Connecting-IP"] == "2001:db8::7");
+}
+
+// Without the setting the header is not looked at; with it, REMOTE_ADDR is not, and only
+// the address the trusted proxy appended (the last) counts: the ones before it came with
+// the request and can be anything.
+BOOST_AUTO_TEST_CASE(client_address_is_remote_addr_or_the_last_item_of_the_trusted_header) {
+    watch::Request r;
+    r.remote_addr = "10.0.0.2";
+    r.proxy_headers["X-Forwarded-For"] = "203.0.113.66, 198.51.100.1,\t203.0.113.7 ";
+    r.proxy_headers["X-Real-IP"] = "2001:db8::7";
+    BOOST_TEST(watch::client_address(r, "") == "10.0.0.2");
+    BOOST_TEST(watch::client_address(r, "X-Forwarded-For") == "203.0.113.7");
+    BOOST_TEST(watch::client_address(r, "X-Real-IP") == "2001:db8::7");
+    BOOST_TEST(watch::client_address(r, "CF-Connecting-IP") == "");  // set, but not sent: no address
+    r.proxy_headers["X-Forwarded-For"] = "203.0.113.7,";
+    BOOST_TEST(watch::client_address(r, "X-Forwarded-For") == "");
+}
+
 // ---- parse_query ----------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(parse_query_keeps_order_and_decodes) {
@@ -243,6 +274,74 @@ BOOST_AUTO_TEST_CASE(parse_watch_params_reasons_differ_by_rule) {
     BOOST_TEST(missing != invalid);
     BOOST_TEST(repeated != invalid);
     BOOST_TEST(malformed != invalid);
+}
+
+// ---- the player options and the signed fields -----------------------------------------
+
+BOOST_AUTO_TEST_CASE(parse_watch_params_reads_the_player_options) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST_REQUIRE(watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg", p, why), why);
+    BOOST_TEST(p.play.start == 0);
+    BOOST_TEST(!p.play.autoplay);
+    BOOST_TEST(!p.play.loop);
+    BOOST_TEST(p.play.download);
+    BOOST_TEST(p.link_fields.empty());
+
+    BOOST_TEST_REQUIRE(
+        watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg&t=754&autoplay=1&loop=1&download=0", p, why), why);
+    BOOST_TEST(p.play.start == 754);
+    BOOST_TEST(p.play.autoplay);
+    BOOST_TEST(p.play.loop);
+    BOOST_TEST(!p.play.download);
+
+    // The defaults may be written out; a reused WatchParams forgets the last query's options.
+    BOOST_TEST_REQUIRE(
+        watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg&t=0&autoplay=0&loop=0&download=1", p, why), why);
+    BOOST_TEST(p.play.start == 0);
+    BOOST_TEST(!p.play.autoplay);
+    BOOST_TEST(!p.play.loop);
+    BOOST_TEST(p.play.download);
+    BOOST_TEST_REQUIRE(watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg&t=999999999", p, why), why);
+    BOOST_TEST(p.play.start == 999999999);
+}
+
+// The signature covers the fields as written, in links.h's order whatever the query's.
+BOOST_AUTO_TEST_CASE(parse_watch_params_keeps_the_signed_fields_as_given_in_the_signed_order) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST_REQUIRE(watch::parse_watch_params("download=0&ip=2001%3Adb8%3A%3A%2F32&utm=x&id=vi4k0jvEUuaTdRAEjQ4Prklg"
+                                                 "&t=30&nbf=1800000000&loop=1&autoplay=1&exp=1900000000&sig=abc",
+                                                 p, why),
+                       why);
+    BOOST_TEST(p.exp == "1900000000");
+    BOOST_TEST(p.sig == "abc");
+    std::string fields;
+    for (const watch::QueryParam& f : p.link_fields) fields += f.name + "=" + f.value + ";";
+    BOOST_TEST(fields == "nbf=1800000000;ip=2001:db8::/32;t=30;autoplay=1;loop=1;download=0;");
+    // nbf and ip are the link check's to judge (a 403 with a secret, ignored without one).
+    BOOST_TEST(watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg&nbf=soon&ip=somewhere", p, why), why);
+}
+
+BOOST_DATA_TEST_CASE(parse_watch_params_refuses_a_bad_player_option,
+                     bdata::make({"t=", "t=-1", "t=%2B5", "t=1.5", "t=05", "t=1000000000", "t=1m30s", "t=30&t=31",
+                                  "autoplay=", "autoplay=true", "autoplay=2", "autoplay=01", "autoplay=1&autoplay=1",
+                                  "loop=yes", "loop=", "download=false", "download=", "download=00"}),
+                     option) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST(!watch::parse_watch_params(std::string("id=vi4k0jvEUuaTdRAEjQ4Prklg&") + option, p, why));
+    std::string name = std::string(option).substr(0, std::string(option).find('='));
+    BOOST_TEST(why.rfind(name + " ", 0) == 0u, why);  // the reason names the option
+}
+
+BOOST_AUTO_TEST_CASE(parse_start_seconds_takes_digits_only) {
+    long long s = -1;
+    BOOST_TEST((watch::parse_start_seconds("0", s) && s == 0));
+    BOOST_TEST((watch::parse_start_seconds("90", s) && s == 90));
+    for (const char* bad : {"", "00", "090", "-1", "+1", " 1", "1 ", "1e3", "0x10", "1000000000"}) {
+        BOOST_TEST(!watch::parse_start_seconds(bad, s), bad);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
