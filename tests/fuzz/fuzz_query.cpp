@@ -77,7 +77,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const auto& p : params) {
             if (p.name == "exp") FUZZ_CHECK(wp.exp == p.value, fuzz::show(query));
             if (p.name == "sig") FUZZ_CHECK(wp.sig == p.value, fuzz::show(query));
-            if (p.name == "player") FUZZ_CHECK(wp.player == p.value, fuzz::show(query));
+            if (p.name == "player") {
+                FUZZ_CHECK(wp.player_given && watch::player_info(wp.player).name == p.value, fuzz::show(query));
+            }
         }
     } else {
         FUZZ_CHECK(!why.empty(), fuzz::show(query));
