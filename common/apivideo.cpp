@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/json.h"
+#include "common/url.h"
 
 namespace watch {
 
@@ -61,6 +62,16 @@ HttpCall ApiVideo::call(std::string url, bool with_key) const {
 HttpCall ApiVideo::video(const std::string& id) const { return call(config_.api_url + "/videos/" + id, true); }
 HttpCall ApiVideo::session(const std::string& session_url) const { return call(session_url, false); }
 HttpCall ApiVideo::key_check() const { return call(config_.api_url + "/videos?pageSize=1", true); }
+HttpCall ApiVideo::tracks(const std::string& id, TrackKind kind) const {
+    return call(config_.api_url + "/videos/" + id + (kind == TrackKind::Captions ? "/captions" : "/chapters") +
+                    "?pageSize=100",
+                true);
+}
+HttpCall ApiVideo::asset(const std::string& url) const {
+    HttpCall c = call(url, false);
+    c.accept = "*/*";
+    return c;
+}
 
 bool ApiVideo::read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const {
     if (transport_failed(r, err) || common_status_failed(r, "video", err)) return false;
@@ -107,6 +118,36 @@ bool ApiVideo::read_session(const HttpResult& r, std::string& token, UpstreamErr
         return false;
     }
     return true;
+}
+
+bool ApiVideo::read_tracks(const HttpResult& r, TrackKind kind, std::vector<TextTrack>& out,
+                           UpstreamError& err) const {
+    const char* what = kind == TrackKind::Captions ? "captions" : "chapters";
+    if (transport_failed(r, err) || common_status_failed(r, what, err)) return false;
+    if (r.status != 200) {
+        err.failure = Failure::BadReply;
+        err.detail = std::string(what) + ": api.video answered HTTP " + std::to_string(r.status);
+        return false;
+    }
+    std::vector<TextTrack> tracks;
+    if (std::string why; !parse_tracks_json(r.body, kind, tracks, why)) {
+        err.failure = Failure::BadReply;
+        err.detail = std::string(what) + " reply: " + why;
+        return false;
+    }
+    // A file the browser is sent to must be one this handler would fetch itself.
+    tracks.erase(std::remove_if(tracks.begin(), tracks.end(),
+                                [](const TextTrack& t) { return !is_allowed_upstream_url(t.src); }),
+                 tracks.end());
+    out = std::move(tracks);
+    return true;
+}
+
+std::optional<bool> ApiVideo::read_asset(const HttpResult& r) {
+    if (r.outcome != HttpResult::Outcome::Ok) return std::nullopt;
+    if (r.status >= 200 && r.status < 300) return true;
+    if (r.status == 404) return false;
+    return std::nullopt;
 }
 
 bool ApiVideo::read_key_check(const HttpResult& r, UpstreamError& err) const {

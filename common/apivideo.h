@@ -2,7 +2,9 @@
 // answers: statuses map onto the error table here and nowhere else. The API key goes to
 // the API host only.
 #pragma once
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/config.h"
 #include "common/errors.h"
@@ -32,12 +34,22 @@ class ApiVideo {
     HttpCall session(const std::string& session_url) const;
     // One cheap authenticated read (the first page of the video list): --check --online.
     HttpCall key_check() const;
+    // GET {api}/videos/{id}/captions or /chapters: the first 100, more than a player shows.
+    HttpCall tracks(const std::string& id, TrackKind kind) const;
+    // GET an asset on the delivery host (with its session): is the video encoded yet?
+    HttpCall asset(const std::string& url) const;
 
     // The video in a reply to video(id); false with `err` set for anything unusable.
     [[nodiscard]] bool read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const;
     // A plausible session token in a reply to session().
     [[nodiscard]] bool read_session(const HttpResult& r, std::string& token, UpstreamError& err) const;
     [[nodiscard]] bool read_key_check(const HttpResult& r, UpstreamError& err) const;
+    // The list in a reply to tracks(); its src URLs must be URLs this handler would call.
+    [[nodiscard]] bool read_tracks(const HttpResult& r, TrackKind kind, std::vector<TextTrack>& out,
+                                   UpstreamError& err) const;
+    // A reply to asset(): true when it exists, false when the delivery host has it not
+    // (404: still encoding), nullopt when the answer says neither.
+    static std::optional<bool> read_asset(const HttpResult& r);
 
    private:
     HttpCall call(std::string url, bool with_key) const;

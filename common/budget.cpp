@@ -156,6 +156,11 @@ TurnQueue::Decision TurnQueue::wait(const std::string& video_id, std::uint64_t t
     return d;
 }
 
+bool TurnQueue::spare(ReadBudget& budget, long long now) {
+    advance(budget, now);
+    return admitted_ == issued_ && budget.available(now) - held(now) > 0 && budget.take(now);
+}
+
 TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget,
                                      long long now) {
     advance(budget, now);
@@ -172,7 +177,7 @@ TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::strin
     }
     // A newcomer (or a ticket forged, expired, replayed or another process's) goes now
     // only when nobody waits and a read is free beyond those held for admitted turns.
-    if (admitted_ == issued_ && budget.available(now) - held(now) > 0 && budget.take(now)) return Decision{};
+    if (spare(budget, now)) return Decision{};
     // A turn only for one who can have it within the bound: a turn nobody comes for
     // would hold a read when admitted.
     Decision d = wait(video_id, issued_ + 1, now + bound_, budget, now);

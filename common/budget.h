@@ -69,6 +69,10 @@ class TurnQueue {
     // read was taken from `budget` for it.
     Decision admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget, long long now);
 
+    // A read for what can do without it (a caption list): taken only when nobody waits
+    // for a turn and one is free beyond those held for admitted turns.
+    [[nodiscard]] bool spare(ReadBudget& budget, long long now);
+
     // For the tests and the log: turns handed out and admitted so far.
     std::uint64_t issued() const { return issued_; }
     std::uint64_t admitted() const { return admitted_; }

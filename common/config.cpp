@@ -41,6 +41,10 @@ const Setting kSettings[] = {
     {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)", true},
     {"WATCH_READ_SHARE", "1", "the part of the key's reads this process spends (1/N for N handlers)", true},
     {"WATCH_WAIT_SECONDS", "120", "the longest wait for a turn offered; longer gets the 503 page", true},
+    {"WATCH_CAPTIONS", "on", "on: the video's captions in the player (one api.video read a video, kept a while); off", true},
+    {"WATCH_CHAPTERS", "on", "on: the video's chapters in the player, likewise; off", true},
+    {"WATCH_TRACKS_SECONDS", "300", "how long a video's caption and chapter lists are kept before they are read again", true},
+    {"WATCH_NOINDEX", "on", "on: a private video's page asks search engines not to index it (noindex); off", true},
     {"WATCH_MAX_IN_FLIGHT", "4096", "FastCGI: page views waiting on api.video at once (more get 503)", false},
     {"WATCH_SOCKET", "", "FastCGI: the socket path to take over from a predecessor (spawn-fcgi restarts)", false},
 };
@@ -73,6 +77,12 @@ bool parse_long(const std::string& s, long lo, long hi, long& out) {
 bool plausible_key(const std::string& k) {
     if (k.empty() || k.size() > 256) return false;
     return std::all_of(k.begin(), k.end(), [](unsigned char c) { return c > 0x20 && c < 0x7F && c != ':'; });
+}
+
+bool parse_switch(const std::string& s, bool& out) {
+    if (s != "on" && s != "off") return false;
+    out = s == "on";
+    return true;
 }
 
 bool parse_fraction(const std::string& s, double& out) {
@@ -256,6 +266,14 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     }
     if (!parse_long(setting(lookup, "WATCH_WAIT_SECONDS"), 0, 600, c.wait_seconds)) {
         problem("WATCH_WAIT_SECONDS: must be a whole number of seconds from 0 to 600");
+    }
+
+    for (auto [name, flag] : {std::pair{"WATCH_CAPTIONS", &c.captions}, std::pair{"WATCH_CHAPTERS", &c.chapters},
+                              std::pair{"WATCH_NOINDEX", &c.noindex_private}}) {
+        if (!parse_switch(setting(lookup, name), *flag)) problem(std::string(name) + ": must be on or off");
+    }
+    if (!parse_long(setting(lookup, "WATCH_TRACKS_SECONDS"), 1, 86400, c.tracks_seconds)) {
+        problem("WATCH_TRACKS_SECONDS: must be a whole number of seconds from 1 to 86400");
     }
 
     if (!parse_long(setting(lookup, "WATCH_MAX_IN_FLIGHT"), 1, 1000000, c.max_in_flight)) {

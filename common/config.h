@@ -42,6 +42,10 @@ struct Config {
     long reads_per_minute = 0;  // api.video's budget, until its first answer says
     double read_share = 1;      // the part of the key's reads this process spends
     long wait_seconds = 0;      // the longest wait for a turn offered
+    bool captions = true;         // the video's captions in the player
+    bool chapters = true;         // and its chapters
+    long tracks_seconds = 0;      // how long those lists are kept
+    bool noindex_private = true;  // a private video's page says noindex
     long max_in_flight = 0;   // FastCGI: page views waiting on api.video at once
     std::string socket_path;  // FastCGI: the public socket path taken over at start ("" for none)
 };

@@ -277,8 +277,15 @@ CURLcode Handle::on_ssl_ctx(CURL*, void* ssl_ctx, void* p) {
 // Blocking calls.
 
 struct HttpClient::Impl {
+    HttpGlobal::Trust& trust;
     Handle handle;
-    explicit Impl(HttpGlobal::Trust& t) : handle(t) {}
+    // For get_all: made on its first use, kept with their connections.
+    std::vector<std::unique_ptr<Handle>> more;
+    CURLM* multi = nullptr;
+    explicit Impl(HttpGlobal::Trust& t) : trust(t), handle(t) {}
+    ~Impl() {
+        if (multi) curl_multi_cleanup(multi);
+    }
 };
 
 HttpClient::HttpClient(const HttpGlobal& global) : impl_(std::make_unique<Impl>(global.trust())) {}
@@ -288,6 +295,48 @@ HttpResult HttpClient::get(const HttpCall& call) {
     Handle& h = impl_->handle;
     if (!h.prepare(call)) return std::move(h.result);
     return h.finish(curl_easy_perform(h.curl));
+}
+
+std::vector<HttpResult> HttpClient::get_all(const std::vector<HttpCall>& calls) {
+    if (calls.size() == 1) return {get(calls[0])};
+    Impl& m = *impl_;
+    if (!m.multi && !(m.multi = curl_multi_init())) throw std::runtime_error("curl_multi_init failed");
+    while (m.more.size() + 1 < calls.size()) m.more.push_back(std::make_unique<Handle>(m.trust));
+    std::vector<Handle*> handles = {&m.handle};
+    for (auto& h : m.more) handles.push_back(h.get());
+    std::vector<HttpResult> results(calls.size());
+    std::vector<bool> running(calls.size(), false);
+    for (size_t i = 0; i < calls.size(); ++i) {
+        if (!handles[i]->prepare(calls[i])) {
+            results[i] = std::move(handles[i]->result);
+        } else if (curl_multi_add_handle(m.multi, handles[i]->curl) != CURLM_OK) {
+            results[i] = handles[i]->finish(CURLE_FAILED_INIT);
+        } else {
+            running[i] = true;
+        }
+    }
+    // Each transfer has its own timeout; the loop ends when the last one has.
+    for (int still = 1; still > 0;) {
+        if (curl_multi_perform(m.multi, &still) != CURLM_OK) break;
+        int left = 0;
+        while (CURLMsg* msg = curl_multi_info_read(m.multi, &left)) {
+            if (msg->msg != CURLMSG_DONE) continue;
+            for (size_t i = 0; i < calls.size(); ++i) {
+                if (running[i] && handles[i]->curl == msg->easy_handle) {
+                    curl_multi_remove_handle(m.multi, handles[i]->curl);
+                    results[i] = handles[i]->finish(msg->data.result);
+                    running[i] = false;
+                }
+            }
+        }
+        if (still > 0 && curl_multi_poll(m.multi, nullptr, 0, 1000, nullptr) != CURLM_OK) break;
+    }
+    for (size_t i = 0; i < calls.size(); ++i) {  // only after a multi error
+        if (!running[i]) continue;
+        curl_multi_remove_handle(m.multi, handles[i]->curl);
+        results[i] = handles[i]->finish(CURLE_FAILED_INIT);
+    }
+    return results;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace watch {
 
@@ -80,6 +81,8 @@ class HttpClient {
 
     // Never follows redirects.
     HttpResult get(const HttpCall& call);
+    // Several calls at once, returning when the last ends: the results in the calls' order.
+    std::vector<HttpResult> get_all(const std::vector<HttpCall>& calls);
 
    private:
     struct Impl;

@@ -97,6 +97,8 @@ std::string read_video(std::string_view body, Video& out) {
     Video v;
     if (!optional_string(doc, "videoId", v.id) || v.id.empty()) return "videoId missing or not a string";
     if (!optional_string(doc, "title", v.title)) return "title is not a string of UTF-8";
+    if (!optional_string(doc, "description", v.description)) return "description is not a string of UTF-8";
+    if (!optional_string(doc, "language", v.language)) return "language is not a string of UTF-8";
 
     auto pub = doc.FindMember("public");
     if (pub != doc.MemberEnd() && !pub->value.IsNull()) {
@@ -112,6 +114,38 @@ std::string read_video(std::string_view body, Video& out) {
         if (!optional_string(a, f.name, v.assets.*f.url)) return "an asset URL is not a string of UTF-8";
     }
     out = std::move(v);
+    return "";
+}
+
+// A page of GET /videos/{id}/captions or /chapters: {"data": [...], "pagination": …}.
+// An item without a usable src or language is left out, not the list: one odd caption
+// must not cost the others.
+std::string read_tracks(std::string_view body, TrackKind kind, std::vector<TextTrack>& out) {
+    rapidjson::Document doc;
+    if (std::string err = parse(body, doc); !err.empty()) return err;
+    auto data = doc.FindMember("data");
+    if (data == doc.MemberEnd() || !data->value.IsArray()) return "data missing or not an array";
+    std::vector<TextTrack> tracks;
+    for (const auto& item : data->value.GetArray()) {
+        if (!item.IsObject()) return "an item of data is not an object";
+        TextTrack t;
+        t.kind = kind;
+        const char* language_key = kind == TrackKind::Captions ? "srclang" : "language";
+        if (!optional_string(item, "src", t.src) || !optional_string(item, language_key, t.language) ||
+            !optional_string(item, "languageName", t.label)) {
+            return "an item's src, language or languageName is not a string of UTF-8";
+        }
+        auto def = item.FindMember("default");
+        if (def != item.MemberEnd() && !def->value.IsNull()) {
+            if (!def->value.IsBool()) return "an item's default is not a boolean";
+            t.is_default = def->value.GetBool();
+        }
+        if (t.src.empty() || !is_plausible_language(t.language)) continue;
+        // A chapter list has no languageName; its menu entry says what it is.
+        if (t.label.empty()) t.label = kind == TrackKind::Chapters ? "Chapters" : t.language;
+        tracks.push_back(std::move(t));
+    }
+    out = std::move(tracks);
     return "";
 }
 
@@ -145,6 +179,10 @@ bool parse_video_json(std::string_view body, Video& out, std::string& why) {
     return guarded([&] { return read_video(body, out); }, why);
 }
 
+bool parse_tracks_json(std::string_view body, TrackKind kind, std::vector<TextTrack>& out, std::string& why) {
+    return guarded([&] { return read_tracks(body, kind, out); }, why);
+}
+
 bool parse_session_json(std::string_view body, std::string& session_token, std::string& why) {
     return guarded([&] { return read_session(body, session_token); }, why);
 }
@@ -171,6 +209,23 @@ void write_assets(Writer& w, const Assets& a) {
     w.EndObject();
 }
 
+// The tracks of one kind, as a custom player's <track> elements need them.
+void write_tracks(Writer& w, const char* key, const std::vector<TextTrack>& tracks, TrackKind kind) {
+    w.Key(key);
+    w.StartArray();
+    for (const TextTrack& t : tracks) {
+        if (t.kind != kind) continue;
+        w.StartObject();
+        write_string(w, "src", t.src);
+        write_string(w, "srclang", t.language);
+        write_string(w, "label", t.label);
+        w.Key("default");
+        w.Bool(t.is_default);
+        w.EndObject();
+    }
+    w.EndArray();
+}
+
 }  // namespace
 
 std::string watch_json(const WatchView& v) {
@@ -179,6 +234,8 @@ std::string watch_json(const WatchView& v) {
     w.StartObject();
     write_string(w, "videoId", v.video_id);
     write_string(w, "title", v.title);
+    write_string(w, "description", v.description);
+    write_url(w, "language", v.language);
     w.Key("public");
     w.Bool(v.is_public);
     w.Key("session");
@@ -192,6 +249,8 @@ std::string watch_json(const WatchView& v) {
     }
     w.Key("assets");
     write_assets(w, v.assets);
+    write_tracks(w, "captions", v.tracks, TrackKind::Captions);
+    write_tracks(w, "chapters", v.tracks, TrackKind::Chapters);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -227,6 +286,22 @@ std::string waiting_json(long long seconds, const std::string& ticket) {
     return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
 
+std::string processing_json(long long seconds) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    write_string(w, "type", "about:blank");
+    write_string(w, "title", "Still processing");
+    w.Key("status");
+    w.Int(503);
+    write_string(w, "detail", "The video is still being encoded; it can be watched once that is done.");
+    write_string(w, "code", "processing");
+    w.Key("retryAfter");
+    w.Int64(seconds);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
+
 // Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
 std::string views_to_json(const std::vector<WatchView>& views) {
     rapidjson::StringBuffer buf;
@@ -242,6 +317,21 @@ std::string views_to_json(const std::vector<WatchView>& views) {
         w.Key("u");
         w.Bool(v.is_public);
         for (const AssetField& f : kAssetFields) write_string(w, f.cookie_key, v.assets.*f.url);
+        write_string(w, "d", v.description);
+        write_string(w, "l", v.language);
+        // Each track as [chapters?, src, language, label, default].
+        w.Key("k");
+        w.StartArray();
+        for (const TextTrack& t : v.tracks) {
+            w.StartArray();
+            w.Bool(t.kind == TrackKind::Chapters);
+            w.String(t.src.c_str(), static_cast<rapidjson::SizeType>(t.src.size()));
+            w.String(t.language.c_str(), static_cast<rapidjson::SizeType>(t.language.size()));
+            w.String(t.label.c_str(), static_cast<rapidjson::SizeType>(t.label.size()));
+            w.Bool(t.is_default);
+            w.EndArray();
+        }
+        w.EndArray();
         w.EndObject();
     }
     w.EndArray();
@@ -273,6 +363,19 @@ bool views_from_json(std::string_view body, std::vector<WatchView>& out) {
             if (!read("i", v.video_id) || !read("t", v.title) || !read("s", v.session_token)) return false;
             for (const AssetField& f : kAssetFields) {
                 if (!read(f.cookie_key, v.assets.*f.url)) return false;
+            }
+            if (!read("d", v.description) || !read("l", v.language)) return false;
+            auto k = e.FindMember("k");
+            if (k == e.MemberEnd() || !k->value.IsArray()) return false;
+            for (const auto& t : k->value.GetArray()) {
+                if (!t.IsArray() || t.Size() != 5 || !t[0].IsBool() || !t[1].IsString() || !t[2].IsString() ||
+                    !t[3].IsString() || !t[4].IsBool()) {
+                    return false;
+                }
+                v.tracks.push_back(TextTrack{t[0].GetBool() ? TrackKind::Chapters : TrackKind::Captions,
+                                             std::string(t[1].GetString(), t[1].GetStringLength()),
+                                             std::string(t[2].GetString(), t[2].GetStringLength()),
+                                             std::string(t[3].GetString(), t[3].GetStringLength()), t[4].GetBool()});
             }
             views.push_back(std::move(v));
         }

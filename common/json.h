@@ -17,6 +17,11 @@ inline constexpr size_t kMaxJsonBytes = 1 << 20;
 // Unknown fields are ignored; a known field of the wrong type is an error.
 [[nodiscard]] bool parse_video_json(std::string_view body, Video& out, std::string& why);
 
+// Reads a page of GET /videos/{id}/captions or /chapters into `out` (items without a src
+// or a plausible language left out); false with a reason for a reply of another shape.
+[[nodiscard]] bool parse_tracks_json(std::string_view body, TrackKind kind, std::vector<TextTrack>& out,
+                                     std::string& why);
+
 // Reads a /session reply: {"session_token": "..."}.
 [[nodiscard]] bool parse_session_json(std::string_view body, std::string& session_token, std::string& why);
 
@@ -29,6 +34,9 @@ std::string problem_json(int status, const char* title, const char* detail, cons
 // The 503 problem+json of a visitor waiting for a turn: when to ask again, and the
 // ticket to ask with (extension members "retryAfter" and "turn").
 std::string waiting_json(long long seconds, const std::string& ticket);
+
+// The 503 problem+json of a video still encoding: when to ask again ("retryAfter").
+std::string processing_json(long long seconds);
 
 // The returning-viewer cookie's payload: the videos a viewer was given, with their
 // sessions. The reader is as strict as for api.video's replies; false on anything odd.

@@ -21,15 +21,25 @@ namespace {
 // are compiled against these names and a page passes its values by position, in one
 // array (no map of strings per page): the value of kWatchNames[i] goes at index i, named
 // by the enum in the same order.
+// Lists (captions, chapters) are named like values; each of their fields follows as
+// "list.field", and a row's cells come in that order.
 enum WatchValue : size_t {
     kTitle, kVideoId, kThumbnail, kHls, kMp4, kEmbed, kAvh, kPlayUrl, kNonce,
     kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri,
-    kWaitSeconds, kTurnUrl, kRefreshUrl, kWatchValueCount
+    kWaitSeconds, kTurnUrl, kRefreshUrl,
+    kLang, kDescription, kRobots, kOgImage, kProcessing, kStart, kAutoplay, kLoop, kEmbedFlags,
+    kCaptions, kCaptionSrc, kCaptionLang, kCaptionLabel, kCaptionDefault,
+    kChapters, kChapterSrc, kChapterLang, kChapterLabel,
+    kWatchValueCount
 };
 const char* const kWatchNames[] = {
     "title", "video_id", "thumbnail", "hls", "mp4", "embed", "avh", "play_url", "nonce",
     "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri",
-    "wait_seconds", "turn_url", "refresh_url"};
+    "wait_seconds", "turn_url", "refresh_url",
+    "lang", "description", "robots", "og_image", "processing", "start", "autoplay", "loop", "embed_flags",
+    "captions", "captions.src", "captions.srclang", "captions.label", "captions.default",
+    "chapters", "chapters.src", "chapters.srclang", "chapters.label"};
+constexpr size_t kCaptionFields = 4, kChapterFields = 3;
 static_assert(std::size(kWatchNames) == kWatchValueCount);
 
 enum ErrorValue : size_t { kErrorTitle, kErrorMessage, kErrorStatus, kErrorNonce, kErrorValueCount };
@@ -72,6 +82,12 @@ void common_headers(Response& r, const char* content_type, const std::string& cs
     r.headers.emplace_back("Referrer-Policy", "strict-origin-when-cross-origin");
     r.headers.emplace_back("Content-Security-Policy", csp);
 }
+
+// Not for search engines: a private video's page (unless the site says otherwise), and
+// the pages that stand in for one (waiting, processing, errors), which show nothing to
+// index. Said in the header and, for a page saved or cached without it, in the page.
+constexpr const char* kNoIndex = "noindex, nofollow";
+void no_index(Response& r) { r.headers.emplace_back("X-Robots-Tag", kNoIndex); }
 
 std::string origin_or_self(const std::string& url) {
     auto u = parse_url(url);
@@ -146,50 +162,159 @@ struct PlayerScripts {
 
 }  // namespace
 
-Response Pages::watch(const WatchView& view, Player player, const Config& config) const {
+namespace {
+
+// A page's values that come from the link's player options.
+struct OptionValues {
+    std::string start, embed_flags;
+    OptionValues(const PlayOptions& play, const std::vector<TextTrack>& tracks, const Config& c) {
+        if (play.start > 0) start = std::to_string(play.start);
+        // api.video's player takes its options as URL fragment flags ("#t=30;loop").
+        if (play.start > 0) embed_flags += ";t=" + start;
+        if (play.loop) embed_flags += ";loop";
+        if (c.captions && std::any_of(tracks.begin(), tracks.end(), [](const TextTrack& t) {
+                return t.kind == TrackKind::Captions && t.is_default;
+            })) {
+            embed_flags += ";show-subtitles";
+        }
+    }
+    void fill(std::string_view* v, const PlayOptions& play) const {
+        v[kStart] = start;
+        v[kAutoplay] = play.autoplay ? "1" : "";
+        v[kLoop] = play.loop ? "1" : "";
+        v[kEmbedFlags] = embed_flags;
+    }
+};
+
+// The caption and chapter rows of a page, as the template's lists read them.
+struct TrackRows {
+    std::vector<std::string_view> captions, chapters;
+    explicit TrackRows(const std::vector<TextTrack>& tracks) {
+        for (const TextTrack& t : tracks) {
+            if (t.kind == TrackKind::Captions) {
+                captions.insert(captions.end(), {t.src, t.language, t.label, t.is_default ? "1" : ""});
+            } else {
+                chapters.insert(chapters.end(), {t.src, t.language, t.label});
+            }
+        }
+    }
+    void fill(Template::Rows* lists) const {
+        lists[kCaptions] = {captions.data(), captions.size() / kCaptionFields};
+        lists[kChapters] = {chapters.data(), chapters.size() / kChapterFields};
+    }
+};
+
+}  // namespace
+
+Response Pages::watch(const WatchView& view, Player player, const Config& config, const PlayOptions& play) const {
     const Assets& a = view.assets;
     std::string nonce = random_hex(16);
     const PlayerScripts scripts(config);
+    const OptionValues options(play, view.tracks, config);
+    const TrackRows rows(view.tracks);
     std::string_view v[kWatchValueCount];
+    Template::Rows lists[kWatchValueCount];
     scripts.fill(v, config);
+    options.fill(v, play);
+    rows.fill(lists);
     v[kTitle] = view.title.empty() ? std::string_view("Untitled video") : std::string_view(view.title);
     v[kVideoId] = view.video_id;
+    v[kDescription] = view.description;
+    v[kLang] = view.language.empty() ? std::string_view("en") : std::string_view(view.language);
     v[kThumbnail] = a.thumbnail;
     v[kHls] = a.hls;
-    v[kMp4] = a.mp4;
+    // download=0: HLS only, and the thumbnail starts the player instead of linking a file.
+    v[kMp4] = play.download ? std::string_view(a.mp4) : std::string_view();
     v[kEmbed] = a.player;
-    v[kPlayUrl] = a.mp4.empty() ? a.hls : a.mp4;
+    v[kPlayUrl] = !play.download ? std::string_view("#player") : a.mp4.empty() ? a.hls : a.mp4;
     v[kAvh] = view.session_token;
     v[kNonce] = nonce;
+    // A private video's thumbnail URL holds its session: no link preview gets it.
+    if (view.is_public && is_allowed_upstream_url(a.thumbnail)) v[kOgImage] = a.thumbnail;
+    const bool noindex = !view.is_public && config.noindex_private;
+    if (noindex) v[kRobots] = kNoIndex;
     std::set<std::string> media;
     for (const std::string* url : {&a.hls, &a.thumbnail, &a.mp4}) {
         if (auto u = parse_url(*url)) media.insert(origin_of(*u));
     }
+    for (const TextTrack& t : view.tracks) {
+        if (auto u = parse_url(t.src)) media.insert(origin_of(*u));
+    }
     Response r;
     common_headers(r, "text/html; charset=utf-8",
                    csp_for(player, joined(media), origin_or_self(a.player), config, nonce, false));
-    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount);
+    if (noindex) no_index(r);
+    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount, lists);
     return r;
 }
 
-Response Pages::waiting(const Waiting& w, Player player, const Config& config) const {
+namespace {
+
+// The values of a page that waits (for a turn, or for the video's encoding) and asks its
+// JSON answer again by itself.
+struct WaitingValues {
+    std::string seconds;
+    explicit WaitingValues(long long s) : seconds(std::to_string(s)) {}
+    void fill(std::string_view* v, const std::string& json_url, const std::string& page_url) const {
+        v[kWaitSeconds] = seconds;
+        v[kTurnUrl] = json_url;
+        v[kRefreshUrl] = page_url;
+        v[kRobots] = kNoIndex;
+        v[kLang] = "en";
+    }
+};
+
+}  // namespace
+
+Response Pages::waiting(const Waiting& w, Player player, const Config& config, const PlayOptions& play) const {
     std::string nonce = random_hex(16);
     const PlayerScripts scripts(config);
-    const std::string seconds = std::to_string(w.seconds);
+    const OptionValues options(play, {}, config);
+    const WaitingValues waiting(w.seconds);
     std::string_view v[kWatchValueCount];
+    Template::Rows lists[kWatchValueCount];
     scripts.fill(v, config);
+    options.fill(v, play);
+    waiting.fill(v, w.json_url, w.page_url);
     v[kTitle] = "Your video is about to start";
     v[kVideoId] = w.video_id;
     v[kNonce] = nonce;
-    v[kWaitSeconds] = seconds;
-    v[kTurnUrl] = w.json_url;
-    v[kRefreshUrl] = w.page_url;
     // The video's hosts are known from this account's earlier answers; before any, https.
     std::string origins = w.asset_origins.empty() ? " https:" : joined(w.asset_origins);
     Response r;
     common_headers(r, "text/html; charset=utf-8",
                    csp_for(player, origins, w.asset_origins.empty() ? "https:" : origins, config, nonce, true));
-    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount);
+    no_index(r);
+    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount, lists);
+    return r;
+}
+
+Response Pages::processing(const Processing& p, Player player, const Config& config,
+                           const PlayOptions& play) const {
+    std::string nonce = random_hex(16);
+    const PlayerScripts scripts(config);
+    const OptionValues options(play, {}, config);
+    const WaitingValues waiting(p.seconds);
+    std::string_view v[kWatchValueCount];
+    Template::Rows lists[kWatchValueCount];
+    scripts.fill(v, config);
+    options.fill(v, play);
+    waiting.fill(v, p.json_url, p.page_url);
+    v[kProcessing] = "1";
+    v[kTitle] = p.view.title.empty() ? std::string_view("Untitled video") : std::string_view(p.view.title);
+    v[kDescription] = p.view.description;
+    if (!p.view.language.empty()) v[kLang] = p.view.language;
+    v[kVideoId] = p.view.video_id;
+    v[kNonce] = nonce;
+    std::set<std::string> media;
+    for (const AssetField& f : kAssetFields) {
+        if (auto u = parse_url(p.view.assets.*f.url); u && f.token_in_path) media.insert(origin_of(*u));
+    }
+    Response r;
+    common_headers(r, "text/html; charset=utf-8",
+                   csp_for(player, joined(media), origin_or_self(p.view.assets.player), config, nonce, true));
+    no_index(r);
+    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount, lists);
     return r;
 }
 
@@ -202,10 +327,26 @@ Response Pages::waiting_json(const Waiting& w) const {
     return r;
 }
 
-Response Pages::watch_json(const WatchView& view) const {
+Response Pages::processing_json(const Processing& p) const {
+    Response r;
+    r.status = 503;
+    common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
+    r.headers.emplace_back("Retry-After", std::to_string(p.seconds));
+    r.body = watch::processing_json(p.seconds);
+    return r;
+}
+
+Response Pages::watch_json(const WatchView& view, const PlayOptions& play) const {
     Response r;
     common_headers(r, "application/json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
-    r.body = watch::watch_json(view);
+    if (!view.is_public) no_index(r);
+    if (play.download) {
+        r.body = watch::watch_json(view);
+    } else {
+        WatchView without_mp4 = view;
+        without_mp4.assets.mp4.clear();
+        r.body = watch::watch_json(without_mp4);
+    }
     return r;
 }
 
@@ -229,6 +370,7 @@ Response Pages::error(Failure failure, bool json, long long retry_after) const {
         v[kErrorNonce] = nonce;
         r.body = error_[0].render(v, kErrorValueCount);
     }
+    no_index(r);
     if (failure == Failure::MethodNotAllowed) r.headers.emplace_back("Allow", "GET, HEAD");
     if (retry_after > 0) r.headers.emplace_back("Retry-After", std::to_string(retry_after));
     return r;

@@ -26,10 +26,11 @@ std::string template_source(const std::string& dir, const std::string& name) {
     throw TemplateError(name + ": not built in");
 }
 
-// A turn is a place in this process's queue, so its ticket is signed with a secret of this
-// process's: another process (or this one after a restart) counts turns of its own, and a
-// ticket signed with a shared secret would take the place of someone else's turn there.
-std::shared_ptr<Account> new_account(const Config& c) { return std::make_shared<Account>(c, random_hex(32)); }
+// The queue adds a nonce of the process to whichever secret it gets (TurnQueue): a turn
+// is a place in one process's queue, never honoured by another.
+std::shared_ptr<Account> new_account(const Config& c) {
+    return std::make_shared<Account>(c, c.cookie_secret.empty() ? random_hex(32) : c.cookie_secret);
+}
 
 }  // namespace
 

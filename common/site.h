@@ -12,17 +12,22 @@
 #include "common/budget.h"
 #include "common/config.h"
 #include "common/page.h"
+#include "common/video_facts.h"
 
 namespace watch {
 
 // What the handler keeps of one api.video account (an API URL and key) between page
-// views: its read budget and the queue of turns, and the hosts its videos are served
-// from (the waiting page, made before any read, must allow them).
+// views: its read budget and the queue of turns, what it learnt of its videos (caption
+// and chapter lists, playability), and the hosts its videos are served from (the
+// waiting page, made before any read, must allow them).
 struct Account {
     Account(const Config& c, std::string turn_secret)
-        : budget(c.reads_per_minute, c.read_share), turns(std::move(turn_secret), c.wait_seconds) {}
+        : budget(c.reads_per_minute, c.read_share),
+          turns(std::move(turn_secret), c.wait_seconds),
+          facts(c.tracks_seconds) {}
     ReadBudget budget;
     TurnQueue turns;
+    VideoFacts facts;
     std::set<std::string> asset_origins;
 };
 

@@ -25,6 +25,25 @@ bool is_plausible_session_token(std::string_view t) {
     return true;
 }
 
+bool is_plausible_language(std::string_view tag) {
+    if (tag.empty() || tag.size() > 35) return false;
+    bool first = true;
+    size_t start = 0;
+    while (start <= tag.size()) {
+        size_t dash = tag.find('-', start);
+        std::string_view sub = tag.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
+        if (sub.empty() || sub.size() > 8) return false;
+        for (char c : sub) {
+            bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            if (!letter && (first || !(c >= '0' && c <= '9'))) return false;
+        }
+        first = false;
+        if (dash == std::string_view::npos) break;
+        start = dash + 1;
+    }
+    return true;
+}
+
 // The segment after "/token/" in the URL's path, if any.
 static std::optional<std::string> token_in_path(std::string_view url, size_t* end_of_segment) {
     auto u = parse_url(url);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace watch {
 
@@ -33,8 +34,20 @@ inline constexpr AssetField kAssetFields[] = {
 struct Video {
     std::string id;
     std::string title;
+    std::string description;
+    std::string language;  // api.video's "language" (a BCP 47 tag), when it gives one
     std::optional<bool> is_public;  // absent in the reply: decided by the tokens
     Assets assets;
+};
+
+// A caption or chapter file of a video (GET /videos/{id}/captions, /chapters).
+enum class TrackKind { Captions, Chapters };
+struct TextTrack {
+    TrackKind kind = TrackKind::Captions;
+    std::string src;       // the WebVTT file on the delivery host (with the session once shown)
+    std::string language;  // srclang
+    std::string label;     // what the player's menu shows
+    bool is_default = false;
 };
 
 // api.video's session lifetime (apivideo-facts.md 1.2: "The session token TTL is 24 hours").
@@ -45,7 +58,10 @@ inline constexpr long long kSessionSeconds = 24 * 3600;
 struct WatchView {
     std::string video_id;
     std::string title;
+    std::string description;
+    std::string language;  // empty when api.video gives none (or one that is not a tag)
     Assets assets;
+    std::vector<TextTrack> tracks;  // captions, then chapters
     std::string session_token;  // empty when the assets carry no token
     long long expires = 0;      // Unix seconds: when the session ends (kSessionSeconds after it began)
     bool is_public = true;      // api.video's "public" (true when the reply leaves it out)
@@ -73,6 +89,10 @@ bool mentions_token(const Assets& a);
 
 // Adds the session token to an asset URL as avh (an empty URL stays empty).
 std::string with_session(std::string_view url, std::string_view session_token);
+
+// A language tag as it may go into lang="" and srclang="": BCP 47's shape (letters, then
+// subtags of letters and digits joined by '-'), at most 35 characters.
+bool is_plausible_language(std::string_view tag);
 
 // A session token as it may go into a URL and a page.
 bool is_plausible_session_token(std::string_view t);

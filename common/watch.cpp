@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <algorithm>
 #include <exception>
+#include <optional>
 
 #include "common/apivideo.h"
 #include "common/budget.h"
@@ -69,7 +71,7 @@ bool assets_usable(const Assets& a, std::string& why) {
 // One page view's state between rounds of calls. Its `params.play` holds the link's
 // player options (t, autoplay, loop, download) for the page.
 struct PageView::Flow {
-    enum class Stage { Start, Video, Session, Done };
+    enum class Stage { Start, Video, Session, Probe, Done };
 
     Flow(Request r, std::shared_ptr<const Site> s) : req(std::move(r)), site(std::move(s)), api(site->config) {
         trace.now = req.now;
@@ -116,6 +118,12 @@ struct PageView::Flow {
             }
         }
 
+        // A video still encoding, checked a moment ago: its page again, without a call.
+        if (const WatchView* seen = site->account->facts.still_encoding(params.video_id, req.now)) {
+            view = *seen;
+            return processing();
+        }
+
         if (req.server_busy) {
             return fail(Failure::Overloaded, "busy", "WATCH_MAX_IN_FLIGHT page views are waiting on api.video", 1);
         }
@@ -129,14 +137,24 @@ struct PageView::Flow {
         Account& account = *site->account;
         TurnQueue::Decision d = account.turns.admit(with_ticket, params.video_id, account.budget, req.now);
         switch (d.kind) {
-            case TurnQueue::Decision::Kind::Go:
-                stage = Stage::Video;
-                return {api.video(params.video_id)};
+            case TurnQueue::Decision::Kind::Go: return read_video();
             case TurnQueue::Decision::Kind::Wait: return wait_for_turn(d, why);
             case TurnQueue::Decision::Kind::Full: break;
         }
         return fail(Failure::RateLimited, "rate-limit",
                     (why.empty() ? "" : why + "; ") + "a turn would come after WATCH_WAIT_SECONDS", d.seconds);
+    }
+
+    // The video's read, and beside it at most one of its lists when one is due and a read
+    // is spare (nobody waits for a turn): captions are worth a read, never a wait.
+    std::vector<HttpCall> read_video() {
+        stage = Stage::Video;
+        std::vector<HttpCall> calls = {api.video(params.video_id)};
+        Account& account = *site->account;
+        list_read = account.facts.list_due(params.video_id, config().captions, config().chapters, req.now);
+        if (list_read && !account.turns.spare(account.budget, req.now)) list_read.reset();
+        if (list_read) calls.push_back(api.tracks(params.video_id, *list_read));
+        return calls;
     }
 
     // The waiting page (or its JSON): it asks again at its turn, with its ticket, which a
@@ -150,7 +168,7 @@ struct PageView::Flow {
         w.page_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "html"}});
         w.json_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "json"}});
         w.asset_origins = site->account->asset_origins;
-        Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config());
+        Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config(), params.play);
         r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=" + d.ticket + "; Max-Age=" +
                                                  std::to_string(config().wait_seconds) + "; Path=" + self +
                                                  "; HttpOnly; Secure; SameSite=Lax");
@@ -163,28 +181,79 @@ struct PageView::Flow {
     }
 
     std::vector<HttpCall> next(std::vector<HttpResult> answers) {
-        if (answers.size() != 1) throw std::logic_error("a round's answers do not match its calls");
-        const HttpResult& r = answers[0];
-        UpstreamError err;
+        Account& account = *site->account;
         if (stage == Stage::Video) {
+            if (answers.size() != 1u + (list_read ? 1 : 0)) throw std::logic_error("a round's answers do not match its calls");
+            if (list_read) store_list(answers[1]);
+            const HttpResult& r = answers[0];
             trace.video_ms = r.elapsed_ms;
-            site->account->budget.answered(r, req.now);
+            account.budget.answered(r, req.now);
             Video video;
+            UpstreamError err;
             if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
             return on_video(video);
         }
+        if (answers.size() != 1) throw std::logic_error("a round's answers do not match its calls");
+        const HttpResult& r = answers[0];
         if (stage == Stage::Session) {
             trace.session_ms = r.elapsed_ms;
+            UpstreamError err;
             if (!api.read_session(r, view.session_token, err)) {
-                if (err.failure == Failure::RateLimited) site->account->budget.refuse(err.retry_after, req.now);
+                if (err.failure == Failure::RateLimited) account.budget.refuse(err.retry_after, req.now);
                 return upstream_failed(err, "session");
             }
             for (const AssetField& f : kAssetFields) {
                 view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
             }
+            return probe_or_answer();
+        }
+        if (stage == Stage::Probe) {
+            // Only a 404 says "not yet"; any other trouble is the player's to show.
+            std::optional<bool> playable = ApiVideo::read_asset(r);
+            if (playable) account.facts.set_playable(params.video_id, *playable, req.now, view);
+            if (playable == false) return processing();
             return answer(view, "done", true);
         }
         throw std::logic_error("answers after the page view ended");
+    }
+
+    // A caption or chapter list read beside the video: kept whatever it says, and never
+    // the page's failure (a page without captions beats no page).
+    void store_list(const HttpResult& r) {
+        Account& account = *site->account;
+        account.budget.answered(r, req.now);
+        std::vector<TextTrack> tracks;
+        UpstreamError err;
+        if (api.read_tracks(r, *list_read, tracks, err)) {
+            account.facts.store_list(params.video_id, *list_read, std::move(tracks), req.now);
+        } else {
+            account.facts.list_failed(params.video_id, *list_read, req.now);
+            list_problem = err.detail;
+        }
+    }
+
+    // A video this process has not yet seen play: its HLS manifest says whether it is
+    // encoded (api.video lists the assets of a video still encoding; they answer 404).
+    std::vector<HttpCall> probe_or_answer() {
+        std::optional<bool> playable = site->account->facts.playable(params.video_id, req.now);
+        if (playable == false) return processing();
+        if (playable || view.assets.hls.empty()) return answer(view, "done", true);
+        stage = Stage::Probe;
+        return {api.asset(view.assets.hls)};
+    }
+
+    // The page of a video still encoding: it asks again by itself, when this process
+    // would check again.
+    std::vector<HttpCall> processing() {
+        Processing p;
+        p.view = view;
+        p.seconds = site->account->facts.recheck_in(params.video_id, req.now);
+        const std::string self = req.path.empty() ? "/" : req.path;
+        p.page_url = self + "?" + req.query;
+        p.json_url = self + "?" + query_with(req.query, {{"format", "json"}});
+        Response r = json ? site->pages.processing_json(p) : site->pages.processing(p, player, config(), params.play);
+        if (config().log == LogLevel::Requests) r.log = trace.line(r.status, "processing", "still encoding");
+        return done(std::move(r));
     }
 
     // The video read: a public one plays from its asset URLs as they are, and so does one
@@ -196,15 +265,20 @@ struct PageView::Flow {
         for (const AssetField& f : kAssetFields) {
             if (auto u = parse_url(video.assets.*f.url)) site->account->asset_origins.insert(origin_of(*u));
         }
-        view = WatchView{video.id, video.title, video.assets, "", req.now + kSessionSeconds,
-                         video.is_public.value_or(true)};
+        view.video_id = video.id;
+        view.title = video.title;
+        view.description = video.description;
+        if (is_plausible_language(video.language)) view.language = video.language;
+        view.assets = video.assets;
+        view.expires = req.now + kSessionSeconds;
+        view.is_public = video.is_public.value_or(true);
         std::optional<PrivateToken> token;
         if (video.is_public != true) token = find_private_token(video);
         if (!token) {
             if (video.is_public != true && mentions_token(video.assets)) {
                 return fail(Failure::NoSession, "token", "the assets carry a token this handler cannot use");
             }
-            return answer(view, "done", true);
+            return probe_or_answer();
         }
         stage = Stage::Session;
         return {api.session(token->session_url)};
@@ -216,10 +290,11 @@ struct PageView::Flow {
         return fail(err.failure, step, err.detail, err.retry_after);
     }
 
-    std::vector<HttpCall> answer(const WatchView& v, const char* step, bool remember) {
+    std::vector<HttpCall> answer(WatchView v, const char* step, bool remember) {
+        with_tracks(v);
         Player p = player;
         if (p == Player::Embed && v.assets.player.empty()) p = Player::VideoJs;
-        Response r = json ? site->pages.watch_json(v) : site->pages.watch(v, p, config());
+        Response r = json ? site->pages.watch_json(v, params.play) : site->pages.watch(v, p, config(), params.play);
         if (remember && !config().cookie_secret.empty()) {
             std::string cookie = viewer_cookie_header(v, remembered, cookie_signer(), req.path, req.now);
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
@@ -228,8 +303,30 @@ struct PageView::Flow {
             r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=; Max-Age=0; Path=" +
                                                      (req.path.empty() ? "/" : req.path) + "; HttpOnly; Secure; SameSite=Lax");
         }
-        if (config().log == LogLevel::Requests) r.log = trace.line(r.status, step, "");
+        // A list that failed is worth a line: the page went out without it.
+        if (!list_problem.empty()) r.log = trace.line(r.status, step, list_problem + " (the page went without it)");
+        else if (config().log == LogLevel::Requests) r.log = trace.line(r.status, step, "");
         return done(std::move(r));
+    }
+
+    // The captions and chapters this process knows for the video, with the video's
+    // session (the delivery host asks for it on every file of a private video). A
+    // returning viewer's cookie keeps those it was given, used while this process has
+    // not read both lists itself (another process gave the cookie, or a restart came).
+    void with_tracks(WatchView& v) const {
+        const VideoFacts& facts = site->account->facts;
+        const bool captions = config().captions, chapters = config().chapters;
+        if (!v.tracks.empty() && !facts.knows_tracks(v.video_id, captions, chapters)) {
+            v.tracks.erase(std::remove_if(v.tracks.begin(), v.tracks.end(),
+                                          [&](const TextTrack& t) {
+                                              return !(t.kind == TrackKind::Captions ? captions : chapters);
+                                          }),
+                           v.tracks.end());
+            return;
+        }
+        v.tracks = facts.tracks(v.video_id, captions, chapters);
+        if (v.session_token.empty()) return;
+        for (TextTrack& t : v.tracks) t.src = with_session(t.src, v.session_token);
     }
 
     // The log's reason for a refused link; for an address, where the client's came from
@@ -293,6 +390,8 @@ struct PageView::Flow {
     Stage stage = Stage::Start;
     WatchParams params;
     std::string ticket;  // the turn this visitor came with, if any
+    std::optional<TrackKind> list_read;  // the list read beside the video, if any
+    std::string list_problem;            // why it failed, for the log
     bool json = false;
     Player player = Player::VideoJs;
     std::vector<WatchView> remembered;
@@ -326,10 +425,7 @@ std::string log_line_now(int status, const std::string& step, const std::string&
 Response handle_watch(const Request& request, std::shared_ptr<const Site> site, HttpClient& http) {
     PageView page(request, std::move(site));
     for (std::vector<HttpCall> calls = page.start(); !calls.empty();) {
-        std::vector<HttpResult> answers;
-        answers.reserve(calls.size());
-        for (const HttpCall& c : calls) answers.push_back(http.get(c));
-        calls = page.resume(std::move(answers));
+        calls = page.resume(http.get_all(calls));
     }
     return page.take_response();
 }

@@ -1,7 +1,7 @@
 // The core: one /watch request in, one complete response out, as a plain function of the
 // request and api.video's answers. It makes no call itself: it says which calls it needs,
-// a round at a time; its driver makes them (one after another for CGI and --query, all at
-// once on the event loop for FastCGI) and hands the answers back. No FastCGI or CGI
+// a round at a time; its driver makes them (a round at a time for CGI and --query, every
+// page's at once on the event loop for FastCGI) and hands the answers back. No FastCGI or CGI
 // types, no sockets.
 #pragma once
 #include <memory>
@@ -36,7 +36,8 @@ class PageView {
     std::unique_ptr<Flow> flow_;
 };
 
-// A page view whose calls are made one after another on `http`: CGI and --query.
+// A page view whose rounds of calls are made one after another on `http` (the calls of
+// a round at once): CGI and --query.
 Response handle_watch(const Request& request, std::shared_ptr<const Site> site, HttpClient& http);
 
 // The same line format for failures the adapters meet before the core (a broken site

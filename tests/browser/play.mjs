@@ -3,19 +3,27 @@
 // source played, and every console error and CSP violation on the way.
 //
 //   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE] [--wait-turn]
+//                                   [--autoplay] [--start SECONDS]
 //
 // --wait-turn: a page that waits for its turn of api.video's reads; nobody clicks, the
 // page must start its player by itself, in the same document (no reload).
+// --autoplay: a link with autoplay=1; nobody clicks, the player must start by itself.
+// --start: a link with t=SECONDS; playback must go 1 s past it.
+// The JSON also says where playback was first seen (firstTime), whether the video was
+// muted and looping, and its text tracks with their cues (each player's own view of them:
+// video.js may show captions its own way).
 //
 // Exit status: 0 when "ok" is true, 1 when the page did not play, 2 on a usage error.
 // The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
 import { firstLine, launch, parseArgs, stripQuery } from './chromium.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot'], ['--wait-turn']);
+const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot', '--start'], ['--wait-turn', '--autoplay']);
 const url = args ? args.url : '';
 const timeoutMs = Number((args && args.options['--timeout-ms']) || '20000');
 const screenshot = (args && args.options['--screenshot']) || '';
 const waitTurn = Boolean(args && args.options['--wait-turn']);
+const autoplay = Boolean(args && args.options['--autoplay']);
+const startAt = Number((args && args.options['--start']) || '0');
 if (!url || !(timeoutMs > 0)) {
   console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
   process.exit(2);
@@ -23,7 +31,7 @@ if (!url || !(timeoutMs > 0)) {
 
 const result = { ok: false, url, waitedForTurn: false, sameDocument: false, naturalWidth: 0, clicked: false,
   pressedPlayInFrame: false,
-  currentTime: 0, frame: '', currentSrc: '', played: 'none',
+  currentTime: 0, firstTime: -1, muted: false, loop: false, tracks: [], frame: '', currentSrc: '', played: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
 
@@ -38,10 +46,25 @@ const INIT = `document.addEventListener('securitypolicyviolation', (e) => {
 // The state of every <video> of one frame.
 function videosIn(frame) {
   return frame.evaluate(() => [...document.querySelectorAll('video')].map((v) => ({
-    currentTime: v.currentTime, paused: v.paused, currentSrc: v.currentSrc,
+    currentTime: v.currentTime, paused: v.paused, currentSrc: v.currentSrc, muted: v.muted, loop: v.loop,
     // In error, or every <source> tried and failed (which sets no error on the video).
     failed: Boolean(v.error) || v.networkState === HTMLMediaElement.NETWORK_NO_SOURCE,
   }))).catch(() => []);
+}
+
+// The text tracks of the page: the <video>'s own, and video.js's (it may emulate them).
+function tracksIn(frame) {
+  return frame.evaluate(() => {
+    const list = (tracks, by) => [...Array(tracks.length).keys()].map((i) => tracks[i]).map((t) => ({
+      by, kind: t.kind, language: t.language, label: t.label, mode: t.mode, cues: t.cues ? t.cues.length : -1,
+    }));
+    const out = [];
+    for (const v of document.querySelectorAll('video')) out.push(...list(v.textTracks, 'video'));
+    if (window.videojs) {
+      for (const p of Object.values(window.videojs.getPlayers())) if (p) out.push(...list(p.textTracks(), 'videojs'));
+    }
+    return out;
+  }).catch(() => []);
 }
 
 let browser;
@@ -69,7 +92,9 @@ try {
   });
 
   await page.goto(url, { waitUntil: 'load' });
-  if (waitTurn) {
+  if (autoplay) {
+    // Nobody clicks: the page starts its player by itself.
+  } else if (waitTurn) {
     // A mark a reload would lose; the countdown proves it is the waiting page.
     result.waitedForTurn = await page.evaluate(() => {
       window.__sameDocument = true;
@@ -107,8 +132,9 @@ try {
       const { v, frame } = playing;
       const inFrame = frame !== page.mainFrame();
       Object.assign(result, { currentTime: v.currentTime, currentSrc: stripQuery(v.currentSrc),
-        frame: inFrame ? 'iframe' : 'page' });
-      if (v.currentTime > 1) break;
+        muted: v.muted, loop: v.loop, frame: inFrame ? 'iframe' : 'page' });
+      if (result.firstTime < 0 && v.currentTime > 0) result.firstTime = v.currentTime;
+      if (v.currentTime > startAt + 1) break;
       if (inFrame && v.paused && !v.failed && !result.pressedPlayInFrame && Date.now() - since > 500) {
         await frame.locator('video').first().click().catch(() => {});
         result.pressedPlayInFrame = true;
@@ -127,7 +153,16 @@ try {
     }
     await sleep(100);
   }
-  if (result.currentTime <= 1 && !result.error) result.error = `no playback past 1 s within ${timeoutMs} ms`;
+  if (result.currentTime <= startAt + 1 && !result.error) {
+    result.error = `no playback past ${startAt + 1} s within ${timeoutMs} ms`;
+  }
+  // The showing tracks' cues load by themselves; give them a moment.
+  for (let tries = 0; tries < 30; tries++) {
+    result.tracks = await tracksIn(page.mainFrame());
+    const showing = result.tracks.filter((t) => t.mode === 'showing');
+    if (!showing.length || showing.every((t) => t.cues > 0)) break;
+    await sleep(100);
+  }
   if (result.currentSrc.startsWith('blob:')) result.played = 'hls-mse';
   else if (result.currentSrc.endsWith('.m3u8')) result.played = 'hls-native';
   else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
@@ -139,8 +174,8 @@ try {
   if (browser) await browser.close();
 }
 
-result.ok = !result.error && result.currentTime > 1 && result.consoleErrors.length === 0 &&
+result.ok = !result.error && result.currentTime > startAt + 1 && result.consoleErrors.length === 0 &&
   result.cspViolations.length === 0 &&
-  (waitTurn ? result.waitedForTurn && result.sameDocument : result.naturalWidth > 0);
+  (waitTurn ? result.waitedForTurn && result.sameDocument : autoplay || result.naturalWidth > 0);
 console.log(JSON.stringify(result));
 process.exit(result.ok ? 0 : 1);

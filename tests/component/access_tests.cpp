@@ -48,7 +48,7 @@ BOOST_AUTO_TEST_CASE(a_valid_signed_link_plays) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
     watch::Response r = core.get(watch::signed_query(kSecret, kPrivateVideo, now() + 600));
     BOOST_TEST(r.status == 200, r.log);
-    BOOST_TEST(shared_standin().api_calls() == 1u);
+    BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_answer_403_without_upstream_calls) {
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(a_link_with_every_field_plays_where_and_when_it_was_made_fo
     l.play.download = false;
     watch::Response r = get_with(core, watch::signed_query(kSecret, l), {{"REMOTE_ADDR", "203.0.113.7"}});
     BOOST_TEST(r.status == 200, r.log);
-    BOOST_TEST(shared_standin().api_calls() == 1u);
+    BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_answers_403_without_upstream_calls) {
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(the_trusted_proxy_header_is_read_only_when_set_and_only_its
     BOOST_TEST(r.log.find("(X-Forwarded-For holds no address)") != std::string::npos, r.log);
     // A header that is set but not the one named is not read either.
     BOOST_TEST(get_with(on, q, {{"REMOTE_ADDR", "10.0.0.2"}, {"HTTP_X_REAL_IP", "203.0.113.7"}}).status == 403);
-    BOOST_TEST(shared_standin().api_calls() == 1u);
+    BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
 // With a secret, an option is part of the signed link: one added to a link is refused
@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(with_a_secret_the_player_options_count_only_when_signed) {
     watch::Link l = link_for(kPrivateVideo, now() + 600);
     l.play.download = false;
     BOOST_TEST(core.get(watch::signed_query(kSecret, l)).status == 200);
-    BOOST_TEST(shared_standin().api_calls() == 1u);
+    BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(without_a_secret_the_player_options_are_free_and_checked) {
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(without_a_secret_the_player_options_are_free_and_checked) {
         BOOST_TEST(r.log.find("step=validate") != std::string::npos, r.log);
         BOOST_TEST(r.log.find(" must be ") != std::string::npos, r.log);
     }
-    BOOST_TEST(shared_standin().api_calls() == 1u);
+    BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(links_are_not_required_without_a_secret) {
@@ -206,7 +206,7 @@ BOOST_AUTO_TEST_CASE(ids_outside_the_allow_list_answer_404_without_upstream_call
 
     BOOST_TEST(core.get(std::string("id=") + kPrivateVideo).status == 200);
     BOOST_TEST(core.get(std::string("id=") + kNoMp4Video).status == 200);
-    BOOST_TEST(shared_standin().api_calls() == 2u);
+    BOOST_TEST(shared_standin().video_reads() == 2u);
 }
 
 // api.video's ids are case-sensitive: one letter's case flipped is another video.
@@ -228,7 +228,7 @@ BOOST_AUTO_TEST_CASE(the_allow_list_may_be_a_file) {
     Core core(Core::Settings{{"WATCH_ALLOWED_IDS", dir.file("ids")}});
     BOOST_TEST(core.get(std::string("id=") + kPublicVideo).status == 200);
     BOOST_TEST(core.get(std::string("id=") + kPrivateVideo).status == 404);
-    BOOST_TEST(shared_standin().api_calls() == 1u);
+    BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -33,7 +33,11 @@ BOOST_AUTO_TEST_CASE(private_video_gets_a_page_whose_every_asset_carries_the_ses
         BOOST_TEST(http_get(u).status == 200, u);
     }
     // The key went to the API host only, the session call carried none.
-    auto log = standin().requests();
+    // (The caption list read beside the video, a read of its own, is left out here.)
+    std::vector<StandinRequest> log;
+    for (const auto& q : standin().requests()) {
+        if (q.path.find("/captions") == std::string::npos) log.push_back(q);
+    }
     BOOST_REQUIRE(log.size() >= 2u);
     BOOST_TEST(log[0].host == "api");
     BOOST_TEST(log[0].path == std::string("/videos/") + kPrivateVideo);

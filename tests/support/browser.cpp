@@ -90,9 +90,21 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     r.ok = flag(d, "ok");
     r.natural_width = static_cast<long>(num(d, "naturalWidth"));
     r.current_time = num(d, "currentTime");
+    r.first_time = num(d, "firstTime");
+    r.muted = flag(d, "muted");
+    r.loop = flag(d, "loop");
+    auto tracks = d.FindMember("tracks");
+    if (tracks != d.MemberEnd() && tracks->value.IsArray()) {
+        for (const auto& t : tracks->value.GetArray()) {
+            if (!t.IsObject()) continue;
+            r.tracks.push_back({str(t, "by"), str(t, "kind"), str(t, "language"), str(t, "mode"),
+                                static_cast<long>(num(t, "cues"))});
+        }
+    }
     r.frame = str(d, "frame");
     r.played = str(d, "played");
     r.current_src = str(d, "currentSrc");
+    r.clicked = flag(d, "clicked");
     r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
     r.waited_for_turn = flag(d, "waitedForTurn");
     r.same_document = flag(d, "sameDocument");
@@ -112,6 +124,12 @@ PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::st
 
 PlayResult play_after_turn(const std::string& url, int timeout_ms) {
     return play(url, {"--timeout-ms", std::to_string(timeout_ms), "--wait-turn"}, timeout_ms);
+}
+
+PlayResult play_link(const std::string& url, bool autoplay, long long start, int timeout_ms) {
+    std::vector<std::string> args = {"--timeout-ms", std::to_string(timeout_ms), "--start", std::to_string(start)};
+    if (autoplay) args.emplace_back("--autoplay");
+    return play(url, args, timeout_ms);
 }
 
 std::ostream& operator<<(std::ostream& os, const PlayResult& r) { return os << r.raw; }

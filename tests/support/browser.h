@@ -8,13 +8,24 @@
 
 namespace testing {
 
+// A text track as the page's player sees it (by "video": the element's; "videojs":
+// video.js's own list, which may emulate the browser's).
+struct TrackState {
+    std::string by, kind, language, mode;
+    long cues = -1;  // -1: none loaded (a disabled track has no cue list)
+};
+
 struct PlayResult {
     bool ok = false;             // the script's verdict: every check below good
     long natural_width = 0;      // the page's first <img> (the thumbnail); 0 if it did not decode
     double current_time = 0;     // of the video that got furthest, in the page or a frame
+    double first_time = -1;      // that video's time when it was first seen playing
+    bool muted = false, loop = false;  // that video's
+    std::vector<TrackState> tracks;  // the page's text tracks, once playback went 1 s
     std::string frame;           // where that video is: "page" or "iframe"
     std::string played;          // "hls-mse" (hls.js, VHS), "hls-native", "mp4" or "none"
     std::string current_src;     // that video's currentSrc, without its query
+    bool clicked = false;        // the script clicked the thumbnail
     bool pressed_play_in_frame = false;  // the script pressed play inside an iframe's player
     bool waited_for_turn = false;  // (wait_turn) the page was the one that waits for a turn
     bool same_document = false;    // (wait_turn) the player started without a reload
@@ -31,6 +42,9 @@ PlayResult play_in_browser(const std::string& url, int timeout_ms = 20000, const
 // A page that waits for its turn of api.video's reads: nobody clicks; it must play by
 // itself, in the same document.
 PlayResult play_after_turn(const std::string& url, int timeout_ms = 30000);
+// A link with player options: nobody clicks when `autoplay` (the page must start by
+// itself); playback must go 1 s past `start`.
+PlayResult play_link(const std::string& url, bool autoplay, long long start, int timeout_ms = 20000);
 
 // The raw JSON line, for test messages.
 std::ostream& operator<<(std::ostream& os, const PlayResult& r);

@@ -76,6 +76,7 @@ std::vector<StandinRequest> Standin::requests() const {
         q.query = str("query");
         q.session = str("session");
         q.origin = str("origin");
+        q.user_agent = str("user_agent");
         auto ping = e.FindMember("ping");
         if (ping != e.MemberEnd() && ping->value.IsObject()) {
             auto id = ping->value.FindMember("video_id");
@@ -100,6 +101,14 @@ std::vector<StandinRequest> Standin::requests() const {
 size_t Standin::api_calls() const {
     size_t n = 0;
     for (const auto& r : requests()) n += r.host == "api";
+    return n;
+}
+
+size_t Standin::video_reads() const {
+    size_t n = 0;
+    for (const auto& r : requests()) {
+        n += r.host == "api" && r.path.rfind("/videos/", 0) == 0 && r.path.find('/', 8) == std::string::npos;
+    }
     return n;
 }
 

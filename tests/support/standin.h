@@ -34,6 +34,7 @@ struct StandinRequest {
     std::string authorization;
     std::string session;  // "valid", "missing", "invalid" or "" (not an asset)
     std::string origin;   // the Origin header, "" when absent
+    std::string user_agent;
     // An accepted analytics ping (host "collector"): the video it names and its event types.
     std::string ping_video_id;
     std::vector<std::string> ping_events;
@@ -59,6 +60,8 @@ class Standin {
     std::vector<StandinRequest> requests() const;
     // Requests to the API host, and to the delivery host.
     size_t api_calls() const;
+    // GET /videos/{id} on the API host: the video reads, lists (captions, chapters) not counted.
+    size_t video_reads() const;
     void reset() const;
     // Sets knobs (a JSON document, see the stand-in's README); clears them with "".
     void knobs(const std::string& json) const;

@@ -134,6 +134,29 @@ BOOST_AUTO_TEST_CASE(a_burst_beyond_the_budget_waits_in_turns_served_in_arrival_
     BOOST_TEST(q.issued() == 8u);
 }
 
+// A read for captions is taken only when nobody waits and one is free beyond those held.
+BOOST_AUTO_TEST_CASE(a_spare_read_never_goes_before_a_waiting_visitor) {
+    ReadBudget b = seen(3, 3);  // 2 reads left, a window of 4 s
+    TurnQueue q("secret-of-this-site-0123456789abcdef", 120);
+    auto spare = [&](long long now) {
+        if (!q.spare(b, now)) return false;
+        watch::HttpResult none;
+        none.outcome = watch::HttpResult::Outcome::Timeout;
+        b.answered(none, now);
+        return true;
+    };
+    BOOST_TEST(spare(kT0));
+    BOOST_REQUIRE((admit(q, b, "", kT0).kind == Kind::Go));
+    BOOST_TEST(!spare(kT0), "none left");
+    TurnQueue::Decision waits = admit(q, b, "", kT0);
+    BOOST_REQUIRE((waits.kind == Kind::Wait));
+    // The window ends with 3 reads: one held for the waiting visitor, two spare.
+    BOOST_TEST(spare(kT0 + 4));
+    BOOST_TEST(spare(kT0 + 4));
+    BOOST_TEST(!spare(kT0 + 4), "the last read is the waiting visitor's");
+    BOOST_TEST((admit(q, b, waits.ticket, kT0 + 4).kind == Kind::Go));
+}
+
 BOOST_AUTO_TEST_CASE(forged_foreign_and_old_tickets_wait_at_the_back) {
     ReadBudget b = seen(2, 2);  // 1 read left
     TurnQueue q("secret-of-this-site-0123456789abcdef", 120);

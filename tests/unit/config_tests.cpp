@@ -159,6 +159,30 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(c.hlsjs_url == watch::kDefaultHlsJsUrl);
     BOOST_TEST(c.hlsjs_sri == watch::kDefaultHlsJsSri);
     BOOST_TEST(c.hlsjs_sri.rfind("sha384-", 0) == 0u);
+    BOOST_TEST(c.captions);
+    BOOST_TEST(c.chapters);
+    BOOST_TEST(c.tracks_seconds == 300);
+    BOOST_TEST(c.noindex_private);
+}
+
+BOOST_DATA_TEST_CASE(switches_are_on_or_off, bdata::make({"WATCH_CAPTIONS", "WATCH_CHAPTERS", "WATCH_NOINDEX"}),
+                     name) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({{name, "off"}}), c) == "");
+    BOOST_TEST((c.captions && c.chapters && c.noindex_private) == false);
+    for (const char* bad : {"no", "0", "On", "true", " off"}) {
+        std::string err = load(with_key({{name, bad}}), c);
+        BOOST_TEST(err == std::string(name) + ": must be on or off", bad);
+    }
+}
+
+BOOST_DATA_TEST_CASE(tracks_seconds_bounds,
+                     bdata::make({"1", "86400", "0", "86401", "5m"}) ^ bdata::make({true, true, false, false, false}),
+                     value, ok) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_TRACKS_SECONDS", value}}), c);
+    BOOST_TEST((err.empty() == ok), value << ": " << err);
+    if (ok) BOOST_TEST(c.tracks_seconds == std::atol(value));
 }
 
 BOOST_AUTO_TEST_CASE(empty_settings_are_defaults) {

@@ -304,5 +304,57 @@ BOOST_AUTO_TEST_CASE(parse_session_json_hostile_sizes) {
     BOOST_TEST(!unit_support::session_json_error(huge, token).empty());
 }
 
+// GET /videos/{id}/captions and /chapters: the items a page can use, the others left out.
+BOOST_AUTO_TEST_CASE(parse_tracks_json_reads_the_items_a_page_can_use) {
+    const std::string captions = R"({"data":[
+        {"uri":"/videos/x/captions/en","src":"https://vod.api.video/vod/x/captions/en.vtt","srclang":"en","languageName":"English","default":true},
+        {"uri":"/videos/x/captions/xx","src":"https://vod.api.video/vod/x/captions/bad.vtt","srclang":"not a tag!"},
+        {"uri":"/videos/x/captions/de","srclang":"de","languageName":"Deutsch"},
+        {"src":"https://vod.api.video/vod/x/captions/pt-BR.vtt","srclang":"pt-BR","default":null}],
+        "pagination":{"itemsTotal":4}})";
+    std::vector<watch::TextTrack> t;
+    std::string why;
+    BOOST_REQUIRE(watch::parse_tracks_json(captions, watch::TrackKind::Captions, t, why));
+    BOOST_REQUIRE(t.size() == 2u);
+    BOOST_TEST(t[0].src == "https://vod.api.video/vod/x/captions/en.vtt");
+    BOOST_TEST(t[0].language == "en");
+    BOOST_TEST(t[0].label == "English");
+    BOOST_TEST(t[0].is_default);
+    BOOST_TEST(t[1].language == "pt-BR");
+    BOOST_TEST(t[1].label == "pt-BR");  // no languageName: the tag
+    BOOST_TEST(!t[1].is_default);
+
+    const std::string chapters = R"({"data":[{"uri":"/videos/x/chapters/en","src":"https://vod.api.video/vod/x/chapters/en.vtt","language":"en"}]})";
+    BOOST_REQUIRE(watch::parse_tracks_json(chapters, watch::TrackKind::Chapters, t, why));
+    BOOST_REQUIRE(t.size() == 1u);
+    BOOST_TEST((t[0].kind == watch::TrackKind::Chapters));
+    BOOST_TEST(t[0].label == "Chapters");
+}
+
+BOOST_AUTO_TEST_CASE(parse_tracks_json_refuses_another_shape) {
+    std::vector<watch::TextTrack> t = {watch::TextTrack{}};
+    std::string why;
+    for (const char* body : {R"({"data":{}})", R"({"items":[]})", R"({"data":[1]})", R"([])",
+                             R"({"data":[{"src":"https://a/b.vtt","srclang":"en","default":"yes"}]})",
+                             R"({"data":[{"src":7,"srclang":"en"}]})"}) {
+        BOOST_TEST(!watch::parse_tracks_json(body, watch::TrackKind::Captions, t, why), body);
+        BOOST_TEST(!why.empty());
+    }
+    BOOST_TEST(t.size() == 1u, "untouched");
+}
+
+BOOST_AUTO_TEST_CASE(language_tags) {
+    for (const char* ok : {"en", "fr-CA", "zh-Hans-CN", "es-419", "x-klingon"}) BOOST_TEST(watch::is_plausible_language(ok), ok);
+    for (const char* bad : {"", "e n", "en-", "-en", "1en", "en_US", "\"en\"", "toolongsubtag", "en--US"}) {
+        BOOST_TEST(!watch::is_plausible_language(bad), bad);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(parse_video_json_description_and_language) {
+    watch::Video v = expect_parsed(with_member(R"("description":"About <b>it</b>","language":"fr")"));
+    BOOST_TEST(v.description == "About <b>it</b>");
+    BOOST_TEST(v.language == "fr");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE_END()

@@ -372,7 +372,13 @@ BOOST_DATA_TEST_CASE(watch_page_without_a_hash_writes_no_integrity,
     for (watch::Player p : {watch::Player::VideoJs, watch::Player::HlsJs}) {
         watch::Response r = pages().watch(hostile_view(), p, c);
         BOOST_TEST(!contains(r.body, "integrity"), r.body);
-        BOOST_TEST(!contains(r.body, "crossorigin"), r.body);
+        // The <video> has crossorigin for its caption files; the script and style tags not.
+        for (const char* tag : {"<script", "<link"}) {
+            for (size_t at = r.body.find(tag); at != std::string::npos; at = r.body.find(tag, at + 1)) {
+                std::string element = r.body.substr(at, r.body.find('>', at) - at);
+                BOOST_TEST(!contains(element, "crossorigin"), element);
+            }
+        }
     }
     watch::Response v = pages().watch(hostile_view(), watch::Player::VideoJs, c);
     BOOST_TEST(contains(v.body, "<script src=\"" + std::string(folder) + "/video.min.js\"></script>"), v.body);
@@ -465,6 +471,150 @@ BOOST_DATA_TEST_CASE(a_page_template_without_html_and_body_is_refused,
     // Whole pages, in any case of letters, with or without attributes.
     BOOST_TEST(load_error(name, "<!DOCTYPE html>\n<html lang=\"en\"><body><p>{{title}}</p></body></html>\n") == "");
     BOOST_TEST(load_error(name, "<HTML>\n<BODY class=\"x\">{{title}}</BODY></HTML>") == "");
+}
+
+// ---- What the page says of the video (issue 12) ----------------------------------------
+
+watch::WatchView with_tracks(watch::WatchView v) {
+    using watch::TrackKind;
+    v.tracks = {
+        {TrackKind::Captions, "https://vod.api.video/vod/x/captions/en.vtt?avh=" + kSession, "en", "English", true},
+        {TrackKind::Captions, "https://vod.api.video/vod/x/captions/fr.vtt?avh=" + kSession, "fr", "Fran\u00e7ais <b>",
+         false},
+        {TrackKind::Chapters, "https://vod.api.video/vod/x/chapters/en.vtt?avh=" + kSession, "en", "Chapters", false},
+    };
+    return v;
+}
+
+// Every player but the embed (api.video's frame shows the captions it knows itself).
+BOOST_DATA_TEST_CASE(watch_page_lists_captions_and_chapters_as_tracks,
+                     bdata::make(std::vector<PlayerCase>(kPlayers.begin(), kPlayers.begin() + 3)), c) {
+    watch::Response r = pages().watch(with_tracks(hostile_view()), c.player, players_config());
+    BOOST_TEST(contains(r.body, "<track kind=\"captions\" src=\"https://vod.api.video/vod/x/captions/en.vtt?avh=" +
+                                    kSession + "\" srclang=\"en\" label=\"English\" default=\"\">"),
+               r.body);
+    BOOST_TEST(contains(r.body, "srclang=\"fr\" label=\"Fran\u00e7ais &lt;b&gt;\">"), r.body);  // escaped, not default
+    BOOST_TEST(contains(r.body, "<track kind=\"chapters\" src=\"https://vod.api.video/vod/x/chapters/en.vtt?avh="));
+    BOOST_TEST(contains(r.body, "crossorigin=\"anonymous\" poster="), "the <video> loads its tracks in CORS mode");
+    size_t tracks = 0;
+    for (size_t at = r.body.find("<track "); at != std::string::npos; at = r.body.find("<track ", at + 1)) ++tracks;
+    BOOST_TEST(tracks == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(a_track_with_a_script_url_is_not_written_as_one) {
+    watch::WatchView v = hostile_view();
+    v.tracks = {{watch::TrackKind::Captions, "javascript:alert(1)", "en", "English", true}};
+    watch::Response r = pages().watch(v, watch::Player::Native, players_config());
+    BOOST_TEST(!contains(r.body, "javascript:"));
+}
+
+BOOST_AUTO_TEST_CASE(the_embed_shows_its_captions_when_one_is_the_default) {
+    watch::Response r = pages().watch(with_tracks(hostile_view()), watch::Player::Embed, players_config());
+    BOOST_TEST(contains(r.body, "data-flags=\";show-subtitles\""), r.body);
+    BOOST_TEST(!contains(r.body, "<track"));
+    watch::Response none = pages().watch(hostile_view(), watch::Player::Embed, players_config());
+    BOOST_TEST(contains(none.body, "data-flags=\"\""), none.body);
+}
+
+BOOST_AUTO_TEST_CASE(description_language_and_link_previews) {
+    watch::WatchView v = hostile_view();
+    v.description = "Line one\n<img src=x onerror=alert(1)>";
+    v.language = "fr-CA";
+    v.is_public = true;
+    v.assets.thumbnail = "https://vod.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg/thumbnail.jpg";
+    watch::Response r = pages().watch(v, watch::Player::VideoJs, players_config());
+    BOOST_TEST(contains(r.body, "<html lang=\"fr-CA\">"));
+    BOOST_TEST(contains(r.body, "<p class=\"description\">Line one\n&lt;img src=x onerror=alert(1)&gt;</p>"), r.body);
+    BOOST_TEST(contains(r.body, "<meta property=\"og:title\" content=\"&lt;script&gt;"), r.body);
+    BOOST_TEST(contains(r.body, "<meta property=\"og:type\" content=\"video.other\">"));
+    BOOST_TEST(contains(r.body, "<meta property=\"og:image\" content=\"" + v.assets.thumbnail + "\">"), r.body);
+    BOOST_TEST(header(r, "X-Robots-Tag").empty(), "a public video is left to the site");
+    BOOST_TEST(!contains(r.body, "name=\"robots\""));
+
+    watch::WatchView bare = hostile_view();  // no language, no description
+    bare.is_public = false;
+    watch::Response p = pages().watch(bare, watch::Player::VideoJs, players_config());
+    BOOST_TEST(contains(p.body, "<html lang=\"en\">"));
+    BOOST_TEST(!contains(p.body, "class=\"description\""));
+    BOOST_TEST(!contains(p.body, "og:image"), "a private thumbnail holds the session");
+}
+
+BOOST_AUTO_TEST_CASE(a_private_video_is_not_for_search_engines_unless_the_site_says) {
+    watch::WatchView v = hostile_view();
+    v.is_public = false;
+    watch::Response r = pages().watch(v, watch::Player::Native, players_config());
+    BOOST_TEST(header(r, "X-Robots-Tag") == "noindex, nofollow");
+    BOOST_TEST(contains(r.body, "<meta name=\"robots\" content=\"noindex, nofollow\">"));
+    BOOST_TEST(header(pages().watch_json(v), "X-Robots-Tag") == "noindex, nofollow");
+
+    watch::Response off = pages().watch(v, watch::Player::Native, config_with({{"WATCH_NOINDEX", "off"}}));
+    BOOST_TEST(header(off, "X-Robots-Tag").empty());
+    BOOST_TEST(!contains(off.body, "name=\"robots\""));
+    // Error pages never show anything to index.
+    watch::Response e = pages().error(watch::Failure::UnknownVideo, false);
+    BOOST_TEST(header(e, "X-Robots-Tag") == "noindex, nofollow");
+    BOOST_TEST(contains(e.body, "<meta name=\"robots\" content=\"noindex, nofollow\">"));
+}
+
+BOOST_DATA_TEST_CASE(the_link_options_reach_the_page, bdata::make(kPlayers), c) {
+    watch::PlayOptions play;
+    play.start = 75;
+    play.autoplay = true;
+    play.loop = true;
+    watch::Response r = pages().watch(hostile_view(), c.player, players_config(), play);
+    if (c.player == watch::Player::Embed) {
+        BOOST_TEST(contains(r.body, "data-autoplay=\"1\" data-flags=\";t=75;loop\""), r.body);
+    } else {
+        BOOST_TEST(contains(r.body, "data-start=\"75\" data-autoplay=\"1\" data-loop=\"1\""), r.body);
+    }
+    watch::Response plain = pages().watch(hostile_view(), c.player, players_config());
+    BOOST_TEST(!contains(plain.body, "data-autoplay=\"1\""));
+}
+
+BOOST_DATA_TEST_CASE(download_0_leaves_the_mp4_out, bdata::make(kPlayers), c) {
+    watch::PlayOptions play;
+    play.download = false;
+    watch::WatchView v = hostile_view();
+    watch::Response r = pages().watch(v, c.player, players_config(), play);
+    BOOST_TEST(!contains(r.body, "/mp4/source.mp4"), r.body);
+    if (c.player != watch::Player::Embed) BOOST_TEST(contains(r.body, "href=\"#player\""), r.body);
+    BOOST_TEST(!contains(pages().watch_json(v, play).body, "source.mp4"));
+    BOOST_TEST(contains(pages().watch_json(v).body, "source.mp4"));
+}
+
+BOOST_AUTO_TEST_CASE(the_json_answer_carries_tracks_description_and_language) {
+    watch::WatchView v = with_tracks(hostile_view());
+    v.description = "About";
+    v.language = "en";
+    std::string body = pages().watch_json(v).body;
+    BOOST_TEST(contains(body, "\"description\":\"About\",\"language\":\"en\""), body);
+    BOOST_TEST(contains(body, "\"captions\":[{\"src\":\"https://vod.api.video/vod/x/captions/en.vtt?avh=" + kSession +
+                                  "\",\"srclang\":\"en\",\"label\":\"English\",\"default\":true}"),
+               body);
+    BOOST_TEST(contains(body, "\"chapters\":[{\"src\":"), body);
+}
+
+BOOST_DATA_TEST_CASE(a_video_still_encoding_gets_a_page_that_tries_again, bdata::make(kPlayers), c) {
+    watch::Processing p;
+    p.view = hostile_view();
+    p.view.description = "Soon";
+    p.seconds = 20;
+    p.page_url = "/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg";
+    p.json_url = "/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg&format=json";
+    watch::Response r = pages().processing(p, c.player, players_config());
+    BOOST_TEST(r.status == 200);
+    BOOST_TEST(contains(r.body, "This video is still being processed"), r.body);
+    BOOST_TEST(contains(r.body, "<span id=\"countdown\">20</span>"));
+    BOOST_TEST(contains(r.body, "data-turn-url=\"/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg&amp;format=json\""));
+    BOOST_TEST(contains(r.body, "content=\"20; url=/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg\""), "without script, a refresh");
+    BOOST_TEST(contains(r.body, "<p class=\"description\">Soon</p>"));
+    BOOST_TEST(!contains(r.body, "/mp4/source.mp4"), "no player that would fail");
+    BOOST_TEST(header(r, "X-Robots-Tag") == "noindex, nofollow");
+    watch::Response j = pages().processing_json(p);
+    BOOST_TEST(j.status == 503);
+    BOOST_TEST(header(j, "Retry-After") == "20");
+    BOOST_TEST(contains(j.body, "\"code\":\"processing\""), j.body);
+    BOOST_TEST(contains(j.body, "\"retryAfter\":20"), j.body);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -46,6 +46,30 @@ BOOST_AUTO_TEST_CASE(a_cookie_round_trips_every_field) {
     BOOST_TEST(back[0].expires == v.expires);
 }
 
+// The page the viewer was given comes back whole: description, language, tracks.
+BOOST_AUTO_TEST_CASE(a_cookie_keeps_the_description_language_and_tracks) {
+    watch::WatchView v = view(kA);
+    v.description = "Two lines\nand \"quotes\"";
+    v.language = "fr";
+    v.tracks = {{watch::TrackKind::Captions, "https://vod.api.video/vod/x/captions/fr.vtt?avh=s", "fr", "Fran\u00e7ais",
+                 true},
+                {watch::TrackKind::Chapters, "https://vod.api.video/vod/x/chapters/fr.vtt?avh=s", "fr", "Chapters",
+                 false}};
+    std::string set = watch::viewer_cookie_header(v, {}, kSigner, "/watch", kNow);
+    auto back = watch::read_viewer_cookie(as_request_cookie(set), kSigner, kNow + 10);
+    BOOST_REQUIRE(back.size() == 1u);
+    BOOST_TEST(back[0].description == v.description);
+    BOOST_TEST(back[0].language == "fr");
+    BOOST_REQUIRE(back[0].tracks.size() == 2u);
+    for (size_t i = 0; i < 2; ++i) {
+        BOOST_TEST((back[0].tracks[i].kind == v.tracks[i].kind));
+        BOOST_TEST(back[0].tracks[i].src == v.tracks[i].src);
+        BOOST_TEST(back[0].tracks[i].language == v.tracks[i].language);
+        BOOST_TEST(back[0].tracks[i].label == v.tracks[i].label);
+        BOOST_TEST(back[0].tracks[i].is_default == v.tracks[i].is_default);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(forged_foreign_and_expired_cookies_are_ignored) {
     std::string cookie = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSigner, "/", kNow));
     BOOST_TEST(watch::read_viewer_cookie(cookie, watch::CookieSigner{kSigner.secret + "!", kSigner.site}, kNow).empty());           // foreign
