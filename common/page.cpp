@@ -24,12 +24,12 @@ namespace {
 enum WatchValue : size_t {
     kTitle, kVideoId, kThumbnail, kHls, kMp4, kEmbed, kAvh, kPlayUrl, kNonce,
     kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri,
-    kWaitSeconds, kTurnUrl, kRefreshUrl, kWatchValueCount
+    kWaitSeconds, kTurnUrl, kRefreshUrl, kAnalyticsJs, kAnalyticsSri, kAnalyticsPingUrl, kWatchValueCount
 };
 const char* const kWatchNames[] = {
     "title", "video_id", "thumbnail", "hls", "mp4", "embed", "avh", "play_url", "nonce",
     "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri",
-    "wait_seconds", "turn_url", "refresh_url"};
+    "wait_seconds", "turn_url", "refresh_url", "analytics_js", "analytics_sri", "analytics_ping_url"};
 static_assert(std::size(kWatchNames) == kWatchValueCount);
 
 enum ErrorValue : size_t { kErrorTitle, kErrorMessage, kErrorStatus, kErrorNonce, kErrorValueCount };
@@ -78,6 +78,18 @@ std::string origin_or_self(const std::string& url) {
     return u ? origin_of(*u) : "'self'";
 }
 
+// The pages that report plays to api.video when the site asks: those that run a player
+// script of their own. The embed is api.video's player, which reports by itself; the
+// native page runs no script but its own.
+bool reports_views(Player player, const Config& c) {
+    return c.analytics == Analytics::ApiVideo && player_info(player).script != PlayerInfo::Script::None;
+}
+
+// Appends `source` to a CSP source list unless it is there already.
+void add_source(std::string& list, const std::string& source) {
+    if ((" " + list + " ").find(" " + source + " ") == std::string::npos) list += " " + source;
+}
+
 // The CSP of a player page whose media come from `origins` (" https://a https://b").
 std::string csp_for(Player player, const std::string& origins, const std::string& embed_origin, const Config& c,
                     const std::string& nonce, bool fetches_turn) {
@@ -95,6 +107,11 @@ std::string csp_for(Player player, const std::string& origins, const std::string
     }
     // A waiting page asks this site for its turn.
     std::string connect = (fetches_turn ? " 'self'" : "") + std::string(p.mse ? origins : "");
+    // api.video's analytics: its module from its folder, its pings to the collector alone.
+    if (reports_views(player, c)) {
+        add_source(script, origin_or_self(c.analytics_script_url));
+        add_source(connect, origin_or_self(c.collector_url));
+    }
     if (p.mse) csp += "; media-src blob:" + origins + "; worker-src blob:";
     else if (!p.frame) csp += "; media-src" + origins;
     if (p.frame) csp += "; frame-src " + embed_origin;
@@ -127,20 +144,28 @@ Pages Pages::load(const Template::Loader& source) {
 
 namespace {
 
-// The values every player page has: the player scripts of the site.
+// The values every player page has: the player scripts of the site, and api.video's
+// analytics module where this page reports plays (empty otherwise: no script, no ping).
 struct PlayerScripts {
-    std::string videojs_js, videojs_css, hlsjs_js;
+    std::string videojs_js, videojs_css, hlsjs_js, analytics_js, analytics_ping_url;
     explicit PlayerScripts(const Config& c)
         : videojs_js(c.videojs_url + "/video.min.js"),
           videojs_css(c.videojs_url + "/video-js.min.css"),
-          hlsjs_js(c.hlsjs_url + "/hls.min.js") {}
-    void fill(std::string_view* v, const Config& c) const {
+          hlsjs_js(c.hlsjs_url + "/hls.min.js"),
+          analytics_js(c.analytics_script_url + "/index.js"),
+          analytics_ping_url(c.collector_url + "/vod") {}
+    void fill(std::string_view* v, const Config& c, Player player) const {
         v[kVideojsJs] = videojs_js;
         v[kVideojsCss] = videojs_css;
         v[kVideojsSri] = c.videojs_sri;
         v[kVideojsCssSri] = c.videojs_css_sri;
         v[kHlsjsJs] = hlsjs_js;
         v[kHlsjsSri] = c.hlsjs_sri;
+        if (reports_views(player, c)) {
+            v[kAnalyticsJs] = analytics_js;
+            v[kAnalyticsSri] = c.analytics_script_sri;
+            v[kAnalyticsPingUrl] = analytics_ping_url;
+        }
     }
 };
 
@@ -151,7 +176,7 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
     std::string nonce = random_hex(16);
     const PlayerScripts scripts(config);
     std::string_view v[kWatchValueCount];
-    scripts.fill(v, config);
+    scripts.fill(v, config, player);
     v[kTitle] = view.title.empty() ? std::string_view("Untitled video") : std::string_view(view.title);
     v[kVideoId] = view.video_id;
     v[kThumbnail] = a.thumbnail;
@@ -177,7 +202,7 @@ Response Pages::waiting(const Waiting& w, Player player, const Config& config) c
     const PlayerScripts scripts(config);
     const std::string seconds = std::to_string(w.seconds);
     std::string_view v[kWatchValueCount];
-    scripts.fill(v, config);
+    scripts.fill(v, config, player);
     v[kTitle] = "Your video is about to start";
     v[kVideoId] = w.video_id;
     v[kNonce] = nonce;
