@@ -2,32 +2,40 @@
 // one JSON line: did the thumbnail decode, did a click start playback past 1 s, which
 // source played, and every console error and CSP violation on the way.
 //
-//   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE] [--wait-turn]
+//   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE] [--wait-turn] [--pause]
 //
 // --wait-turn: a page that waits for its turn of api.video's reads; nobody clicks, the
 // page must start its player by itself, in the same document (no reload).
+// --pause: once it plays, the visitor pauses it; the script then waits for the page's
+// requests to settle (what a pause sends, such as an analytics ping, gets there).
 //
 // Exit status: 0 when "ok" is true, 1 when the page did not play, 2 on a usage error.
 // The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
 import { firstLine, launch, parseArgs, stripQuery } from './chromium.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot'], ['--wait-turn']);
+const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot'], ['--wait-turn', '--pause']);
 const url = args ? args.url : '';
 const timeoutMs = Number((args && args.options['--timeout-ms']) || '20000');
 const screenshot = (args && args.options['--screenshot']) || '';
 const waitTurn = Boolean(args && args.options['--wait-turn']);
+const pauseAfter = Boolean(args && args.options['--pause']);
 if (!url || !(timeoutMs > 0)) {
   console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
   process.exit(2);
 }
 
 const result = { ok: false, url, waitedForTurn: false, sameDocument: false, naturalWidth: 0, clicked: false,
-  pressedPlayInFrame: false,
+  pressedPlayInFrame: false, paused: false,
   currentTime: 0, frame: '', currentSrc: '', played: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Requests of the page in flight, and when that last changed: to wait for them to settle.
+let inFlight = 0;
+let lastRequestChange = Date.now();
+const requestChanged = (d) => { inFlight += d; lastRequestChange = Date.now(); };
 
 // Each frame reports its CSP violations here; console errors come through the page.
 const INIT = `document.addEventListener('securitypolicyviolation', (e) => {
@@ -59,6 +67,9 @@ try {
     if (m.type() === 'error' && !where.endsWith('/favicon.ico')) result.consoleErrors.push(`${m.text()} @ ${where}`);
   });
   page.on('pageerror', (e) => result.consoleErrors.push(`uncaught: ${e.message}`));
+  context.on('request', () => requestChanged(1));
+  context.on('requestfinished', () => requestChanged(-1));
+  context.on('requestfailed', () => requestChanged(-1));
   context.on('response', (r) => {
     const path = stripQuery(r.url());
     if (!/\.(m3u8|ts|mp4)$/.test(path)) return;
@@ -132,6 +143,15 @@ try {
   else if (result.currentSrc.endsWith('.m3u8')) result.played = 'hls-native';
   else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
   if (waitTurn) result.sameDocument = await page.evaluate(() => window.__sameDocument === true).catch(() => false);
+  if (pauseAfter && result.currentTime > 1) {
+    for (const frame of page.frames()) {
+      await frame.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause())).catch(() => {});
+    }
+    result.paused = true;
+    // Settled: nothing in flight for 500 ms; at most 5 s.
+    const settleBy = Date.now() + 5000;
+    while (Date.now() < settleBy && (inFlight > 0 || Date.now() - lastRequestChange < 500)) await sleep(50);
+  }
   if (screenshot) await page.screenshot({ path: screenshot, type: 'png' });
 } catch (e) {
   result.error = firstLine(e);

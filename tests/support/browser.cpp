@@ -96,6 +96,7 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
     r.waited_for_turn = flag(d, "waitedForTurn");
     r.same_document = flag(d, "sameDocument");
+    r.paused = flag(d, "paused");
     r.console_errors = strings(d, "consoleErrors");
     r.csp_violations = strings(d, "cspViolations");
     if (r.error.empty()) r.error = str(d, "error");
@@ -112,6 +113,11 @@ PlayResult play_in_browser(const std::string& url, int timeout_ms, const std::st
 
 PlayResult play_after_turn(const std::string& url, int timeout_ms) {
     return play(url, {"--timeout-ms", std::to_string(timeout_ms), "--wait-turn"}, timeout_ms);
+}
+
+PlayResult play_then_pause(const std::string& url, int timeout_ms) {
+    // The script's own bound grows by the settling it may wait.
+    return play(url, {"--timeout-ms", std::to_string(timeout_ms), "--pause"}, timeout_ms + 5000);
 }
 
 std::ostream& operator<<(std::ostream& os, const PlayResult& r) { return os << r.raw; }
