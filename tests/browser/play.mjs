@@ -148,7 +148,9 @@ try {
       await frame.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause())).catch(() => {});
     }
     result.paused = true;
-    // Settled: nothing in flight for 500 ms; at most 5 s.
+    // Settled: nothing in flight for 500 ms since the pause (its event, and what the page
+    // sends for it, come a moment later); at most 5 s.
+    lastRequestChange = Date.now();
     const settleBy = Date.now() + 5000;
     while (Date.now() < settleBy && (inFlight > 0 || Date.now() - lastRequestChange < 500)) await sleep(50);
   }
