@@ -152,8 +152,8 @@ struct PlayerScripts {
         : videojs_js(c.videojs_url + "/video.min.js"),
           videojs_css(c.videojs_url + "/video-js.min.css"),
           hlsjs_js(c.hlsjs_url + "/hls.min.js"),
-          analytics_js(c.analytics_script_url + "/index.js"),
-          analytics_ping_url(c.collector_url + "/vod") {}
+          analytics_js(c.analytics == Analytics::Off ? "" : c.analytics_script_url + "/index.js"),
+          analytics_ping_url(c.analytics == Analytics::Off ? "" : c.collector_url + "/vod") {}
     void fill(std::string_view* v, const Config& c, Player player) const {
         v[kVideojsJs] = videojs_js;
         v[kVideojsCss] = videojs_css;
