@@ -45,6 +45,11 @@ const Setting kSettings[] = {
     {"WATCH_CHAPTERS", "on", "on: the video's chapters in the player, likewise; off", true},
     {"WATCH_TRACKS_SECONDS", "300", "how long a video's caption and chapter lists are kept before they are read again", true},
     {"WATCH_NOINDEX", "on", "on: a private video's page asks search engines not to index it (noindex); off", true},
+    {"WATCH_ANALYTICS", "off", "off, or apivideo: the video.js and hls.js pages report plays to api.video", true},
+    {"WATCH_ANALYTICS_SCRIPT_URL", kDefaultAnalyticsScriptUrl,
+     "folder URL api.video's analytics module (index.js) is loaded from (https:// or /path)", true},
+    {"WATCH_ANALYTICS_URL", "https://collector.api.video", "api.video's analytics collector (pings go to URL/vod)",
+     true},
     {"WATCH_MAX_IN_FLIGHT", "4096", "FastCGI: page views waiting on api.video at once (more get 503)", false},
     {"WATCH_SOCKET", "", "FastCGI: the socket path to take over from a predecessor (spawn-fcgi restarts)", false},
 };
@@ -274,6 +279,23 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     }
     if (!parse_long(setting(lookup, "WATCH_TRACKS_SECONDS"), 1, 86400, c.tracks_seconds)) {
         problem("WATCH_TRACKS_SECONDS: must be a whole number of seconds from 1 to 86400");
+    }
+
+    std::string analytics = setting(lookup, "WATCH_ANALYTICS");
+    if (analytics == "apivideo") c.analytics = Analytics::ApiVideo;
+    else if (analytics != "off") problem("WATCH_ANALYTICS: must be off or apivideo");
+    if (std::string e = script_folder(lookup, "WATCH_ANALYTICS_SCRIPT_URL", c.analytics_script_url); !e.empty()) {
+        problem(e);
+    }
+    if (c.analytics_script_url == kDefaultAnalyticsScriptUrl) c.analytics_script_sri = kDefaultAnalyticsScriptSri;
+    // Checked even when off, as the player folders are: turning it on must not reveal a typo.
+    c.collector_url = setting(lookup, "WATCH_ANALYTICS_URL");
+    while (!c.collector_url.empty() && c.collector_url.back() == '/') c.collector_url.pop_back();
+    if (std::string fault = url_fault(c.collector_url, "an https:// URL (http:// only for a loopback host)");
+        !fault.empty()) {
+        problem("WATCH_ANALYTICS_URL: " + fault);
+    } else if (parse_url(c.collector_url)->rest.find_first_of("?#") != std::string::npos) {
+        problem("WATCH_ANALYTICS_URL: must not hold a query or a fragment (? or #)");
     }
 
     if (!parse_long(setting(lookup, "WATCH_MAX_IN_FLIGHT"), 1, 1000000, c.max_in_flight)) {

@@ -19,8 +19,17 @@ inline constexpr const char* kDefaultVideoJsSri = "sha384-9LtdENn4aCK5YUSBEw9zQT
 inline constexpr const char* kDefaultVideoJsCssSri = "sha384-xfG5I3MEODgvS2hsikP3bkQWFgJNS4uI4dJQt7PoOmActllz5+bPWPywC/ow2KWd";
 inline constexpr const char* kDefaultHlsJsUrl = "https://cdn.jsdelivr.net/npm/hls.js@1.7.4/dist";
 inline constexpr const char* kDefaultHlsJsSri = "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg";
+// api.video's analytics module, pinned the same way (dist/index.js of the npm package).
+inline constexpr const char* kDefaultAnalyticsScriptUrl =
+    "https://cdn.jsdelivr.net/npm/@api.video/player-analytics@1.0.9/dist";
+inline constexpr const char* kDefaultAnalyticsScriptSri =
+    "sha384-YXqcUi2QHhaLc2cJbhgwvdjmh+zM/kAsZHlla+te6ZT5t6Gz3BMEJBVpCrzXiIZz";
 
 enum class LogLevel { Errors, Requests };
+
+// Off: the pages send nothing to a third party. ApiVideo: the video.js and hls.js pages
+// report plays to api.video's collector with api.video's own module.
+enum class Analytics { Off, ApiVideo };
 
 struct Config {
     std::string api_key;  // secret: sent to the API host only, never logged or rendered
@@ -48,6 +57,10 @@ struct Config {
     bool noindex_private = true;  // a private video's page says noindex
     long max_in_flight = 0;   // FastCGI: page views waiting on api.video at once
     std::string socket_path;  // FastCGI: the public socket path taken over at start ("" for none)
+    Analytics analytics = Analytics::Off;
+    std::string analytics_script_url;  // folder holding api.video's module (index.js)
+    std::string analytics_script_sri;  // empty unless the pinned default
+    std::string collector_url;         // api.video's analytics collector, no trailing slash
 };
 
 // Looks a setting up by name; nullptr when unset.

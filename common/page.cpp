@@ -28,6 +28,7 @@ enum WatchValue : size_t {
     kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri,
     kWaitSeconds, kTurnUrl, kRefreshUrl,
     kLang, kDescription, kRobots, kOgImage, kProcessing, kStart, kAutoplay, kLoop, kEmbedFlags,
+    kAnalyticsJs, kAnalyticsSri, kAnalyticsPingUrl,
     kCaptions, kCaptionSrc, kCaptionLang, kCaptionLabel, kCaptionDefault,
     kChapters, kChapterSrc, kChapterLang, kChapterLabel,
     kWatchValueCount
@@ -37,6 +38,7 @@ const char* const kWatchNames[] = {
     "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri",
     "wait_seconds", "turn_url", "refresh_url",
     "lang", "description", "robots", "og_image", "processing", "start", "autoplay", "loop", "embed_flags",
+    "analytics_js", "analytics_sri", "analytics_ping_url",
     "captions", "captions.src", "captions.srclang", "captions.label", "captions.default",
     "chapters", "chapters.src", "chapters.srclang", "chapters.label"};
 constexpr size_t kCaptionFields = 4, kChapterFields = 3;
@@ -94,6 +96,18 @@ std::string origin_or_self(const std::string& url) {
     return u ? origin_of(*u) : "'self'";
 }
 
+// The pages that report plays to api.video when the site asks: those that run a player
+// script of their own. The embed is api.video's player, which reports by itself; the
+// native page runs no script but its own.
+bool reports_views(Player player, const Config& c) {
+    return c.analytics == Analytics::ApiVideo && player_info(player).script != PlayerInfo::Script::None;
+}
+
+// Appends `source` to a CSP source list unless it is there already.
+void add_source(std::string& list, const std::string& source) {
+    if ((" " + list + " ").find(" " + source + " ") == std::string::npos) list += " " + source;
+}
+
 // The CSP of a player page whose media come from `origins` (" https://a https://b").
 std::string csp_for(Player player, const std::string& origins, const std::string& embed_origin, const Config& c,
                     const std::string& nonce, bool fetches_turn) {
@@ -111,6 +125,11 @@ std::string csp_for(Player player, const std::string& origins, const std::string
     }
     // A waiting page asks this site for its turn.
     std::string connect = (fetches_turn ? " 'self'" : "") + std::string(p.mse ? origins : "");
+    // api.video's analytics: its module from its folder, its pings to the collector alone.
+    if (reports_views(player, c)) {
+        add_source(script, origin_or_self(c.analytics_script_url));
+        add_source(connect, origin_or_self(c.collector_url));
+    }
     if (p.mse) csp += "; media-src blob:" + origins + "; worker-src blob:";
     else if (!p.frame) csp += "; media-src" + origins;
     if (p.frame) csp += "; frame-src " + embed_origin;
@@ -143,20 +162,28 @@ Pages Pages::load(const Template::Loader& source) {
 
 namespace {
 
-// The values every player page has: the player scripts of the site.
+// The values every player page has: the player scripts of the site, and api.video's
+// analytics module where this page reports plays (empty otherwise: no script, no ping).
 struct PlayerScripts {
-    std::string videojs_js, videojs_css, hlsjs_js;
+    std::string videojs_js, videojs_css, hlsjs_js, analytics_js, analytics_ping_url;
     explicit PlayerScripts(const Config& c)
         : videojs_js(c.videojs_url + "/video.min.js"),
           videojs_css(c.videojs_url + "/video-js.min.css"),
-          hlsjs_js(c.hlsjs_url + "/hls.min.js") {}
-    void fill(std::string_view* v, const Config& c) const {
+          hlsjs_js(c.hlsjs_url + "/hls.min.js"),
+          analytics_js(c.analytics == Analytics::Off ? "" : c.analytics_script_url + "/index.js"),
+          analytics_ping_url(c.analytics == Analytics::Off ? "" : c.collector_url + "/vod") {}
+    void fill(std::string_view* v, const Config& c, Player player) const {
         v[kVideojsJs] = videojs_js;
         v[kVideojsCss] = videojs_css;
         v[kVideojsSri] = c.videojs_sri;
         v[kVideojsCssSri] = c.videojs_css_sri;
         v[kHlsjsJs] = hlsjs_js;
         v[kHlsjsSri] = c.hlsjs_sri;
+        if (reports_views(player, c)) {
+            v[kAnalyticsJs] = analytics_js;
+            v[kAnalyticsSri] = c.analytics_script_sri;
+            v[kAnalyticsPingUrl] = analytics_ping_url;
+        }
     }
 };
 
@@ -214,7 +241,7 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
     const TrackRows rows(view.tracks);
     std::string_view v[kWatchValueCount];
     Template::Rows lists[kWatchValueCount];
-    scripts.fill(v, config);
+    scripts.fill(v, config, player);
     options.fill(v, play);
     rows.fill(lists);
     v[kTitle] = view.title.empty() ? std::string_view("Untitled video") : std::string_view(view.title);
@@ -273,7 +300,7 @@ Response Pages::waiting(const Waiting& w, Player player, const Config& config, c
     const WaitingValues waiting(w.seconds);
     std::string_view v[kWatchValueCount];
     Template::Rows lists[kWatchValueCount];
-    scripts.fill(v, config);
+    scripts.fill(v, config, player);
     options.fill(v, play);
     waiting.fill(v, w.json_url, w.page_url);
     v[kTitle] = "Your video is about to start";
@@ -297,7 +324,7 @@ Response Pages::processing(const Processing& p, Player player, const Config& con
     const WaitingValues waiting(p.seconds);
     std::string_view v[kWatchValueCount];
     Template::Rows lists[kWatchValueCount];
-    scripts.fill(v, config);
+    scripts.fill(v, config, player);
     options.fill(v, play);
     waiting.fill(v, p.json_url, p.page_url);
     v[kProcessing] = "1";

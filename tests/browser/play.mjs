@@ -3,12 +3,14 @@
 // source played, and every console error and CSP violation on the way.
 //
 //   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE] [--wait-turn]
-//                                   [--autoplay] [--start SECONDS]
+//                                   [--autoplay] [--start SECONDS] [--pause]
 //
 // --wait-turn: a page that waits for its turn of api.video's reads; nobody clicks, the
 // page must start its player by itself, in the same document (no reload).
 // --autoplay: a link with autoplay=1; nobody clicks, the player must start by itself.
 // --start: a link with t=SECONDS; playback must go 1 s past it.
+// --pause: once it plays, the visitor pauses it; the script then waits for the page's
+// requests to settle (what a pause sends, such as an analytics ping, gets there).
 // The JSON also says where playback was first seen (firstTime), whether the video was
 // muted and looping, and its text tracks with their cues (each player's own view of them:
 // video.js may show captions its own way).
@@ -17,25 +19,32 @@
 // The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
 import { firstLine, launch, parseArgs, stripQuery } from './chromium.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot', '--start'], ['--wait-turn', '--autoplay']);
+const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot', '--start'],
+  ['--wait-turn', '--autoplay', '--pause']);
 const url = args ? args.url : '';
 const timeoutMs = Number((args && args.options['--timeout-ms']) || '20000');
 const screenshot = (args && args.options['--screenshot']) || '';
 const waitTurn = Boolean(args && args.options['--wait-turn']);
 const autoplay = Boolean(args && args.options['--autoplay']);
 const startAt = Number((args && args.options['--start']) || '0');
+const pauseAfter = Boolean(args && args.options['--pause']);
 if (!url || !(timeoutMs > 0)) {
   console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
   process.exit(2);
 }
 
 const result = { ok: false, url, waitedForTurn: false, sameDocument: false, naturalWidth: 0, clicked: false,
-  pressedPlayInFrame: false,
+  pressedPlayInFrame: false, paused: false,
   currentTime: 0, firstTime: -1, muted: false, loop: false, tracks: [], frame: '', currentSrc: '', played: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Requests of the page in flight, and when that last changed: to wait for them to settle.
+let inFlight = 0;
+let lastRequestChange = Date.now();
+const requestChanged = (d) => { inFlight += d; lastRequestChange = Date.now(); };
 
 // Each frame reports its CSP violations here; console errors come through the page.
 const INIT = `document.addEventListener('securitypolicyviolation', (e) => {
@@ -82,6 +91,9 @@ try {
     if (m.type() === 'error' && !where.endsWith('/favicon.ico')) result.consoleErrors.push(`${m.text()} @ ${where}`);
   });
   page.on('pageerror', (e) => result.consoleErrors.push(`uncaught: ${e.message}`));
+  context.on('request', () => requestChanged(1));
+  context.on('requestfinished', () => requestChanged(-1));
+  context.on('requestfailed', () => requestChanged(-1));
   context.on('response', (r) => {
     const path = stripQuery(r.url());
     if (!/\.(m3u8|ts|mp4)$/.test(path)) return;
@@ -167,6 +179,17 @@ try {
   else if (result.currentSrc.endsWith('.m3u8')) result.played = 'hls-native';
   else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
   if (waitTurn) result.sameDocument = await page.evaluate(() => window.__sameDocument === true).catch(() => false);
+  if (pauseAfter && result.currentTime > 1) {
+    for (const frame of page.frames()) {
+      await frame.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause())).catch(() => {});
+    }
+    result.paused = true;
+    // Settled: nothing in flight for 500 ms since the pause (its event, and what the page
+    // sends for it, come a moment later); at most 5 s.
+    lastRequestChange = Date.now();
+    const settleBy = Date.now() + 5000;
+    while (Date.now() < settleBy && (inFlight > 0 || Date.now() - lastRequestChange < 500)) await sleep(50);
+  }
   if (screenshot) await page.screenshot({ path: screenshot, type: 'png' });
 } catch (e) {
   result.error = firstLine(e);

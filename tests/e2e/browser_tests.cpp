@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <ostream>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 
 #include "tests/support/browser.h"
 #include "tests/support/fastcgi_site.h"
+#include "tests/support/http.h"
 #include "tests/support/servers.h"
 #include "tests/support/staging.h"
 #include "tests/support/standin.h"
@@ -188,6 +190,34 @@ struct PageKindSite {
         return s;
     }
 };
+
+// A site whose pages may report to api.video's analytics: the collector is the stand-in's,
+// the module comes from the site (tools/stage-player). `analytics`: WATCH_ANALYTICS, or ""
+// to leave it unset (off by default).
+struct AnalyticsSite {
+    TempDir players;  // made before the site whose nginx serves it
+    FastCgiSite site;
+    explicit AnalyticsSite(const std::string& analytics) : site(settings(analytics), player_location(players)) {}
+    static std::map<std::string, std::string> settings(const std::string& analytics) {
+        auto s = handler_settings();
+        s["WATCH_ANALYTICS_URL"] = standin().collector();
+        s["WATCH_ANALYTICS_SCRIPT_URL"] = "/player/player-analytics";
+        if (!analytics.empty()) s["WATCH_ANALYTICS"] = analytics;
+        return s;
+    }
+};
+
+std::vector<StandinRequest> collector_requests() {
+    std::vector<StandinRequest> out;
+    for (const auto& q : standin().requests()) {
+        if (q.host == "collector") out.push_back(q);
+    }
+    return out;
+}
+
+bool has(const std::vector<std::string>& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
 
 }  // namespace
 
@@ -400,6 +430,51 @@ BOOST_FIXTURE_TEST_CASE(the_json_answer_drives_a_custom_player, BrowserSite) {
     played(r);
     BOOST_TEST(r.played == "hls-mse", r);
     every_request_kept_the_session(browser_requests());
+}
+
+// WATCH_ANALYTICS=apivideo: api.video's module, served by the site, reports the play to the
+// collector (the stand-in's) under the page's CSP; every ping names the video by its id,
+// and the pause sends the play and the pause.
+BOOST_DATA_TEST_CASE(analytics_on_a_play_sends_a_ping_naming_the_video, bdata::make({"videojs", "hlsjs"}), player) {
+    AnalyticsSite s("apivideo");
+    PlayResult r = play_then_pause(s.site.watch(player_of(kPrivateVideo, player)));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.paused, r);
+    auto pings = collector_requests();
+    BOOST_TEST(!pings.empty(), r);
+    bool play_reported = false;
+    for (const auto& q : pings) {
+        std::string events;
+        for (const auto& e : q.ping_events) events += " " + e;
+        BOOST_TEST_MESSAGE("ping " << q.method << " " << q.path << " " << q.status << " " << q.ping_video_id << ":"
+                                   << events);
+        BOOST_TEST(q.method == "POST", q.path);
+        BOOST_TEST(q.path == "/vod");
+        BOOST_TEST(q.status == 200, q.path << " " << q.status);
+        BOOST_TEST(q.ping_video_id == kPrivateVideo);
+        play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
+    }
+    BOOST_TEST(play_reported, "no ping reported the play and the pause");
+    every_request_kept_the_session(browser_requests());
+}
+
+// Off (the default, even with a collector named): the same play sends the collector
+// nothing, and the page's CSP does not name it.
+BOOST_DATA_TEST_CASE(analytics_off_sends_nothing_to_the_collector, bdata::make({"videojs", "hlsjs"}), player) {
+    AnalyticsSite s("");
+    std::string url = s.site.watch(player_of(kPrivateVideo, player));
+    HttpReply page = http_get(url);
+    BOOST_TEST(page.status == 200);
+    BOOST_TEST(page.header("content-security-policy").find(standin().collector()) == std::string::npos,
+               page.header("content-security-policy"));
+    BOOST_TEST(page.body.find("PlayerAnalytics") == std::string::npos);
+    standin().reset();
+    PlayResult r = play_then_pause(url);
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.paused, r);
+    BOOST_TEST(collector_requests().empty());
 }
 
 // axe-core (WCAG 2.1 A and AA) on every kind of page the handler shows, players with and

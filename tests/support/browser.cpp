@@ -108,6 +108,7 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
     r.waited_for_turn = flag(d, "waitedForTurn");
     r.same_document = flag(d, "sameDocument");
+    r.paused = flag(d, "paused");
     r.console_errors = strings(d, "consoleErrors");
     r.csp_violations = strings(d, "cspViolations");
     if (r.error.empty()) r.error = str(d, "error");
@@ -130,6 +131,11 @@ PlayResult play_link(const std::string& url, bool autoplay, long long start, int
     std::vector<std::string> args = {"--timeout-ms", std::to_string(timeout_ms), "--start", std::to_string(start)};
     if (autoplay) args.emplace_back("--autoplay");
     return play(url, args, timeout_ms);
+}
+
+PlayResult play_then_pause(const std::string& url, int timeout_ms) {
+    // The script's own bound grows by the settling it may wait.
+    return play(url, {"--timeout-ms", std::to_string(timeout_ms), "--pause"}, timeout_ms + 5000);
 }
 
 std::ostream& operator<<(std::ostream& os, const PlayResult& r) { return os << r.raw; }

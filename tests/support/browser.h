@@ -29,6 +29,7 @@ struct PlayResult {
     bool pressed_play_in_frame = false;  // the script pressed play inside an iframe's player
     bool waited_for_turn = false;  // (wait_turn) the page was the one that waits for a turn
     bool same_document = false;    // (wait_turn) the player started without a reload
+    bool paused = false;           // (play_then_pause) the visitor paused it once it played
     std::vector<std::string> console_errors;
     std::vector<std::string> csp_violations;
     std::string error;           // why the script stopped without playback; "" when it played
@@ -45,6 +46,10 @@ PlayResult play_after_turn(const std::string& url, int timeout_ms = 30000);
 // A link with player options: nobody clicks when `autoplay` (the page must start by
 // itself); playback must go 1 s past `start`.
 PlayResult play_link(const std::string& url, bool autoplay, long long start, int timeout_ms = 20000);
+
+// Plays as play_in_browser() does, then pauses every video and waits for the page's
+// requests to settle (at most 5 s more): what the pause sends has then arrived.
+PlayResult play_then_pause(const std::string& url, int timeout_ms = 20000);
 
 // The raw JSON line, for test messages.
 std::ostream& operator<<(std::ostream& os, const PlayResult& r);

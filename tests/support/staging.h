@@ -19,8 +19,9 @@ std::string staged_handler(const std::string& to);
 // The same, as dir/bin/apivideo-watch.
 std::string staged_handler(const TempDir& dir);
 
-// The pinned player scripts (tools/stage-player) in dir/player/video.js/ and
-// dir/player/hls.js/; returns dir/player. Throws, saying why, when they are missing.
+// The pinned player scripts (tools/stage-player) in dir/player/video.js/,
+// dir/player/hls.js/ and dir/player/player-analytics/; returns dir/player. Throws, saying
+// why, when they are missing.
 std::string staged_player_scripts(const TempDir& dir);
 
 }  // namespace testing

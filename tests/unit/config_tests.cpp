@@ -422,6 +422,59 @@ BOOST_DATA_TEST_CASE(client_ip_header_refuses_what_the_handler_cannot_read,
     BOOST_TEST(contains(err, "WATCH_CLIENT_IP_HEADER: must be one of X-Forwarded-For, X-Real-IP"), err);
 }
 
+// ---- analytics ------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(analytics_is_off_by_default_with_api_video_s_collector_and_the_pinned_module) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({}), c) == "");
+    BOOST_TEST((c.analytics == watch::Analytics::Off));
+    BOOST_TEST(c.collector_url == "https://collector.api.video");
+    BOOST_TEST(c.analytics_script_url == watch::kDefaultAnalyticsScriptUrl);
+    BOOST_TEST(c.analytics_script_sri == watch::kDefaultAnalyticsScriptSri);
+    BOOST_TEST(c.analytics_script_sri.rfind("sha384-", 0) == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(analytics_on_with_a_collector_and_a_module_of_the_site_s_choice) {
+    watch::Config c;
+    BOOST_TEST_REQUIRE(load(with_key({{"WATCH_ANALYTICS", "apivideo"},
+                                      {"WATCH_ANALYTICS_URL", "http://127.0.0.1:9/"},
+                                      {"WATCH_ANALYTICS_SCRIPT_URL", "/player/player-analytics/"}}),
+                            c) == "");
+    BOOST_TEST((c.analytics == watch::Analytics::ApiVideo));
+    BOOST_TEST(c.collector_url == "http://127.0.0.1:9");
+    BOOST_TEST(c.analytics_script_url == "/player/player-analytics");
+    BOOST_TEST(c.analytics_script_sri == "");  // only the pinned copy has a known hash
+}
+
+BOOST_DATA_TEST_CASE(analytics_values_refused, bdata::make({"on", "yes", "1", "ApiVideo", "google"}), value) {
+    watch::Config c;
+    BOOST_TEST(load(with_key({{"WATCH_ANALYTICS", value}}), c) == "WATCH_ANALYTICS: must be off or apivideo");
+}
+
+// The collector is held to the API URL's rule: https, or http to a loopback host only.
+BOOST_DATA_TEST_CASE(collector_url_refused,
+                     bdata::make({"http://collector.api.video", "collector.api.video", "ftp://collector.api.video",
+                                  "https://collector.api.video/?x=1", "https://user@collector.api.video",
+                                  "https://collector.api.video/a b", "https://collector.api.video:99999"}) ^
+                         bdata::make({"http:// is only for a loopback host", "must be an https:// URL",
+                                      "must be an https:// URL", "must not hold a query or a fragment",
+                                      "must not hold a user name or password", "holds a space",
+                                      "the port 99999 is out of range"}),
+                     url, says) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_ANALYTICS", "apivideo"}, {"WATCH_ANALYTICS_URL", url}}), c);
+    BOOST_TEST(err.rfind("WATCH_ANALYTICS_URL: ", 0) == 0u, err);
+    BOOST_TEST(contains(err, says), err);
+}
+
+BOOST_DATA_TEST_CASE(analytics_script_url_refused,
+                     bdata::make({"http://cdn.example.com/pa", "//cdn.example.com/pa", "javascript:alert(1)", "pa/dist"}),
+                     url) {
+    watch::Config c;
+    std::string err = load(with_key({{"WATCH_ANALYTICS_SCRIPT_URL", url}}), c);
+    BOOST_TEST(err.rfind("WATCH_ANALYTICS_SCRIPT_URL: ", 0) == 0u, err);
+}
+
 // ---- settings_help --------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(settings_help_lists_every_setting_read) {

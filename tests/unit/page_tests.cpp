@@ -437,6 +437,107 @@ BOOST_AUTO_TEST_CASE(watch_json_answer) {
     BOOST_TEST(contains(r.body, kSession));
 }
 
+// ---- api.video's analytics (WATCH_ANALYTICS) -------------------------------------------
+
+namespace {
+
+const char* const kCollector = "https://collector.example.net:8443";
+
+watch::Config analytics_config(const std::string& analytics) {
+    return config_with({{"WATCH_PLAYER_URL", "https://player.example.org/videojs/8.24.1"},
+                        {"WATCH_HLSJS_URL", "https://hls.example.org/hls.js/1"},
+                        {"WATCH_ANALYTICS", analytics},
+                        {"WATCH_ANALYTICS_SCRIPT_URL", "https://analytics.example.org/player-analytics/1.0.9"},
+                        {"WATCH_ANALYTICS_URL", std::string(kCollector) + "/"}});
+}
+
+// The directives that name `source`.
+std::set<std::string> directives_naming(const std::string& csp, const std::string& source) {
+    std::set<std::string> out;
+    for (const auto& [name, sources] : parse_csp(csp)) {
+        for (const std::string& s : sources) {
+            if (s == source) out.insert(name);
+        }
+    }
+    return out;
+}
+
+// The page as it waits for a turn: the same template, its own CSP.
+watch::Response waiting_page(watch::Player player, const watch::Config& c) {
+    watch::Waiting w;
+    w.video_id = "vi4k0jvEUuaTdRAEjQ4Prklg";
+    w.ticket = "t";
+    w.seconds = 5;
+    w.page_url = "/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg&turn=t";
+    w.json_url = "/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg&turn=t&format=json";
+    w.asset_origins = {"https://vod.api.video"};
+    return pages().waiting(w, player, c);
+}
+
+}  // namespace
+
+// On, the video.js and hls.js pages load api.video's module and may reach the collector:
+// in connect-src and nowhere else; the module's folder in script-src. The video is named
+// by its id, the pings go to the collector's /vod.
+BOOST_DATA_TEST_CASE(analytics_on_the_mse_players_allow_the_collector_in_connect_src_only,
+                     bdata::make(std::vector<PlayerCase>(kPlayers.begin(), kPlayers.begin() + 2)), pc) {
+    const watch::Player player = pc.player;
+    const watch::Config c = analytics_config("apivideo");
+    for (const watch::Response& r : {pages().watch(hostile_view(), player, c), waiting_page(player, c)}) {
+        std::string csp = header(r, "Content-Security-Policy");
+        BOOST_TEST(directives_naming(csp, kCollector) == std::set<std::string>{"connect-src"}, csp);
+        BOOST_TEST(directives_naming(csp, "https://analytics.example.org") == std::set<std::string>{"script-src"}, csp);
+        BOOST_TEST(contains(r.body, "<script src=\"https://analytics.example.org/player-analytics/1.0.9/index.js\">"
+                                    "</script>"),
+                   r.body);
+        BOOST_TEST(contains(r.body, "videoId: \"vi4k0jvEUuaTdRAEjQ4Prklg\""), r.body);
+        BOOST_TEST(contains(r.body, std::string("pingUrl: \"") + kCollector + "/vod\""), r.body);
+    }
+}
+
+// Off (the default), no page names the collector or loads the module; on, the native
+// page (no player script) and the embed (api.video's player reports by itself) still do not.
+BOOST_DATA_TEST_CASE(analytics_off_or_on_a_page_without_a_player_script_names_no_collector,
+                     bdata::make({"off", "apivideo"}) * bdata::make(kPlayers), analytics, pc) {
+    if (std::string(analytics) == "apivideo" &&
+        (pc.player == watch::Player::VideoJs || pc.player == watch::Player::HlsJs)) {
+        return;  // the case above
+    }
+    const watch::Config c = analytics_config(analytics);
+    for (const watch::Response& r : {pages().watch(hostile_view(), pc.player, c), waiting_page(pc.player, c)}) {
+        std::string csp = header(r, "Content-Security-Policy");
+        BOOST_TEST(!contains(csp, "collector"), csp);
+        BOOST_TEST(!contains(csp, "analytics.example.org"), csp);
+        BOOST_TEST(!contains(r.body, "PlayerAnalytics"), r.body);
+        BOOST_TEST(!contains(r.body, "collector"), r.body);
+        BOOST_TEST(!contains(r.body, "analytics.example.org"), r.body);
+    }
+}
+
+// The pinned module carries its hash; a folder on this site adds 'self' to script-src
+// once, beside a local player.
+BOOST_AUTO_TEST_CASE(analytics_module_pinned_with_its_hash_or_from_this_site) {
+    watch::Config pinned = config_with({{"WATCH_ANALYTICS", "apivideo"}});
+    watch::Response r = pages().watch(hostile_view(), watch::Player::HlsJs, pinned);
+    BOOST_TEST(contains(r.body, std::string("<script src=\"") + watch::kDefaultAnalyticsScriptUrl +
+                                    "/index.js\" integrity=\"" + watch::kDefaultAnalyticsScriptSri +
+                                    "\" crossorigin=\"anonymous\"></script>"),
+               r.body);
+    std::string csp = header(r, "Content-Security-Policy");
+    BOOST_TEST(has_source(csp, "script-src", "https://cdn.jsdelivr.net"), csp);
+    BOOST_TEST(directives_naming(csp, "https://collector.api.video") == std::set<std::string>{"connect-src"}, csp);
+
+    watch::Config local = config_with({{"WATCH_ANALYTICS", "apivideo"},
+                                       {"WATCH_PLAYER_URL", "/player/video.js"},
+                                       {"WATCH_ANALYTICS_SCRIPT_URL", "/player/player-analytics"}});
+    watch::Response v = pages().watch(hostile_view(), watch::Player::VideoJs, local);
+    BOOST_TEST(contains(v.body, "<script src=\"/player/player-analytics/index.js\"></script>"), v.body);
+    auto d = parse_csp(header(v, "Content-Security-Policy"));
+    size_t selfs = 0;
+    for (const std::string& s : d["script-src"]) selfs += s == "'self'";
+    BOOST_TEST(selfs == 1u);
+}
+
 // ---- a customised template must be a whole page -----------------------------------------
 
 namespace {
