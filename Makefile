@@ -114,4 +114,4 @@ clean:
 # Further targets (install, fuzz, bench, …) live in mk/, one file per concern.
 -include $(wildcard mk/*.mk)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)

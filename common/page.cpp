@@ -27,7 +27,7 @@ enum WatchValue : size_t {
     kTitle, kVideoId, kThumbnail, kHls, kMp4, kEmbed, kAvh, kPlayUrl, kNonce,
     kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri,
     kWaitSeconds, kTurnUrl, kRefreshUrl,
-    kLang, kDescription, kRobots, kOgImage, kProcessing, kStart, kAutoplay, kLoop, kEmbedFlags,
+    kLang, kDescription, kRobots, kOgImage, kProcessing, kStart, kAutoplay, kLoop, kNoDownload, kEmbedFlags,
     kAnalyticsJs, kAnalyticsSri, kAnalyticsPingUrl,
     kCaptions, kCaptionSrc, kCaptionLang, kCaptionLabel, kCaptionDefault,
     kChapters, kChapterSrc, kChapterLang, kChapterLabel,
@@ -37,7 +37,7 @@ const char* const kWatchNames[] = {
     "title", "video_id", "thumbnail", "hls", "mp4", "embed", "avh", "play_url", "nonce",
     "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri",
     "wait_seconds", "turn_url", "refresh_url",
-    "lang", "description", "robots", "og_image", "processing", "start", "autoplay", "loop", "embed_flags",
+    "lang", "description", "robots", "og_image", "processing", "start", "autoplay", "loop", "no_download", "embed_flags",
     "analytics_js", "analytics_sri", "analytics_ping_url",
     "captions", "captions.src", "captions.srclang", "captions.label", "captions.default",
     "chapters", "chapters.src", "chapters.srclang", "chapters.label"};
@@ -209,6 +209,7 @@ struct OptionValues {
         v[kStart] = start;
         v[kAutoplay] = play.autoplay ? "1" : "";
         v[kLoop] = play.loop ? "1" : "";
+        v[kNoDownload] = play.download ? "" : "1";
         v[kEmbedFlags] = embed_flags;
     }
 };

@@ -34,7 +34,7 @@ if (!url || !(timeoutMs > 0)) {
 }
 
 const result = { ok: false, url, waitedForTurn: false, sameDocument: false, naturalWidth: 0, clicked: false,
-  pressedPlayInFrame: false, paused: false,
+  pressedPlayInFrame: false, paused: false, frameHiddenControls: '',
   currentTime: 0, firstTime: -1, muted: false, loop: false, tracks: [], frame: '', currentSrc: '', played: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
@@ -179,6 +179,13 @@ try {
   else if (result.currentSrc.endsWith('.m3u8')) result.played = 'hls-native';
   else if (result.currentSrc.endsWith('.mp4')) result.played = 'mp4';
   if (waitTurn) result.sameDocument = await page.evaluate(() => window.__sameDocument === true).catch(() => false);
+  // What an embedded player was asked to hide (the stand-in's player marks it).
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const hidden = await frame.evaluate(() => document.documentElement.getAttribute('data-hidden-controls'))
+      .catch(() => null);
+    if (hidden) result.frameHiddenControls = hidden;
+  }
   if (pauseAfter && result.currentTime > 1) {
     for (const frame of page.frames()) {
       await frame.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause())).catch(() => {});

@@ -268,6 +268,17 @@ BOOST_DATA_TEST_CASE_F(BrowserSite, without_download_the_thumbnail_starts_hls, b
     BOOST_TEST(count_requests(browser_requests(), ".mp4") == 0u);
 }
 
+// download=0 on api.video's own player: the page asks it, as its SDK would, to hide its
+// download control; the stand-in's player page says it was asked.
+BOOST_FIXTURE_TEST_CASE(without_download_the_embed_hides_its_download_control, BrowserSite) {
+    PlayResult r = play_in_browser(watch(kPrivateVideo, "embed") + "&download=0");
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.frame_hidden_controls == "download", r);
+    PlayResult plain = play_in_browser(watch(kPrivateVideo, "embed"));
+    BOOST_TEST(plain.frame_hidden_controls.empty(), plain);
+}
+
 // video.js (VHS) and hls.js play HLS by Media Source Extensions, with and without an MP4
 // beside it, and their request hooks give every playlist and segment the session.
 BOOST_DATA_TEST_CASE_F(BrowserSite, mse_players_play_hls_with_the_session_on_every_request,

@@ -106,6 +106,7 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     r.current_src = str(d, "currentSrc");
     r.clicked = flag(d, "clicked");
     r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
+    r.frame_hidden_controls = str(d, "frameHiddenControls");
     r.waited_for_turn = flag(d, "waitedForTurn");
     r.same_document = flag(d, "sameDocument");
     r.paused = flag(d, "paused");

@@ -26,7 +26,8 @@ struct PlayResult {
     std::string played;          // "hls-mse" (hls.js, VHS), "hls-native", "mp4" or "none"
     std::string current_src;     // that video's currentSrc, without its query
     bool clicked = false;        // the script clicked the thumbnail
-    bool pressed_play_in_frame = false;  // the script pressed play inside an iframe's player
+    bool pressed_play_in_frame = false;
+    std::string frame_hidden_controls;  // what the page asked an embedded player to hide  // the script pressed play inside an iframe's player
     bool waited_for_turn = false;  // (wait_turn) the page was the one that waits for a turn
     bool same_document = false;    // (wait_turn) the player started without a reload
     bool paused = false;           // (play_then_pause) the visitor paused it once it played
