@@ -67,6 +67,9 @@ HttpCall ApiVideo::tracks(const std::string& id, TrackKind kind) const {
                     "?pageSize=100",
                 true);
 }
+HttpCall ApiVideo::status(const std::string& id) const {
+    return call(config_.api_url + "/videos/" + id + "/status", true);
+}
 HttpCall ApiVideo::asset(const std::string& url) const {
     HttpCall c = call(url, false);
     c.accept = "*/*";
@@ -140,6 +143,21 @@ bool ApiVideo::read_tracks(const HttpResult& r, TrackKind kind, std::vector<Text
                                 [](const TextTrack& t) { return !is_allowed_upstream_url(t.src); }),
                  tracks.end());
     out = std::move(tracks);
+    return true;
+}
+
+bool ApiVideo::read_status(const HttpResult& r, bool& playable, UpstreamError& err) const {
+    if (transport_failed(r, err) || common_status_failed(r, "status", err)) return false;
+    if (r.status != 200) {
+        err.failure = Failure::BadReply;
+        err.detail = "status: api.video answered HTTP " + std::to_string(r.status);
+        return false;
+    }
+    if (std::string why; !parse_status_json(r.body, playable, why)) {
+        err.failure = Failure::BadReply;
+        err.detail = "status reply: " + why;
+        return false;
+    }
     return true;
 }
 

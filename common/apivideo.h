@@ -38,6 +38,8 @@ class ApiVideo {
     HttpCall tracks(const std::string& id, TrackKind kind) const;
     // GET an asset on the delivery host (with its session): is the video encoded yet?
     HttpCall asset(const std::string& url) const;
+    // GET {api}/videos/{id}/status: what api.video says of it (a read).
+    HttpCall status(const std::string& id) const;
 
     // The video in a reply to video(id); false with `err` set for anything unusable.
     [[nodiscard]] bool read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const;
@@ -50,6 +52,8 @@ class ApiVideo {
     // A reply to asset(): true when it exists, false when the delivery host has it not
     // (404: still encoding), nullopt when the answer says neither.
     static std::optional<bool> read_asset(const HttpResult& r);
+    // Whether api.video says the video plays (encoding.playable).
+    [[nodiscard]] bool read_status(const HttpResult& r, bool& playable, UpstreamError& err) const;
 
    private:
     HttpCall call(std::string url, bool with_key) const;

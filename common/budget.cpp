@@ -39,6 +39,11 @@ void ReadBudget::roll(long long now) {
     if (now < window_end_) return;
     remaining_ = spendable(limit_);
     window_end_ = now + window_;
+    answered_ = false;
+}
+
+long long ReadBudget::per_window() const {
+    return static_cast<long long>(std::floor(share_ * static_cast<double>(limit_)));
 }
 
 long long ReadBudget::available(long long now) {
@@ -66,13 +71,20 @@ void ReadBudget::answered(const HttpResult& r, long long now) {
     // so this window never ends before api.video's does.
     if (r.status == 429) {
         remaining_ = 0;
+        answered_ = true;
         window_end_ = now + std::min((reset > 0 ? reset : window_) + 1, kMaxRateWaitSeconds);
         return;
     }
     if (h.remaining < 0) return;
     // The first read of a window tells the window's length.
     if (reset > 0 && h.limit > 0 && h.remaining == h.limit - 1) window_ = reset + 1;
-    remaining_ = spendable(h.remaining);
+    // Reads made at once are answered in any order: within a window, once an answer has
+    // spoken, the lowest count is the newest. An answer whose window ends well after the
+    // one kept opens a new one.
+    const bool later_window = reset >= 0 && now + reset + 1 >= window_end_ + window_ / 2;
+    const long long fresh = spendable(h.remaining);
+    remaining_ = !answered_ || now >= window_end_ || later_window ? fresh : std::min(remaining_, fresh);
+    answered_ = true;
     if (reset >= 0) window_end_ = now + std::min(reset + 1, kMaxRateWaitSeconds);
 }
 
@@ -158,7 +170,7 @@ TurnQueue::Decision TurnQueue::wait(const std::string& video_id, std::uint64_t t
 
 bool TurnQueue::spare(ReadBudget& budget, long long now) {
     advance(budget, now);
-    return admitted_ == issued_ && budget.available(now) - held(now) > 0 && budget.take(now);
+    return admitted_ == issued_ && budget.available(now) - held(now) > budget.per_window() / 2 && budget.take(now);
 }
 
 TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget,
@@ -177,7 +189,7 @@ TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::strin
     }
     // A newcomer (or a ticket forged, expired, replayed or another process's) goes now
     // only when nobody waits and a read is free beyond those held for admitted turns.
-    if (spare(budget, now)) return Decision{};
+    if (admitted_ == issued_ && budget.available(now) - held(now) > 0 && budget.take(now)) return Decision{};
     // A turn only for one who can have it within the bound: a turn nobody comes for
     // would hold a read when admitted.
     Decision d = wait(video_id, issued_ + 1, now + bound_, budget, now);

@@ -30,8 +30,9 @@ class ReadBudget {
     void refuse(long long seconds, long long now);
     // Seconds until the next read frees up (0: one is free now).
     long long seconds_to_next(long long now);
-    // Reads a new window brings, and its length in seconds, as last seen.
-    long long per_window() const { return limit_; }
+    // Reads a new window brings this process (its share), and its length in seconds, as
+    // last seen.
+    long long per_window() const;
     long long window_seconds() const { return window_; }
 
    private:
@@ -43,6 +44,7 @@ class ReadBudget {
     long long remaining_;  // reads left to this process in the window
     long long window_end_;
     long long in_flight_ = 0;
+    bool answered_ = false;  // an answer has spoken of this window
 };
 
 // A waiting visitor's place: the order of arrival, who gave it, until when.
@@ -70,7 +72,8 @@ class TurnQueue {
     Decision admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget, long long now);
 
     // A read for what can do without it (a caption list): taken only when nobody waits
-    // for a turn and one is free beyond those held for admitted turns.
+    // for a turn and more than half the window's reads are free beyond those held for
+    // admitted turns, so that a burst's visitors never wait for it.
     [[nodiscard]] bool spare(ReadBudget& budget, long long now);
 
     // For the tests and the log: turns handed out and admitted so far.

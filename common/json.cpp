@@ -149,6 +149,17 @@ std::string read_tracks(std::string_view body, TrackKind kind, std::vector<TextT
     return "";
 }
 
+std::string read_status(std::string_view body, bool& playable) {
+    rapidjson::Document doc;
+    if (std::string err = parse(body, doc); !err.empty()) return err;
+    auto encoding = doc.FindMember("encoding");
+    if (encoding == doc.MemberEnd() || !encoding->value.IsObject()) return "encoding missing or not an object";
+    auto p = encoding->value.FindMember("playable");
+    if (p == encoding->value.MemberEnd() || !p->value.IsBool()) return "encoding.playable missing or not a boolean";
+    playable = p->value.GetBool();
+    return "";
+}
+
 std::string read_session(std::string_view body, std::string& session_token) {
     rapidjson::Document doc;
     if (std::string err = parse(body, doc); !err.empty()) return err;
@@ -181,6 +192,10 @@ bool parse_video_json(std::string_view body, Video& out, std::string& why) {
 
 bool parse_tracks_json(std::string_view body, TrackKind kind, std::vector<TextTrack>& out, std::string& why) {
     return guarded([&] { return read_tracks(body, kind, out); }, why);
+}
+
+bool parse_status_json(std::string_view body, bool& playable, std::string& why) {
+    return guarded([&] { return read_status(body, playable); }, why);
 }
 
 bool parse_session_json(std::string_view body, std::string& session_token, std::string& why) {

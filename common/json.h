@@ -22,6 +22,9 @@ inline constexpr size_t kMaxJsonBytes = 1 << 20;
 [[nodiscard]] bool parse_tracks_json(std::string_view body, TrackKind kind, std::vector<TextTrack>& out,
                                      std::string& why);
 
+// Reads a GET /videos/{id}/status reply: whether the video plays yet (encoding.playable).
+[[nodiscard]] bool parse_status_json(std::string_view body, bool& playable, std::string& why);
+
 // Reads a /session reply: {"session_token": "..."}.
 [[nodiscard]] bool parse_session_json(std::string_view body, std::string& session_token, std::string& why);
 

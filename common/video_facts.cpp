@@ -47,6 +47,10 @@ void VideoFacts::store_list(const std::string& id, TrackKind kind, std::vector<T
     l.due_at = now + list_seconds_;
 }
 
+void VideoFacts::reading(const std::string& id, TrackKind kind, long long now) {
+    entry(id).lists[index_of(kind)].due_at = now + kRetryFailedSeconds;
+}
+
 void VideoFacts::list_failed(const std::string& id, TrackKind kind, long long now) {
     List& l = entry(id).lists[index_of(kind)];
     l.due_at = now + std::min(list_seconds_, kRetryFailedSeconds);

@@ -21,6 +21,9 @@ class VideoFacts {
     // than one a page view, the one never read first, else the one read longest ago;
     // captions before chapters.
     std::optional<TrackKind> list_due(const std::string& id, bool captions, bool chapters, long long now) const;
+    // A list read has gone out: not due for others meanwhile (page views at once would
+    // each read it).
+    void reading(const std::string& id, TrackKind kind, long long now);
     // A list read: its tracks (src as api.video gives them), or none when it failed, which
     // keeps the last good list and tries again within a minute.
     void store_list(const std::string& id, TrackKind kind, std::vector<TextTrack> tracks, long long now);

@@ -71,7 +71,7 @@ bool assets_usable(const Assets& a, std::string& why) {
 // One page view's state between rounds of calls. Its `params.play` holds the link's
 // player options (t, autoplay, loop, download) for the page.
 struct PageView::Flow {
-    enum class Stage { Start, Video, Session, Probe, Done };
+    enum class Stage { Start, Video, Session, Probe, Status, Done };
 
     Flow(Request r, std::shared_ptr<const Site> s) : req(std::move(r)), site(std::move(s)), api(site->config) {
         trace.now = req.now;
@@ -153,7 +153,10 @@ struct PageView::Flow {
         Account& account = *site->account;
         list_read = account.facts.list_due(params.video_id, config().captions, config().chapters, req.now);
         if (list_read && !account.turns.spare(account.budget, req.now)) list_read.reset();
-        if (list_read) calls.push_back(api.tracks(params.video_id, *list_read));
+        if (list_read) {
+            account.facts.reading(params.video_id, *list_read, req.now);
+            calls.push_back(api.tracks(params.video_id, *list_read));
+        }
         return calls;
     }
 
@@ -208,10 +211,25 @@ struct PageView::Flow {
             return probe_or_answer();
         }
         if (stage == Stage::Probe) {
-            // Only a 404 says "not yet"; any other trouble is the player's to show.
+            // Only a 404 says "not yet"; any other trouble is the player's to show. A 404
+            // is asked about once more, when a read is spare: a manifest refused for any
+            // other reason must not hold the video's page back from everyone.
             std::optional<bool> playable = ApiVideo::read_asset(r);
-            if (playable) account.facts.set_playable(params.video_id, *playable, req.now, view);
-            if (playable == false) return processing();
+            if (playable == true) account.facts.set_playable(params.video_id, true, req.now);
+            if (playable != false) return answer(view, "done", true);
+            if (account.turns.spare(account.budget, req.now)) {
+                stage = Stage::Status;
+                return {api.status(params.video_id)};
+            }
+            return still_encoding();
+        }
+        if (stage == Stage::Status) {
+            account.budget.answered(r, req.now);
+            bool playable = false;
+            UpstreamError err;
+            if (!api.read_status(r, playable, err)) return still_encoding();  // the manifest's word, then
+            if (!playable) return still_encoding();
+            note = "the HLS manifest answered 404, yet api.video says the video plays";
             return answer(view, "done", true);
         }
         throw std::logic_error("answers after the page view ended");
@@ -228,7 +246,7 @@ struct PageView::Flow {
             account.facts.store_list(params.video_id, *list_read, std::move(tracks), req.now);
         } else {
             account.facts.list_failed(params.video_id, *list_read, req.now);
-            list_problem = err.detail;
+            note = err.detail + " (the page went without it)";
         }
     }
 
@@ -240,6 +258,11 @@ struct PageView::Flow {
         if (playable || view.assets.hls.empty()) return answer(view, "done", true);
         stage = Stage::Probe;
         return {api.asset(view.assets.hls)};
+    }
+
+    std::vector<HttpCall> still_encoding() {
+        site->account->facts.set_playable(params.video_id, false, req.now, view);
+        return processing();
     }
 
     // The page of a video still encoding: it asks again by itself, when this process
@@ -303,8 +326,8 @@ struct PageView::Flow {
             r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=; Max-Age=0; Path=" +
                                                      (req.path.empty() ? "/" : req.path) + "; HttpOnly; Secure; SameSite=Lax");
         }
-        // A list that failed is worth a line: the page went out without it.
-        if (!list_problem.empty()) r.log = trace.line(r.status, step, list_problem + " (the page went without it)");
+        // Trouble beside the page (a list that failed) is worth a line though it went out.
+        if (!note.empty()) r.log = trace.line(r.status, step, note);
         else if (config().log == LogLevel::Requests) r.log = trace.line(r.status, step, "");
         return done(std::move(r));
     }
@@ -391,7 +414,7 @@ struct PageView::Flow {
     WatchParams params;
     std::string ticket;  // the turn this visitor came with, if any
     std::optional<TrackKind> list_read;  // the list read beside the video, if any
-    std::string list_problem;            // why it failed, for the log
+    std::string note;                    // trouble beside a page that went out, for the log
     bool json = false;
     Player player = Player::VideoJs;
     std::vector<WatchView> remembered;

@@ -125,8 +125,8 @@ void played_natively(const PlayResult& r) {
 const char* const kMp4AndHls[] = {kPrivateVideo, kNoMp4Video};
 
 // A kind of page the handler shows, and how to make it show it: the site's settings, the
-// stand-in's knobs, the request. A kind to come (captions on, the waiting page of issue 10,
-// the processing page) is one more row.
+// stand-in's knobs, the request. The player rows show a video with captions, the default
+// one on once the player is shown.
 struct PageKind {
     const char* name;
     std::string query;  // after /watch?
@@ -168,6 +168,8 @@ const std::vector<PageKind>& page_kinds() {
         {"no session", std::string("id=") + kPrivateVideo, 502, false, {},
          fault_on("vod", R"({"fault":"session_missing"})")},
         {"unreachable", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"close"})")},
+        // A video still encoding: the page that waits for it (issue 12).
+        {"still processing", std::string("id=") + kEncodingVideo, 200},
         // A 429 is no error page: the visitor waits for a turn (issue 10).
         {"waiting for a turn", std::string("id=") + kPrivateVideo, 200, false, {},
          fault_on("api", R"({"status":429,"retry_after":30})")},

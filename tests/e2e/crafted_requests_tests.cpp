@@ -239,7 +239,12 @@ BOOST_FIXTURE_TEST_CASE(every_crafted_request_gets_its_status_and_no_bad_id_reac
         }
         for (const StandinRequest& q : upstream) {
             if (q.host != "api") continue;
-            bool ok = q.path.rfind("/videos/", 0) == 0 && well_formed_id(q.path.substr(8));
+            // The video, or its caption or chapter list, or its status.
+            std::string rest = q.path.rfind("/videos/", 0) == 0 ? q.path.substr(8) : "";
+            std::string id = rest.substr(0, rest.find('/'));
+            std::string part = rest.size() > id.size() ? rest.substr(id.size()) : "";
+            bool ok = well_formed_id(id) && (part.empty() || part == "/captions" || part == "/chapters" ||
+                                             part == "/status");
             BOOST_TEST(ok, where << ": api.video was asked for " << shown(q.path));
         }
     }

