@@ -73,9 +73,7 @@ std::string session_url(const std::string& json) {
     return json.substr(start + 1, end - start) + "session";
 }
 
-double ms_since(Clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
+double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
 double percentile(std::vector<double> v, double p) {
     std::sort(v.begin(), v.end());
@@ -88,8 +86,9 @@ const char* arg(int argc, char** argv, const char* name, const char* fallback) {
         if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
     }
     if (!fallback) {
-        std::fprintf(stderr, "usage: latency_probe --page URL --api URL --key KEY --id ID "
-                             "[--seconds 10] [--warmup 2]\n");
+        std::fprintf(stderr,
+                     "usage: latency_probe --page URL --api URL --key KEY --id ID "
+                     "[--seconds 10] [--warmup 2]\n");
         std::exit(2);
     }
     return fallback;
@@ -140,11 +139,12 @@ int main(int argc, char** argv) {
     // Also the median of each pair's difference: neighbours in time share the machine's state.
     std::vector<double> diff(pages.size());
     for (size_t i = 0; i < pages.size(); ++i) diff[i] = pages[i] - direct[i];
-    std::printf("{\"samples\": %zu, "
-                "\"page_ms\": {\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f}, "
-                "\"direct_ms\": {\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f}, "
-                "\"paired_diff_ms\": {\"p50\": %.4f}}\n",
-                pages.size(), percentile(pages, 50), percentile(pages, 90), percentile(pages, 99),
-                percentile(direct, 50), percentile(direct, 90), percentile(direct, 99), percentile(diff, 50));
+    std::printf(
+        "{\"samples\": %zu, "
+        "\"page_ms\": {\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f}, "
+        "\"direct_ms\": {\"p50\": %.4f, \"p90\": %.4f, \"p99\": %.4f}, "
+        "\"paired_diff_ms\": {\"p50\": %.4f}}\n",
+        pages.size(), percentile(pages, 50), percentile(pages, 90), percentile(pages, 99), percentile(direct, 50),
+        percentile(direct, 90), percentile(direct, 99), percentile(diff, 50));
     return 0;
 }

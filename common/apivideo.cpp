@@ -38,8 +38,8 @@ bool common_status_failed(const HttpResult& r, const char* what, UpstreamError& 
         long long wait = r.rate.retry_after >= 0 ? r.rate.retry_after : kRateWindowSeconds;
         err.failure = Failure::RateLimited;
         err.retry_after = std::clamp(wait, 1LL, kMaxRateWaitSeconds);
-        err.detail = std::string(what) + ": api.video rate limit reached, retry after " +
-                     std::to_string(err.retry_after) + " s";
+        err.detail =
+            std::string(what) + ": api.video rate limit reached, retry after " + std::to_string(err.retry_after) + " s";
         return true;
     }
     return false;
@@ -63,9 +63,9 @@ HttpCall ApiVideo::video(const std::string& id) const { return call(config_.api_
 HttpCall ApiVideo::session(const std::string& session_url) const { return call(session_url, false); }
 HttpCall ApiVideo::key_check() const { return call(config_.api_url + "/videos?pageSize=1", true); }
 HttpCall ApiVideo::tracks(const std::string& id, TrackKind kind) const {
-    return call(config_.api_url + "/videos/" + id + (kind == TrackKind::Captions ? "/captions" : "/chapters") +
-                    "?pageSize=100",
-                true);
+    return call(
+        config_.api_url + "/videos/" + id + (kind == TrackKind::Captions ? "/captions" : "/chapters") + "?pageSize=100",
+        true);
 }
 HttpCall ApiVideo::status(const std::string& id) const {
     return call(config_.api_url + "/videos/" + id + "/status", true);
@@ -123,8 +123,7 @@ bool ApiVideo::read_session(const HttpResult& r, std::string& token, UpstreamErr
     return true;
 }
 
-bool ApiVideo::read_tracks(const HttpResult& r, TrackKind kind, std::vector<TextTrack>& out,
-                           UpstreamError& err) const {
+bool ApiVideo::read_tracks(const HttpResult& r, TrackKind kind, std::vector<TextTrack>& out, UpstreamError& err) const {
     const char* what = kind == TrackKind::Captions ? "captions" : "chapters";
     if (transport_failed(r, err) || common_status_failed(r, what, err)) return false;
     if (r.status != 200) {

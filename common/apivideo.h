@@ -20,7 +20,7 @@ inline constexpr long long kMaxRateWaitSeconds = 2 * kRateWindowSeconds;
 
 struct UpstreamError {
     Failure failure = Failure::Internal;
-    std::string detail;        // for the log: what happened, never a secret
+    std::string detail;         // for the log: what happened, never a secret
     long long retry_after = 0;  // with RateLimited: seconds before api.video may be asked again
 };
 

@@ -94,7 +94,7 @@ class TurnQueue {
     std::uint64_t issued_ = 0;    // the last turn handed out
     std::uint64_t admitted_ = 0;  // turns up to here may take a read
     std::uint64_t floor_ = 0;     // turns up to here have expired or were redeemed in order
-    std::deque<bool> redeemed_;  // for turns floor_+1 ... admitted_
+    std::deque<bool> redeemed_;   // for turns floor_+1 ... admitted_
     std::deque<long long> admitted_at_;
 };
 

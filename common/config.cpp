@@ -19,7 +19,7 @@ struct Setting {
     const char* name;
     const char* fallback;  // nullptr: no default
     const char* meaning;
-    bool per_site;         // may differ per site (FastCGI parameter)
+    bool per_site;  // may differ per site (FastCGI parameter)
 };
 
 // The one place defaults live. README.md's settings table mirrors this.
@@ -38,12 +38,15 @@ const Setting kSettings[] = {
     {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
     {"WATCH_CLIENT_IP_HEADER", "", "header a trusted proxy puts the client's address in (empty: REMOTE_ADDR)", true},
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
-    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)", true},
+    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)",
+     true},
     {"WATCH_READ_SHARE", "1", "the part of the key's reads this process spends (1/N for N handlers)", true},
     {"WATCH_WAIT_SECONDS", "120", "the longest wait for a turn offered; longer gets the 503 page", true},
-    {"WATCH_CAPTIONS", "on", "on: the video's captions in the player (one api.video read a video, kept a while); off", true},
+    {"WATCH_CAPTIONS", "on", "on: the video's captions in the player (one api.video read a video, kept a while); off",
+     true},
     {"WATCH_CHAPTERS", "on", "on: the video's chapters in the player, likewise; off", true},
-    {"WATCH_TRACKS_SECONDS", "300", "how long a video's caption and chapter lists are kept before they are read again", true},
+    {"WATCH_TRACKS_SECONDS", "300", "how long a video's caption and chapter lists are kept before they are read again",
+     true},
     {"WATCH_NOINDEX", "on", "on: a private video's page asks search engines not to index it (noindex); off", true},
     {"WATCH_ANALYTICS", "off", "off, or apivideo: the video.js and hls.js pages report plays to api.video", true},
     {"WATCH_ANALYTICS_SCRIPT_URL", kDefaultAnalyticsScriptUrl,
@@ -131,7 +134,8 @@ std::string url_fault(const std::string& url, const std::string& what) {
     }
     auto u = parse_url(url);
     if (!u) return "is not a URL: must be " + what;
-    if (!is_allowed_upstream_url(url)) return "http:// is only for a loopback host (127.0.0.1, ::1, localhost): use https://";
+    if (!is_allowed_upstream_url(url))
+        return "http:// is only for a loopback host (127.0.0.1, ::1, localhost): use https://";
     return "";
 }
 
@@ -141,7 +145,8 @@ std::string script_folder(const SettingLookup& lookup, const char* name, std::st
     while (!out.empty() && out.back() == '/') out.pop_back();
     bool local = !out.empty() && out[0] == '/' && (out.size() < 2 || out[1] != '/');
     if (!local) {
-        if (std::string fault = url_fault(out, "an https:// URL or a path on this site starting with /"); !fault.empty()) {
+        if (std::string fault = url_fault(out, "an https:// URL or a path on this site starting with /");
+            !fault.empty()) {
             return std::string(name) + ": " + fault;
         }
     }
@@ -198,13 +203,16 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
             problem("APIVIDEO_API_KEY_FILE: the file it names is empty");
         }
     }
-    if (key.empty() && key_file.empty()) problem("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
-    else if (!key.empty() && !plausible_key(key)) problem("the API key holds spaces, ':' or control characters");
+    if (key.empty() && key_file.empty())
+        problem("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
+    else if (!key.empty() && !plausible_key(key))
+        problem("the API key holds spaces, ':' or control characters");
     c.api_key = key;
 
     c.api_url = setting(lookup, "APIVIDEO_API_URL");
     while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
-    if (std::string fault = url_fault(c.api_url, "an https:// URL (http:// only for a loopback host)"); !fault.empty()) {
+    if (std::string fault = url_fault(c.api_url, "an https:// URL (http:// only for a loopback host)");
+        !fault.empty()) {
         problem("APIVIDEO_API_URL: " + fault);
     } else if (parse_url(c.api_url)->rest.find_first_of("?#") != std::string::npos) {
         problem("APIVIDEO_API_URL: must not hold a query or a fragment (? or #)");
@@ -233,8 +241,10 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     c.template_dir = setting(lookup, "WATCH_TEMPLATE_DIR");  // read, and checked, by the site loader
 
     std::string log = setting(lookup, "WATCH_LOG");
-    if (log == "requests") c.log = LogLevel::Requests;
-    else if (log != "errors") problem("WATCH_LOG: must be errors or requests");
+    if (log == "requests")
+        c.log = LogLevel::Requests;
+    else if (log != "errors")
+        problem("WATCH_LOG: must be errors or requests");
 
     // Secrets shorter than this are guessable; a site makes one with: openssl rand -hex 32
     c.cookie_secret = setting(lookup, "WATCH_COOKIE_SECRET");
@@ -282,8 +292,10 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     }
 
     std::string analytics = setting(lookup, "WATCH_ANALYTICS");
-    if (analytics == "apivideo") c.analytics = Analytics::ApiVideo;
-    else if (analytics != "off") problem("WATCH_ANALYTICS: must be off or apivideo");
+    if (analytics == "apivideo")
+        c.analytics = Analytics::ApiVideo;
+    else if (analytics != "off")
+        problem("WATCH_ANALYTICS: must be off or apivideo");
     if (std::string e = script_folder(lookup, "WATCH_ANALYTICS_SCRIPT_URL", c.analytics_script_url); !e.empty()) {
         problem(e);
     }

@@ -10,15 +10,17 @@
 
 namespace watch {
 
-
 // Pinned player scripts on a CDN that serves the npm packages byte for byte, so the
 // Subresource Integrity hashes can be checked against the npm tarballs
 // (package-lock.json pins the same versions for local serving).
 inline constexpr const char* kDefaultVideoJsUrl = "https://cdn.jsdelivr.net/npm/video.js@8.24.1/dist";
-inline constexpr const char* kDefaultVideoJsSri = "sha384-9LtdENn4aCK5YUSBEw9zQT/tT1eCah4K4BlWimkvqqCaURKD4rBN00ZHMe26ny2O";
-inline constexpr const char* kDefaultVideoJsCssSri = "sha384-xfG5I3MEODgvS2hsikP3bkQWFgJNS4uI4dJQt7PoOmActllz5+bPWPywC/ow2KWd";
+inline constexpr const char* kDefaultVideoJsSri =
+    "sha384-9LtdENn4aCK5YUSBEw9zQT/tT1eCah4K4BlWimkvqqCaURKD4rBN00ZHMe26ny2O";
+inline constexpr const char* kDefaultVideoJsCssSri =
+    "sha384-xfG5I3MEODgvS2hsikP3bkQWFgJNS4uI4dJQt7PoOmActllz5+bPWPywC/ow2KWd";
 inline constexpr const char* kDefaultHlsJsUrl = "https://cdn.jsdelivr.net/npm/hls.js@1.7.4/dist";
-inline constexpr const char* kDefaultHlsJsSri = "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg";
+inline constexpr const char* kDefaultHlsJsSri =
+    "sha384-p9vgU/7IYJWd3I4STrtqxqR/2cAQlhIX7D/HrTnIMEjjcUox165b7se7sxmm3zDg";
 // api.video's analytics module, pinned the same way (dist/index.js of the npm package).
 inline constexpr const char* kDefaultAnalyticsScriptUrl =
     "https://cdn.jsdelivr.net/npm/@api.video/player-analytics@1.0.9/dist";
@@ -39,24 +41,24 @@ struct Config {
     std::string ca_file;       // extra CA bundle, empty for the system's
     std::string template_dir;  // empty: the templates built into the binary
     Player player = Player::VideoJs;
-    std::string videojs_url;  // folder holding video.min.js and video-js.min.css
+    std::string videojs_url;                   // folder holding video.min.js and video-js.min.css
     std::string videojs_sri, videojs_css_sri;  // empty unless the pinned default
-    std::string hlsjs_url;    // folder holding hls.min.js
+    std::string hlsjs_url;                     // folder holding hls.min.js
     std::string hlsjs_sri;
     LogLevel log = LogLevel::Errors;
-    std::string cookie_secret;  // empty: returning viewers are not remembered
-    std::string link_secret;    // empty: /watch needs no signed link
-    std::string client_ip_header;  // a name of kClientIpHeaders (request.h), or "": REMOTE_ADDR is the client
+    std::string cookie_secret;          // empty: returning viewers are not remembered
+    std::string link_secret;            // empty: /watch needs no signed link
+    std::string client_ip_header;       // a name of kClientIpHeaders (request.h), or "": REMOTE_ADDR is the client
     std::set<std::string> allowed_ids;  // empty: every id the key can read
-    long reads_per_minute = 0;  // api.video's budget, until its first answer says
-    double read_share = 1;      // the part of the key's reads this process spends
-    long wait_seconds = 0;      // the longest wait for a turn offered
-    bool captions = true;         // the video's captions in the player
-    bool chapters = true;         // and its chapters
-    long tracks_seconds = 0;      // how long those lists are kept
-    bool noindex_private = true;  // a private video's page says noindex
-    long max_in_flight = 0;   // FastCGI: page views waiting on api.video at once
-    std::string socket_path;  // FastCGI: the public socket path taken over at start ("" for none)
+    long reads_per_minute = 0;          // api.video's budget, until its first answer says
+    double read_share = 1;              // the part of the key's reads this process spends
+    long wait_seconds = 0;              // the longest wait for a turn offered
+    bool captions = true;               // the video's captions in the player
+    bool chapters = true;               // and its chapters
+    long tracks_seconds = 0;            // how long those lists are kept
+    bool noindex_private = true;        // a private video's page says noindex
+    long max_in_flight = 0;             // FastCGI: page views waiting on api.video at once
+    std::string socket_path;            // FastCGI: the public socket path taken over at start ("" for none)
     Analytics analytics = Analytics::Off;
     std::string analytics_script_url;  // folder holding api.video's module (index.js)
     std::string analytics_script_sri;  // empty unless the pinned default

@@ -90,11 +90,16 @@ bool base64url_decode(std::string_view text, std::string& out) {
     int bits = 0;
     for (char c : text) {
         int v;
-        if (c >= 'A' && c <= 'Z') v = c - 'A';
-        else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-        else if (c >= '0' && c <= '9') v = c - '0' + 52;
-        else if (c == '-') v = 62;
-        else if (c == '_') v = 63;
+        if (c >= 'A' && c <= 'Z')
+            v = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            v = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            v = c - '0' + 52;
+        else if (c == '-')
+            v = 62;
+        else if (c == '_')
+            v = 63;
         else {
             out.resize(static_cast<size_t>(o - out.data()));  // what was decoded, as before
             return false;
@@ -122,7 +127,9 @@ namespace {
 struct Generator {
     std::string key;
     unsigned long long counter = 0;
-    Generator() { pthread_atfork(nullptr, nullptr, [] { instance().key.clear(); }); }
+    Generator() {
+        pthread_atfork(nullptr, nullptr, [] { instance().key.clear(); });
+    }
     static Generator& instance() {
         thread_local Generator g;
         return g;

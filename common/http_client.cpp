@@ -16,8 +16,8 @@
 #include <map>
 #include <optional>
 #include <stdexcept>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -56,8 +56,7 @@ struct HttpGlobal::Trust {
         X509_STORE*& store = stores[extra];
         if (store) return store;
         store = X509_STORE_new();
-        if (!store || !add_system_trust(store) ||
-            (!extra.empty() && X509_STORE_load_file(store, extra.c_str()) != 1)) {
+        if (!store || !add_system_trust(store) || (!extra.empty() && X509_STORE_load_file(store, extra.c_str()) != 1)) {
             X509_STORE_free(store);
             stores.erase(extra);
             return nullptr;
@@ -98,7 +97,7 @@ struct Handle {
     curl_slist* headers = nullptr;
     char error[CURL_ERROR_SIZE] = {};
     HttpGlobal::Trust* trust = nullptr;
-    std::string ca_file;          // the extra bundle of the current call
+    std::string ca_file;  // the extra bundle of the current call
     size_t max_body = 0;
     bool too_large = false;
     HttpResult result;
@@ -370,8 +369,10 @@ struct HttpMulti::Impl {
     }
     static int on_timer(CURLM*, long ms, void* p) {
         auto* self = static_cast<Impl*>(p);
-        if (ms < 0) self->curl_deadline.reset();
-        else self->curl_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+        if (ms < 0)
+            self->curl_deadline.reset();
+        else
+            self->curl_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
         self->loop.set_timer(ms);
         return 0;
     }

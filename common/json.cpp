@@ -9,15 +9,14 @@
 #include <stdexcept>
 
 // Must precede every rapidjson include; this is the only file that has one.
-#define RAPIDJSON_ASSERT(x)                                                  \
-    do {                                                                     \
-        if (!(x)) throw std::logic_error("rapidjson assertion: " #x);        \
+#define RAPIDJSON_ASSERT(x)                                           \
+    do {                                                              \
+        if (!(x)) throw std::logic_error("rapidjson assertion: " #x); \
     } while (0)
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
 
 namespace watch {
 
@@ -45,8 +44,10 @@ bool too_deep(std::string_view body) {
     for (size_t i = 0; i < body.size(); ++i) {
         char c = body[i];
         if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
+            if (c == '\\')
+                ++i;
+            else if (c == '"')
+                in_string = false;
         } else if (c == '"') {
             in_string = true;
         } else if (c == '{' || c == '[') {
@@ -66,8 +67,8 @@ std::string parse(std::string_view body, rapidjson::Document& doc) {
     if (!is_valid_utf8(body)) return "reply is not valid UTF-8";
     doc.Parse<kFlags>(body.data(), body.size());
     if (doc.HasParseError()) {
-        return std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) +
-               " at offset " + std::to_string(doc.GetErrorOffset());
+        return std::string("malformed JSON: ") + rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
+               std::to_string(doc.GetErrorOffset());
     }
     if (!doc.IsObject()) return "reply is not a JSON object";
     return "";
@@ -214,8 +215,10 @@ void write_string(Writer& w, const char* key, const std::string& value) {
 // An absent asset is null, so a custom player can test for it.
 void write_url(Writer& w, const char* key, const std::string& value) {
     w.Key(key);
-    if (value.empty()) w.Null();
-    else w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+    if (value.empty())
+        w.Null();
+    else
+        w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
 }
 
 void write_assets(Writer& w, const Assets& a) {

@@ -174,8 +174,10 @@ bool parse_address_block(const std::string& text, AddressBlock& out, std::string
         if (zeroed != b.bytes) {
             // Shown from the parsed bytes, so nothing of the input but digits is echoed.
             char first[INET6_ADDRSTRLEN] = "";
-            if (bits == 32) inet_ntop(AF_INET, zeroed.data() + 12, first, sizeof first);
-            else inet_ntop(AF_INET6, zeroed.data(), first, sizeof first);
+            if (bits == 32)
+                inet_ntop(AF_INET, zeroed.data() + 12, first, sizeof first);
+            else
+                inet_ntop(AF_INET6, zeroed.data(), first, sizeof first);
             why = "has bits set past its prefix: the block starts at " + std::string(first) + "/" + p;
             return false;
         }

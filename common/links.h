@@ -22,8 +22,8 @@ inline constexpr const char* kSignedFields[] = {"nbf", "ip", "t", "autoplay", "l
 
 enum class LinkCheck {
     Valid,
-    Missing,         // no exp or no sig
-    Malformed,       // exp, nbf or ip not written as the rules say
+    Missing,    // no exp or no sig
+    Malformed,  // exp, nbf or ip not written as the rules say
     BadSignature,
     Expired,         // exp is past
     NotYetValid,     // nbf is still to come

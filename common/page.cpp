@@ -23,24 +23,91 @@ namespace {
 // by the enum in the same order.
 // Lists (captions, chapters) are named like values; each of their fields follows as
 // "list.field", and a row's cells come in that order.
+// clang-format off: the two tables are read side by side.
 enum WatchValue : size_t {
-    kTitle, kVideoId, kThumbnail, kHls, kMp4, kEmbed, kAvh, kPlayUrl, kNonce,
-    kVideojsJs, kVideojsCss, kVideojsSri, kVideojsCssSri, kHlsjsJs, kHlsjsSri,
-    kWaitSeconds, kTurnUrl, kRefreshUrl,
-    kLang, kDescription, kRobots, kOgImage, kProcessing, kStart, kAutoplay, kLoop, kNoDownload, kEmbedFlags,
-    kAnalyticsJs, kAnalyticsSri, kAnalyticsPingUrl,
-    kCaptions, kCaptionSrc, kCaptionLang, kCaptionLabel, kCaptionDefault,
-    kChapters, kChapterSrc, kChapterLang, kChapterLabel,
+    kTitle,
+    kVideoId,
+    kThumbnail,
+    kHls,
+    kMp4,
+    kEmbed,
+    kAvh,
+    kPlayUrl,
+    kNonce,
+    kVideojsJs,
+    kVideojsCss,
+    kVideojsSri,
+    kVideojsCssSri,
+    kHlsjsJs,
+    kHlsjsSri,
+    kWaitSeconds,
+    kTurnUrl,
+    kRefreshUrl,
+    kLang,
+    kDescription,
+    kRobots,
+    kOgImage,
+    kProcessing,
+    kStart,
+    kAutoplay,
+    kLoop,
+    kNoDownload,
+    kEmbedFlags,
+    kAnalyticsJs,
+    kAnalyticsSri,
+    kAnalyticsPingUrl,
+    kCaptions,
+    kCaptionSrc,
+    kCaptionLang,
+    kCaptionLabel,
+    kCaptionDefault,
+    kChapters,
+    kChapterSrc,
+    kChapterLang,
+    kChapterLabel,
     kWatchValueCount
 };
-const char* const kWatchNames[] = {
-    "title", "video_id", "thumbnail", "hls", "mp4", "embed", "avh", "play_url", "nonce",
-    "videojs_js", "videojs_css", "videojs_sri", "videojs_css_sri", "hlsjs_js", "hlsjs_sri",
-    "wait_seconds", "turn_url", "refresh_url",
-    "lang", "description", "robots", "og_image", "processing", "start", "autoplay", "loop", "no_download", "embed_flags",
-    "analytics_js", "analytics_sri", "analytics_ping_url",
-    "captions", "captions.src", "captions.srclang", "captions.label", "captions.default",
-    "chapters", "chapters.src", "chapters.srclang", "chapters.label"};
+const char* const kWatchNames[] = {"title",
+                                   "video_id",
+                                   "thumbnail",
+                                   "hls",
+                                   "mp4",
+                                   "embed",
+                                   "avh",
+                                   "play_url",
+                                   "nonce",
+                                   "videojs_js",
+                                   "videojs_css",
+                                   "videojs_sri",
+                                   "videojs_css_sri",
+                                   "hlsjs_js",
+                                   "hlsjs_sri",
+                                   "wait_seconds",
+                                   "turn_url",
+                                   "refresh_url",
+                                   "lang",
+                                   "description",
+                                   "robots",
+                                   "og_image",
+                                   "processing",
+                                   "start",
+                                   "autoplay",
+                                   "loop",
+                                   "no_download",
+                                   "embed_flags",
+                                   "analytics_js",
+                                   "analytics_sri",
+                                   "analytics_ping_url",
+                                   "captions",
+                                   "captions.src",
+                                   "captions.srclang",
+                                   "captions.label",
+                                   "captions.default",
+                                   "chapters",
+                                   "chapters.src",
+                                   "chapters.srclang",
+                                   "chapters.label"};
+// clang-format on
 constexpr size_t kCaptionFields = 4, kChapterFields = 3;
 static_assert(std::size(kWatchNames) == kWatchValueCount);
 
@@ -130,8 +197,10 @@ std::string csp_for(Player player, const std::string& origins, const std::string
         add_source(script, origin_or_self(c.analytics_script_url));
         add_source(connect, origin_or_self(c.collector_url));
     }
-    if (p.mse) csp += "; media-src blob:" + origins + "; worker-src blob:";
-    else if (!p.frame) csp += "; media-src" + origins;
+    if (p.mse)
+        csp += "; media-src blob:" + origins + "; worker-src blob:";
+    else if (!p.frame)
+        csp += "; media-src" + origins;
     if (p.frame) csp += "; frame-src " + embed_origin;
     if (!connect.empty()) csp += "; connect-src" + connect;
     return "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; img-src" + origins +
@@ -317,8 +386,7 @@ Response Pages::waiting(const Waiting& w, Player player, const Config& config, c
     return r;
 }
 
-Response Pages::processing(const Processing& p, Player player, const Config& config,
-                           const PlayOptions& play) const {
+Response Pages::processing(const Processing& p, Player player, const Config& config, const PlayOptions& play) const {
     std::string nonce = random_hex(16);
     const PlayerScripts scripts(config);
     const OptionValues options(play, {}, config);

@@ -22,17 +22,17 @@ struct Waiting {
     std::string video_id;
     std::string ticket;
     long long seconds = 0;
-    std::string page_url;  // this page with the ticket: what a page without script reloads
-    std::string json_url;  // the JSON answer with the ticket: what the page's script fetches
+    std::string page_url;                 // this page with the ticket: what a page without script reloads
+    std::string json_url;                 // the JSON answer with the ticket: what the page's script fetches
     std::set<std::string> asset_origins;  // the hosts this account's videos came from so far
 };
 
 // A video still encoding: the page that shows it and asks again.
 struct Processing {
-    WatchView view;        // what the read gave (no tracks yet)
+    WatchView view;         // what the read gave (no tracks yet)
     long long seconds = 0;  // when to ask again
-    std::string page_url;  // this page: what a page without script reloads
-    std::string json_url;  // its JSON answer: what the page's script fetches
+    std::string page_url;   // this page: what a page without script reloads
+    std::string json_url;   // its JSON answer: what the page's script fetches
 };
 
 class Pages {
@@ -46,8 +46,7 @@ class Pages {
     // of the JSON (a view handed in still has it: the viewer cookie remembers it whole).
     Response watch(const WatchView& view, Player player, const Config& config, const PlayOptions& play = {}) const;
     Response waiting(const Waiting& wait, Player player, const Config& config, const PlayOptions& play = {}) const;
-    Response processing(const Processing& p, Player player, const Config& config,
-                        const PlayOptions& play = {}) const;
+    Response processing(const Processing& p, Player player, const Config& config, const PlayOptions& play = {}) const;
     Response watch_json(const WatchView& view, const PlayOptions& play = {}) const;
     Response waiting_json(const Waiting& wait) const;
     Response processing_json(const Processing& p) const;

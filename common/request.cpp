@@ -178,7 +178,8 @@ std::string query_with(std::string_view query, const std::vector<QueryParam>& se
         if (!pair.empty() && !replaced) out += (out.empty() ? "" : "&") + std::string(pair);
         pos = amp + 1;
     }
-    for (const QueryParam& p : set) out += (out.empty() ? "" : "&") + percent_encode(p.name) + "=" + percent_encode(p.value);
+    for (const QueryParam& p : set)
+        out += (out.empty() ? "" : "&") + percent_encode(p.name) + "=" + percent_encode(p.value);
     return out;
 }
 

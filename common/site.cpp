@@ -120,7 +120,8 @@ std::shared_ptr<const Site> Sites::for_request(const SettingLookup& params, std:
     bool ok = load_site(
         [&](const char* name) -> const char* {
             if (set(name)) return params(name);
-            bool key_setting = std::strcmp(name, "APIVIDEO_API_KEY") == 0 || std::strcmp(name, "APIVIDEO_API_KEY_FILE") == 0;
+            bool key_setting =
+                std::strcmp(name, "APIVIDEO_API_KEY") == 0 || std::strcmp(name, "APIVIDEO_API_KEY_FILE") == 0;
             return own_key && key_setting ? nullptr : env_(name);
         },
         site, entry.error);

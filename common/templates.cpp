@@ -18,7 +18,17 @@ namespace {
 // (text up to the next '>'). Unsafe: a "<!--" inside <script>, where HTML's escaped and
 // double-escaped script states begin; it is never left, so such a template is refused.
 enum class Mode {
-    Text, Tag, AttrName, AfterAttrName, BeforeAttrValue, AttrValue, Unquoted, RawText, Comment, BogusComment, Unsafe
+    Text,
+    Tag,
+    AttrName,
+    AfterAttrName,
+    BeforeAttrValue,
+    AttrValue,
+    Unquoted,
+    RawText,
+    Comment,
+    BogusComment,
+    Unsafe
 };
 
 struct HtmlState {
@@ -39,8 +49,8 @@ struct HtmlState {
 // HTML's URL attributes, and by this engine's convention any attribute ending in "-url"
 // (data-hls-url="…"), so URLs handed to scripts get the same scheme check.
 bool is_url_attribute(const std::string& a) {
-    static const char* const names[] = {"href",       "src",  "poster", "action",    "formaction",
-                                        "cite",       "data", "background", "xlink:href", "ping"};
+    static const char* const names[] = {"href", "src",  "poster",     "action",     "formaction",
+                                        "cite", "data", "background", "xlink:href", "ping"};
     if (a.size() > 4 && a.compare(a.size() - 4, 4, "-url") == 0) return true;
     return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return a == n; });
 }
@@ -145,7 +155,8 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             // Only "</script" followed by whitespace, '/' or '>' ends it ("</scripts" does not).
             size_t end = i + 2 + st.tag.size();
             if (i + 1 < s.size() && s[i + 1] == '/' && starts_with_ignoring_case(s.substr(i + 2), st.tag) &&
-                end < s.size() && (std::isspace(static_cast<unsigned char>(s[end])) || s[end] == '/' || s[end] == '>')) {
+                end < s.size() &&
+                (std::isspace(static_cast<unsigned char>(s[end])) || s[end] == '/' || s[end] == '>')) {
                 st.mode = Mode::Text;
                 return 0;
             }
@@ -170,8 +181,7 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
             if (c != '>') return plain(s, i, ">{");
             st.mode = Mode::Text;
             return 1;
-        case Mode::Unsafe:
-            return plain(s, i, "{");
+        case Mode::Unsafe: return plain(s, i, "{");
     }
     return 1;
 }
@@ -179,9 +189,7 @@ size_t step(HtmlState& st, std::string_view s, size_t i) {
 // The context a value placeholder gets in this state, or nullptr with `why` set.
 bool context_for(const HtmlState& st, Template::Context& ctx, std::string& why) {
     switch (st.mode) {
-        case Mode::Text:
-            ctx = Template::Context::Text;
-            return true;
+        case Mode::Text: ctx = Template::Context::Text; return true;
         case Mode::AttrValue:
             // Script, style, and attributes that hold a whole document or several URLs.
             if (st.attr.rfind("on", 0) == 0 || st.attr == "style" || st.attr == "srcset" || st.attr == "srcdoc") {
@@ -217,8 +225,8 @@ bool safe_url(std::string_view v) {
 }
 
 // Splices {{> file}} includes into `src`, recording where each output line came from.
-void expand(const std::string& file, std::string_view src, const Template::Loader& load, int depth,
-            std::string& out, std::vector<std::pair<std::string, int>>& origin) {
+void expand(const std::string& file, std::string_view src, const Template::Loader& load, int depth, std::string& out,
+            std::vector<std::pair<std::string, int>>& origin) {
     int line = 1;
     size_t i = 0;
     while (i < src.size()) {
@@ -283,15 +291,15 @@ Template Template::compile(std::string_view name, std::string_view original, con
         return rank;
     };
     auto fields_of = [&](const std::string& l) {
-        return static_cast<size_t>(std::count_if(names.begin(), names.end(),
-                                                 [&](const std::string& n) { return n.rfind(l + ".", 0) == 0; }));
+        return static_cast<size_t>(
+            std::count_if(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(l + ".", 0) == 0; }));
     };
     std::string literal;
     int line = 1;
     auto fail = [&](const std::string& why) {
         size_t at = std::min(static_cast<size_t>(line), origin.size());
-        std::string where = at ? origin[at - 1].first + ":" + std::to_string(origin[at - 1].second)
-                               : std::string(name) + ":1";
+        std::string where =
+            at ? origin[at - 1].first + ":" + std::to_string(origin[at - 1].second) : std::string(name) + ":1";
         if (at && origin[at - 1].first != name) where += " (included in " + std::string(name) + ")";
         throw TemplateError(where + ": " + why);
     };
@@ -349,7 +357,8 @@ Template Template::compile(std::string_view name, std::string_view original, con
                 t.nodes_.push_back(node);
             } else if (sigil == '/') {
                 if (open.empty() || open.back().name != key) fail("{{/" + key + "}} closes nothing open");
-                if (!(open.back().state == st)) fail("the block {{" + key + "}} ends in another HTML context than it began");
+                if (!(open.back().state == st))
+                    fail("the block {{" + key + "}} ends in another HTML context than it began");
                 if (key == list) list.clear();
                 t.nodes_[open.back().node].close = t.nodes_.size();
                 node.kind = Node::Kind::Close;

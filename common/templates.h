@@ -62,13 +62,13 @@ class Template {
         enum class Kind { Literal, Value, Open, OpenInverted, Each, Close } kind;
         std::string text;  // literal text (empty for the others)
         Context context = Context::Text;
-        size_t slot = 0;   // for Value/Open/OpenInverted/Each/Close: the name's position
-        size_t close = 0;  // for Open/OpenInverted/Each: index of the matching Close
+        size_t slot = 0;    // for Value/Open/OpenInverted/Each/Close: the name's position
+        size_t close = 0;   // for Open/OpenInverted/Each: index of the matching Close
         bool cell = false;  // `slot` is a field's place in its list's row, not a name's
         size_t fields = 0;  // for Each: the list's fields (cells per row)
     };
-    void render_nodes(std::string& out, size_t begin, size_t end, const std::string_view* values,
-                      const Rows* lists, const std::string_view* row) const;
+    void render_nodes(std::string& out, size_t begin, size_t end, const std::string_view* values, const Rows* lists,
+                      const std::string_view* row) const;
     std::vector<std::string> names_;
     std::vector<Node> nodes_;
     size_t literal_bytes_ = 0;  // what every rendering holds besides the values

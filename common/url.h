@@ -8,10 +8,10 @@
 namespace watch {
 
 struct Url {
-    std::string scheme;     // lower case: "https"
-    std::string host;       // lower case, IPv6 without brackets
-    std::string port;       // as written, may be empty
-    std::string rest;       // path, query and fragment, starting with '/', '?' or '#', or empty
+    std::string scheme;  // lower case: "https"
+    std::string host;    // lower case, IPv6 without brackets
+    std::string port;    // as written, may be empty
+    std::string rest;    // path, query and fragment, starting with '/', '?' or '#', or empty
 };
 
 // Parses an absolute http(s) URL. Userinfo ("user@host") is refused: it has no place in

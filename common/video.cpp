@@ -31,7 +31,8 @@ bool is_plausible_language(std::string_view tag) {
     size_t start = 0;
     while (start <= tag.size()) {
         size_t dash = tag.find('-', start);
-        std::string_view sub = tag.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
+        std::string_view sub =
+            tag.substr(start, dash == std::string_view::npos ? std::string_view::npos : dash - start);
         if (sub.empty() || sub.size() > 8) return false;
         for (char c : sub) {
             bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');

@@ -35,7 +35,7 @@ struct Video {
     std::string id;
     std::string title;
     std::string description;
-    std::string language;  // api.video's "language" (a BCP 47 tag), when it gives one
+    std::string language;           // api.video's "language" (a BCP 47 tag), when it gives one
     std::optional<bool> is_public;  // absent in the reply: decided by the tokens
     Assets assets;
 };
@@ -62,9 +62,9 @@ struct WatchView {
     std::string language;  // empty when api.video gives none (or one that is not a tag)
     Assets assets;
     std::vector<TextTrack> tracks;  // captions, then chapters
-    std::string session_token;  // empty when the assets carry no token
-    long long expires = 0;      // Unix seconds: when the session ends (kSessionSeconds after it began)
-    bool is_public = true;      // api.video's "public" (true when the reply leaves it out)
+    std::string session_token;      // empty when the assets carry no token
+    long long expires = 0;          // Unix seconds: when the session ends (kSessionSeconds after it began)
+    bool is_public = true;          // api.video's "public" (true when the reply leaves it out)
 };
 
 // Where the private token was found, which decides where the session endpoint is.

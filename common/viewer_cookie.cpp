@@ -26,8 +26,7 @@ bool reusable(const WatchView& v, long long now) {
 
 }  // namespace
 
-std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer,
-                                          long long now) {
+std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer, long long now) {
     std::string value = cookie_value(cookie_header, kCookieName);
     size_t dot = value.find('.');
     if (value.empty() || value.size() > kMaxValue || dot == std::string::npos) return {};

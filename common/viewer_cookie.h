@@ -25,8 +25,7 @@ struct CookieSigner {
 
 // The remembered videos in the request's Cookie header: those whose signature checks
 // and whose time is not up. Anything forged, foreign or garbled: empty.
-std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer,
-                                          long long now);
+std::vector<WatchView> read_viewer_cookie(const std::string& cookie_header, const CookieSigner& signer, long long now);
 
 // The Set-Cookie value that remembers `view` (first) with the still-valid `others`,
 // within the count and size bounds, scoped to `path`.

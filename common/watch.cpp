@@ -4,9 +4,9 @@
 // the error table and leaves one log line: which step, the video, how long the calls took.
 #include "common/watch.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
-#include <algorithm>
 #include <exception>
 #include <optional>
 
@@ -35,8 +35,8 @@ struct Trace {
     std::string line(int status, const char* step, const std::string& detail) const {
         long ms = static_cast<long>(
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count());
-        std::string s = iso_time(now) + " " + std::to_string(status) + " id=" + id + " step=" + step +
-                        " ms=" + std::to_string(ms);
+        std::string s =
+            iso_time(now) + " " + std::to_string(status) + " id=" + id + " step=" + step + " ms=" + std::to_string(ms);
         if (video_ms >= 0) s += " video_ms=" + std::to_string(video_ms);
         if (session_ms >= 0) s += " session_ms=" + std::to_string(session_ms);
         if (!detail.empty()) s += ": " + detail;
@@ -172,13 +172,14 @@ struct PageView::Flow {
         w.json_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "json"}});
         w.asset_origins = site->account->asset_origins;
         Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config(), params.play);
-        r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=" + d.ticket + "; Max-Age=" +
-                                                 std::to_string(config().wait_seconds) + "; Path=" + self +
-                                                 "; HttpOnly; Secure; SameSite=Lax");
+        r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=" + d.ticket +
+                                                 "; Max-Age=" + std::to_string(config().wait_seconds) +
+                                                 "; Path=" + self + "; HttpOnly; Secure; SameSite=Lax");
         // Waiting is no failure; a 429 that brought it is worth a line.
         if (!why.empty() || config().log == LogLevel::Requests) {
-            r.log = trace.line(r.status, "turn",
-                               (why.empty() ? "" : why + "; ") + "waits for a turn, about " + std::to_string(d.seconds) + " s");
+            r.log = trace.line(
+                r.status, "turn",
+                (why.empty() ? "" : why + "; ") + "waits for a turn, about " + std::to_string(d.seconds) + " s");
         }
         return done(std::move(r));
     }
@@ -186,7 +187,8 @@ struct PageView::Flow {
     std::vector<HttpCall> next(std::vector<HttpResult> answers) {
         Account& account = *site->account;
         if (stage == Stage::Video) {
-            if (answers.size() != 1u + (list_read ? 1 : 0)) throw std::logic_error("a round's answers do not match its calls");
+            if (answers.size() != 1u + (list_read ? 1 : 0))
+                throw std::logic_error("a round's answers do not match its calls");
             if (list_read) store_list(answers[1]);
             const HttpResult& r = answers[0];
             trace.video_ms = r.elapsed_ms;
@@ -323,12 +325,15 @@ struct PageView::Flow {
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
         }
         if (!ticket.empty()) {  // the turn is taken: its cookie goes
-            r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=; Max-Age=0; Path=" +
-                                                     (req.path.empty() ? "/" : req.path) + "; HttpOnly; Secure; SameSite=Lax");
+            r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) +
+                                                     "=; Max-Age=0; Path=" + (req.path.empty() ? "/" : req.path) +
+                                                     "; HttpOnly; Secure; SameSite=Lax");
         }
         // Trouble beside the page (a list that failed) is worth a line though it went out.
-        if (!note.empty()) r.log = trace.line(r.status, step, note);
-        else if (config().log == LogLevel::Requests) r.log = trace.line(r.status, step, "");
+        if (!note.empty())
+            r.log = trace.line(r.status, step, note);
+        else if (config().log == LogLevel::Requests)
+            r.log = trace.line(r.status, step, "");
         return done(std::move(r));
     }
 
@@ -412,7 +417,7 @@ struct PageView::Flow {
     Trace trace;
     Stage stage = Stage::Start;
     WatchParams params;
-    std::string ticket;  // the turn this visitor came with, if any
+    std::string ticket;                  // the turn this visitor came with, if any
     std::optional<TrackKind> list_read;  // the list read beside the video, if any
     std::string note;                    // trouble beside a page that went out, for the log
     bool json = false;

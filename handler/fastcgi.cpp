@@ -220,9 +220,7 @@ class Server final : public HttpMulti::Loop {
             case Arrival::Partial:
                 if (!c.deadline) set_deadline(c);
                 return;
-            case Arrival::Invalid:
-                say("closing a FastCGI connection: " + why);
-                return close_connection(c);
+            case Arrival::Invalid: say("closing a FastCGI connection: " + why); return close_connection(c);
             case Arrival::HeadersIn: return read_request(c, false);
             case Arrival::Whole: return read_request(c, true);
         }
@@ -298,8 +296,10 @@ class Server final : public HttpMulti::Loop {
     void respond(Connection& c, const Response& r) {
         std::string log;
         if (!r.log.empty()) {
-            if (to_journal_) say(r.log);
-            else log = "apivideo-watch: " + r.log + "\n";
+            if (to_journal_)
+                say(r.log);
+            else
+                log = "apivideo-watch: " + r.log + "\n";
         }
         c.out = fastcgi_answer(c.request_id, serialize_cgi(r, !c.head), log);
         c.sent = 0;
@@ -416,8 +416,10 @@ class Server final : public HttpMulti::Loop {
         }
         for (Connection* c : idle) {
             char b;
-            if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN) close_connection(*c);
-            else look_for_request(*c);
+            if (recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0 && errno == EAGAIN)
+                close_connection(*c);
+            else
+                look_for_request(*c);
         }
         if (listener_.from_systemd) return stop_accepting(false);  // systemd queues for the next one
         if (listener_.path.empty()) return stop_accepting(true);

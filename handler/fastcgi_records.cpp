@@ -100,8 +100,10 @@ Arrival fastcgi_arrival(std::string_view s, std::string& why) {
         }
         switch (want) {
             case Want::Begin:
-                if (type != kBeginRequest || content != 8) return invalid(why, "a request must start with FCGI_BEGIN_REQUEST");
-                if (((byte(body, 0) << 8) | byte(body, 1)) != kResponder) return invalid(why, "not a responder request");
+                if (type != kBeginRequest || content != 8)
+                    return invalid(why, "a request must start with FCGI_BEGIN_REQUEST");
+                if (((byte(body, 0) << 8) | byte(body, 1)) != kResponder)
+                    return invalid(why, "not a responder request");
                 id = rid;
                 want = Want::Params;
                 break;

@@ -11,10 +11,10 @@
 namespace watch {
 
 enum class Arrival {
-    Partial,     // not yet: wait for more bytes
-    HeadersIn,   // FCGI_BEGIN_REQUEST and all of FCGI_PARAMS; FCGI_STDIN still coming
-    Whole,       // the request, through its empty FCGI_STDIN record
-    Invalid,     // not a request libfcgi should be given (see `why`)
+    Partial,    // not yet: wait for more bytes
+    HeadersIn,  // FCGI_BEGIN_REQUEST and all of FCGI_PARAMS; FCGI_STDIN still coming
+    Whole,      // the request, through its empty FCGI_STDIN record
+    Invalid,    // not a request libfcgi should be given (see `why`)
 };
 
 // The most a request's records may take before FCGI_PARAMS ends: the loop peeks this

@@ -47,22 +47,23 @@ void usage(FILE* to) {
 }
 
 void sign_usage(FILE* to) {
-    std::fprintf(to,
-                 "usage: apivideo-watch sign --id ID [--ttl DURATION] [--nbf TIME] [--ip ADDRESS[/BITS]] [--t SECONDS]\n"
-                 "                           [--autoplay] [--loop] [--no-download] [--base URL]\n"
-                 "Prints a watch link for the video ID, signed with WATCH_LINK_SECRET (from the environment).\n"
-                 "  --id ID             the video id (vi...)\n"
-                 "  --ttl DURATION      how long the link works: seconds (3600), or 90s, 15m, 1h, 7d;\n"
-                 "                      1 second to 3650 days (default 1h), from --nbf when that is later than now\n"
-                 "  --nbf TIME          not before TIME: Unix seconds (1798797600), UTC (2027-01-01T10:00:00Z),\n"
-                 "                      or +DURATION from now (+15m); at most 3650 days ahead\n"
-                 "  --ip ADDRESS[/BITS] only for a client at this IPv4 or IPv6 address, or in this block\n"
-                 "                      (203.0.113.7, 203.0.113.0/24, 2001:db8::/32)\n"
-                 "  --t SECONDS         the player starts SECONDS into the video\n"
-                 "  --autoplay          the player starts by itself, muted (as browsers require)\n"
-                 "  --loop              the player starts again at the end\n"
-                 "  --no-download       no MP4 in the page: HLS only, no download control\n"
-                 "  --base URL          the watch page's path or URL (default /watch)\n");
+    std::fprintf(
+        to,
+        "usage: apivideo-watch sign --id ID [--ttl DURATION] [--nbf TIME] [--ip ADDRESS[/BITS]] [--t SECONDS]\n"
+        "                           [--autoplay] [--loop] [--no-download] [--base URL]\n"
+        "Prints a watch link for the video ID, signed with WATCH_LINK_SECRET (from the environment).\n"
+        "  --id ID             the video id (vi...)\n"
+        "  --ttl DURATION      how long the link works: seconds (3600), or 90s, 15m, 1h, 7d;\n"
+        "                      1 second to 3650 days (default 1h), from --nbf when that is later than now\n"
+        "  --nbf TIME          not before TIME: Unix seconds (1798797600), UTC (2027-01-01T10:00:00Z),\n"
+        "                      or +DURATION from now (+15m); at most 3650 days ahead\n"
+        "  --ip ADDRESS[/BITS] only for a client at this IPv4 or IPv6 address, or in this block\n"
+        "                      (203.0.113.7, 203.0.113.0/24, 2001:db8::/32)\n"
+        "  --t SECONDS         the player starts SECONDS into the video\n"
+        "  --autoplay          the player starts by itself, muted (as browsers require)\n"
+        "  --loop              the player starts again at the end\n"
+        "  --no-download       no MP4 in the page: HLS only, no download control\n"
+        "  --base URL          the watch page's path or URL (default /watch)\n");
 }
 
 const char* env(const char* name) { return std::getenv(name); }
@@ -89,14 +90,16 @@ int check(bool online, const watch::HttpGlobal& http) {
         if (!addr.empty()) print_lines(watch::exposure_warning(addr), "warning: ");
     }
     if (env("WATCH_THREADS")) {
-        print_lines("WATCH_THREADS is no longer read: one event loop serves every request; "
-                    "WATCH_MAX_IN_FLIGHT bounds how many wait on api.video at once",
-                    "warning: ");
+        print_lines(
+            "WATCH_THREADS is no longer read: one event loop serves every request; "
+            "WATCH_MAX_IN_FLIGHT bounds how many wait on api.video at once",
+            "warning: ");
     }
     if (c.link_secret.empty() && c.allowed_ids.empty()) {
-        print_lines("any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
-                    "(signed links) or WATCH_ALLOWED_IDS to choose who watches what",
-                    "warning: ");
+        print_lines(
+            "any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
+            "(signed links) or WATCH_ALLOWED_IDS to choose who watches what",
+            "warning: ");
     }
     if (online) {
         watch::HttpClient client(http);

@@ -59,8 +59,8 @@ BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_answer_403_witho
     std::string other_id = watch::signed_query(kSecret, kPublicVideo, now() + 600);
     other_id.replace(3, std::string(kPublicVideo).size(), id);  // the signature of another video
     long long later = now() + 600;
-    std::string moved_exp = "id=" + id + "&exp=" + std::to_string(later + 1) + "&sig=" +
-                            watch::link_signature(kSecret, id, later);
+    std::string moved_exp =
+        "id=" + id + "&exp=" + std::to_string(later + 1) + "&sig=" + watch::link_signature(kSecret, id, later);
     const std::pair<std::string, std::string> cases[] = {
         {"no exp or sig", "id=" + id},
         {"no sig", "id=" + id + "&exp=" + std::to_string(later)},

@@ -75,9 +75,9 @@ BOOST_AUTO_TEST_CASE(each_player_has_its_page_and_a_csp_made_for_it) {
     Core core;
     struct Expect {
         const char* player;
-        const char* marker;       // something only that player's page has
-        const char* csp_has;      // a directive it needs
-        const char* csp_lacks;    // one it must not have
+        const char* marker;     // something only that player's page has
+        const char* csp_has;    // a directive it needs
+        const char* csp_lacks;  // one it must not have
     };
     const Expect cases[] = {
         {"videojs", "video.min.js", "worker-src blob:", "frame-src"},

@@ -84,7 +84,8 @@ const char* const k429Body =
 // A ping as @api.video/player-analytics 1.0.9 sends it after ready() and play().
 std::string v1_ping(const std::string& id) {
     return R"({"emitted_at":"2024-06-01T10:00:02.000Z","session":{"loaded_at":"2024-06-01T10:00:00.000Z",)"
-           R"("referrer":"","metadata":[],"video_id":")" + id +
+           R"("referrer":"","metadata":[],"video_id":")" +
+           id +
            R"("},"events":[{"type":"ready","emitted_at":"2024-06-01T10:00:01.000Z","at":0},)"
            R"({"type":"play","emitted_at":"2024-06-01T10:00:02.000Z","at":0}]})";
 }
@@ -111,8 +112,12 @@ BOOST_AUTO_TEST_CASE(every_authenticated_api_request_counts_down_the_budget_then
     fresh(R"({"rate_limit":{"limit":6,"window_s":30}})");
     const std::string id = kPrivateVideo;
     // Each kind of authenticated request costs one read, a 404 or a 405 included.
-    const std::string paths[] = {"/videos/" + id, "/videos/" + id + "/captions", "/videos/" + id + "/chapters",
-                                 "/videos/" + id + "/status", std::string("/videos/") + kUnknownVideo, "/videos"};
+    const std::string paths[] = {"/videos/" + id,
+                                 "/videos/" + id + "/captions",
+                                 "/videos/" + id + "/chapters",
+                                 "/videos/" + id + "/status",
+                                 std::string("/videos/") + kUnknownVideo,
+                                 "/videos"};
     long expected = 5;
     for (const auto& path : paths) {
         HttpReply r = api_get(path);
@@ -277,8 +282,8 @@ BOOST_AUTO_TEST_CASE(a_private_videos_vtt_is_served_only_with_a_session_of_that_
     VideoSession other = open_session(kNoMp4Video);
     const std::string en = vtt_url(kPrivateVideo, "captions", "en");
 
-    BOOST_TEST(http_get(en).status == 404);                                  // no session
-    BOOST_TEST(http_get(en + "?avh=" + other.session).status == 404);       // another video's
+    BOOST_TEST(http_get(en).status == 404);                            // no session
+    BOOST_TEST(http_get(en + "?avh=" + other.session).status == 404);  // another video's
     BOOST_TEST(http_get(en + "?avh=00000000-0000-4000-8000-000000000000").status == 404);
     HttpReply ok = http_get(en + "?avh=" + s.session);
     BOOST_TEST(ok.status == 200);
@@ -366,8 +371,9 @@ BOOST_AUTO_TEST_CASE(status_says_playable_or_not_and_a_video_still_encoding_has_
     // And the other way: a playable video made to look as if it were still encoding.
     standin().knobs(std::string(R"({"playable":{")") + kPrivateVideo + R"(":false}})");
     VideoSession p = open_session(kPrivateVideo);
-    BOOST_TEST(http_get(standin().vod() + "/vod/" + kPrivateVideo + "/token/" + p.token + "/hls/manifest.m3u8?avh=" +
-                        p.session).status == 404);
+    BOOST_TEST(http_get(standin().vod() + "/vod/" + kPrivateVideo + "/token/" + p.token +
+                        "/hls/manifest.m3u8?avh=" + p.session)
+                   .status == 404);
     BOOST_TEST(!playable(kPrivateVideo));
 }
 

@@ -184,8 +184,7 @@ BOOST_AUTO_TEST_CASE(upstream_errors_map_onto_the_error_table) {
                             "video");
     expect_status_with_knob(R"({"rules":[{"host":"api","path":"^/videos/","action":{"fault":"close"}}]})", 502,
                             "video");
-    expect_status_with_knob(R"({"rules":[{"host":"vod","path":"/session$","action":{"status":404}}]})", 502,
-                            "session");
+    expect_status_with_knob(R"({"rules":[{"host":"vod","path":"/session$","action":{"status":404}}]})", 502, "session");
     expect_status_with_knob(R"({"rules":[{"host":"vod","path":"/session$","action":{"fault":"session_missing"}}]})",
                             502, "session");
     expect_status_with_knob(R"({"rules":[{"host":"api","path":"^/videos/","action":{"delay_ms":3000}}]})", 504,

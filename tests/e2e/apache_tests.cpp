@@ -55,7 +55,8 @@ struct FcgidSite {
         site = must_replace(site, "# FcgidInitialEnv APIVIDEO_API_URL https://sandbox.api.video",
                             "FcgidInitialEnv APIVIDEO_API_URL " + standin().api());
         site = must_replace(site, "FcgidIPCDir /var/lib/apache2/fcgid/sock", "FcgidIPCDir " + ipc_dir);
-        site = must_replace(site, "FcgidInitialEnv APIVIDEO_TIMEOUT_MS 5000", "FcgidInitialEnv APIVIDEO_TIMEOUT_MS " + timeout_ms);
+        site = must_replace(site, "FcgidInitialEnv APIVIDEO_TIMEOUT_MS 5000",
+                            "FcgidInitialEnv APIVIDEO_TIMEOUT_MS " + timeout_ms);
         site = must_replace(site, "Alias /watch /usr/local/bin/apivideo-watch", "Alias /watch " + handler);
         site = must_replace(site, "<Directory /usr/local/bin>", "<Directory " + dir.file("bin") + ">");
         Apache::Options o;
@@ -222,8 +223,7 @@ BOOST_FIXTURE_TEST_CASE(fcgid_stopping_apache_sends_sigterm_and_the_handler_exit
     std::string log = apache->error_log();
     for (pid_t pid : pids) {
         BOOST_TEST(log.find(handler + "(" + std::to_string(pid) +
-                            ") exit(shutting down), terminated by calling exit(), return code: 0") !=
-                       std::string::npos,
+                            ") exit(shutting down), terminated by calling exit(), return code: 0") != std::string::npos,
                    log);
     }
     BOOST_TEST(log.find("get stop signal") == std::string::npos, log);

@@ -2,10 +2,10 @@
 // playwright-core) opens each player's page from nginx + the handler + the stand-in,
 // clicks the thumbnail and watches the video play; the stand-in's log then shows whether
 // every request of that page view carried a valid session.
-#include <boost/test/data/test_case.hpp>
-#include <boost/test/unit_test.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
 
 #include <algorithm>
 #include <map>
@@ -66,9 +66,7 @@ size_t count_of(const std::string& s, const std::string& part) {
     return n;
 }
 
-bool is_variant_playlist(const StandinRequest& q) {
-    return ends_with(q.path, "/index.m3u8");
-}
+bool is_variant_playlist(const StandinRequest& q) { return ends_with(q.path, "/index.m3u8"); }
 
 // The delivery host's log of this page view: the assets and the embed page the browser
 // asked for (not the handler's own calls, /session and the manifest that says whether
@@ -129,19 +127,17 @@ const char* const kMp4AndHls[] = {kPrivateVideo, kNoMp4Video};
 // one on once the player is shown.
 struct PageKind {
     const char* name;
-    std::string query;  // after /watch?
-    long status;        // the page's status: the row did provoke the page it names
-    bool with_player = false;  // checked again with the player shown
+    std::string query;                                 // after /watch?
+    long status;                                       // the page's status: the row did provoke the page it names
+    bool with_player = false;                          // checked again with the player shown
     std::map<std::string, std::string> settings = {};  // on top of handler_settings()
-    std::string knobs = "";    // the stand-in's (see faults_tests.cpp), "" for none
+    std::string knobs = "";                            // the stand-in's (see faults_tests.cpp), "" for none
     const char* method = "GET";
 };
 
 std::ostream& operator<<(std::ostream& os, const PageKind& k) { return os << k.name; }
 
-std::string player_of(const char* id, const char* player) {
-    return std::string("id=") + id + "&player=" + player;
-}
+std::string player_of(const char* id, const char* player) { return std::string("id=") + id + "&player=" + player; }
 
 // A stand-in rule that answers every call to `host` ("api": GET /videos/{id}; "vod": the
 // session call) with `action`.
@@ -159,19 +155,30 @@ const std::vector<PageKind>& page_kinds() {
         // The error table (common/errors.cpp), each row through nginx; Internal (500) has no
         // way in from outside.
         {"bad request", "id=not-a-video-id", 400},
-        {"link not valid", std::string("id=") + kPrivateVideo, 403, false,
+        {"link not valid",
+         std::string("id=") + kPrivateVideo,
+         403,
+         false,
          {{"WATCH_LINK_SECRET", "a-link-secret-of-at-least-32-characters"}}},
         {"unknown video", std::string("id=") + kUnknownVideo, 404},
         {"method not allowed", std::string("id=") + kPrivateVideo, 405, false, {}, "", "POST"},
         {"key refused", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"status":401})")},
         {"bad reply", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"malformed"})")},
-        {"no session", std::string("id=") + kPrivateVideo, 502, false, {},
+        {"no session",
+         std::string("id=") + kPrivateVideo,
+         502,
+         false,
+         {},
          fault_on("vod", R"({"fault":"session_missing"})")},
         {"unreachable", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"close"})")},
         // A video still encoding: the page that waits for it (issue 12).
         {"still processing", std::string("id=") + kEncodingVideo, 200},
         // A 429 is no error page: the visitor waits for a turn (issue 10).
-        {"waiting for a turn", std::string("id=") + kPrivateVideo, 200, false, {},
+        {"waiting for a turn",
+         std::string("id=") + kPrivateVideo,
+         200,
+         false,
+         {},
          fault_on("api", R"({"status":429,"retry_after":30})")},
         {"timeout", std::string("id=") + kPrivateVideo, 504, false, {}, fault_on("api", R"({"delay_ms":2500})")},
     };
@@ -233,8 +240,10 @@ BOOST_DATA_TEST_CASE_F(BrowserSite, captions_show_with_their_cues_in_every_playe
                        bdata::make({"videojs", "hlsjs", "native"}), player) {
     PlayResult r = play_in_browser(watch(kPrivateVideo, player));
     BOOST_TEST_MESSAGE(r);
-    if (std::string(player) == "native") played_natively(r);
-    else played(r);
+    if (std::string(player) == "native")
+        played_natively(r);
+    else
+        played(r);
     bool shown = false;
     for (const TrackState& t : r.tracks) {
         shown = shown || (t.kind == "captions" && t.language == "en" && t.mode == "showing" && t.cues > 0);
@@ -416,9 +425,13 @@ BOOST_FIXTURE_TEST_CASE(the_seed_usage_fails_in_the_browser, BrowserSite) {
     std::string thumb = json_string_field(video, "assets.thumbnail");
     std::string mp4 = json_string_field(video, "assets.mp4");
     BOOST_REQUIRE(!thumb.empty() && !mp4.empty());
-    publish("seed.html", "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>seed</title></head><body>\n"
-                         "<a href=\"" + mp4 + "\"><img src=\"" + thumb + "\" alt=\"thumbnail\"></a>\n"
-                         "<video src=\"" + mp4 + "\" controls></video>\n</body></html>\n");
+    publish("seed.html",
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>seed</title></head><body>\n"
+            "<a href=\"" +
+                mp4 + "\"><img src=\"" + thumb +
+                "\" alt=\"thumbnail\"></a>\n"
+                "<video src=\"" +
+                mp4 + "\" controls></video>\n</body></html>\n");
     PlayResult r = play_in_browser(nginx.url("/seed.html"), 10000);
     BOOST_TEST_MESSAGE(r);
     BOOST_TEST(!r.ok, r);
@@ -509,10 +522,11 @@ BOOST_DATA_TEST_CASE(every_page_kind_passes_axe_core, bdata::make(page_kinds()),
 // The check can fail: the error page's old grey (#777 on white, 4.47:1) is a serious
 // colour-contrast violation, named with its element.
 BOOST_FIXTURE_TEST_CASE(axe_core_finds_a_contrast_failure, BrowserSite) {
-    publish("grey.html", "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>grey</title>"
-                         "<style>body { color: #222; } .code { color: #777; }</style></head>\n"
-                         "<body><main><h1>grey</h1><p>A message.</p><p class=\"code\">Error 404</p></main>"
-                         "</body></html>\n");
+    publish("grey.html",
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>grey</title>"
+            "<style>body { color: #222; } .code { color: #777; }</style></head>\n"
+            "<body><main><h1>grey</h1><p>A message.</p><p class=\"code\">Error 404</p></main>"
+            "</body></html>\n");
     AxeResult r = check_accessibility(nginx.url("/grey.html"));
     BOOST_TEST_MESSAGE(r.violations);
     BOOST_TEST(r.error.empty(), r.raw);

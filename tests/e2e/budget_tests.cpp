@@ -30,8 +30,9 @@ const Standin& standin() { return shared_standin(); }
 struct BudgetSite {
     explicit BudgetSite(int limit, const std::map<std::string, std::string>& extra = {}, const std::string& site = "",
                         int window = 2)
-        : s(settings(limit, extra), site), knob(R"({"rate_limit":{"limit":)" + std::to_string(limit) +
-                                                R"(,"window_s":)" + std::to_string(window) + "}}") {
+        : s(settings(limit, extra), site),
+          knob(R"({"rate_limit":{"limit":)" + std::to_string(limit) + R"(,"window_s":)" + std::to_string(window) +
+               "}}") {
         // A window of the stand-in's own begins with the warm-up read.
         standin().reset();
         standin().knobs(knob);
@@ -85,9 +86,12 @@ BOOST_AUTO_TEST_CASE(a_burst_of_three_budgets_plays_for_everyone_in_turns_withou
     std::map<unsigned long, std::string> waiting;  // turn -> ticket
     size_t played = 0;
     for (const HttpReply& r : first) {
-        if (plays(r)) ++played;
-        else if (waits(r)) waiting[turn_of(ticket_of(r))] = ticket_of(r);
-        else BOOST_ERROR("neither played nor waits: " << r.status << " " << r.body.substr(0, 200));
+        if (plays(r))
+            ++played;
+        else if (waits(r))
+            waiting[turn_of(ticket_of(r))] = ticket_of(r);
+        else
+            BOOST_ERROR("neither played nor waits: " << r.status << " " << r.body.substr(0, 200));
     }
     // The first window's five reads: a page each, but the one list read (captions) a page
     // took beside its video while more than half the budget was left.
@@ -108,7 +112,8 @@ BOOST_AUTO_TEST_CASE(a_burst_of_three_budgets_plays_for_everyone_in_turns_withou
     for (int round = 0; served_in_round.size() < waiting.size() && round < 80; ++round) {
         for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
             if (served_in_round.count(it->first)) continue;
-            HttpReply r = http_get(site.s.watch(std::string("id=") + kPrivateVideo + "&format=json&turn=" + it->second));
+            HttpReply r =
+                http_get(site.s.watch(std::string("id=") + kPrivateVideo + "&format=json&turn=" + it->second));
             if (r.status == 200) {
                 BOOST_TEST(r.body.find("avh=") != std::string::npos, r.body);
                 served_in_round[it->first] = round;
@@ -176,12 +181,11 @@ BOOST_AUTO_TEST_CASE(a_wait_past_the_bound_gets_the_503_page_with_retry_after) {
 // starts by itself at the turn, in the same page, every request of it with the session.
 BOOST_AUTO_TEST_CASE(a_waiting_visitors_player_starts_in_place_in_a_browser) {
     TempDir players;
-    BudgetSite site(1,
-                    {{"WATCH_WAIT_SECONDS", "60"},
-                     {"WATCH_PLAYER_URL", "/player/video.js"},
-                     {"WATCH_HLSJS_URL", "/player/hls.js"}},
-                    "    location /player/ {\n        alias " + staged_player_scripts(players) + "/;\n    }\n",
-                    8);  // long enough for Chromium to start within the wait
+    BudgetSite site(
+        1,
+        {{"WATCH_WAIT_SECONDS", "60"}, {"WATCH_PLAYER_URL", "/player/video.js"}, {"WATCH_HLSJS_URL", "/player/hls.js"}},
+        "    location /player/ {\n        alias " + staged_player_scripts(players) + "/;\n    }\n",
+        8);  // long enough for Chromium to start within the wait
     const std::string url = site.s.watch(std::string("id=") + kPrivateVideo);
     BOOST_REQUIRE(plays(http_get(url)));  // the window's one read
     PlayResult r = play_after_turn(url, 40000);

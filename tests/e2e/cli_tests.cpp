@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <ctime>
-#include <tuple>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 #include "tests/support/process.h"
@@ -163,14 +163,13 @@ BOOST_AUTO_TEST_CASE(check_warns_about_a_socket_other_hosts_can_reach) {
     // --check gets the socket on fd 0, as a server would hand it over. The socket is bound
     // but never listens: nothing can connect to it, on any interface.
     auto with_socket_on_fd0 = [&](const std::string& address) {
-        std::vector<std::string> argv = {
-            "/usr/bin/python3", "-c",
-            "import os, socket, sys\n"
-            "s = socket.socket()\n"
-            "s.bind((sys.argv[1], 0))\n"
-            "os.dup2(s.fileno(), 0)\n"
-            "os.execv(sys.argv[2], [sys.argv[2], '--check'])\n",
-            address, handler_binary()};
+        std::vector<std::string> argv = {"/usr/bin/python3", "-c",
+                                         "import os, socket, sys\n"
+                                         "s = socket.socket()\n"
+                                         "s.bind((sys.argv[1], 0))\n"
+                                         "os.dup2(s.fileno(), 0)\n"
+                                         "os.execv(sys.argv[2], [sys.argv[2], '--check'])\n",
+                                         address, handler_binary()};
         Run r;
         r.status = run(argv, &r.out, good_env());
         return r;
@@ -186,8 +185,8 @@ BOOST_AUTO_TEST_CASE(sign_prints_a_link_the_handler_accepts_and_nothing_else_doe
     const std::string secret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
     auto env = good_env();
     env["WATCH_LINK_SECRET"] = secret;
-    Run signed_link = handler({"sign", "--id", kPrivateVideo, "--ttl", "600", "--base", "https://example.org/watch"},
-                              env);
+    Run signed_link =
+        handler({"sign", "--id", kPrivateVideo, "--ttl", "600", "--base", "https://example.org/watch"}, env);
     BOOST_TEST(signed_link.status == 0, signed_link.out);
     const std::string prefix = std::string("https://example.org/watch?id=") + kPrivateVideo + "&exp=";
     BOOST_REQUIRE(signed_link.out.rfind(prefix, 0) == 0);
@@ -231,9 +230,9 @@ BOOST_AUTO_TEST_CASE(every_subcommand_takes_help) {
 BOOST_AUTO_TEST_CASE(sign_reads_ttl_strictly) {
     auto env = good_env();
     env["WATCH_LINK_SECRET"] = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
-    const std::pair<const char*, long long> good[] = {{"3600", 3600},  {"1h", 3600},         {"90s", 90},
-                                                      {"15m", 900},    {"7d", 7 * 86400},    {"1", 1},
-                                                      {"3650d", 3650LL * 86400}};
+    const std::pair<const char*, long long> good[] = {
+        {"3600", 3600},           {"1h", 3600}, {"90s", 90}, {"15m", 900}, {"7d", 7 * 86400}, {"1", 1},
+        {"3650d", 3650LL * 86400}};
     for (const auto& [ttl, seconds] : good) {
         long long before = static_cast<long long>(std::time(nullptr));
         Run r = handler({"sign", "--id", kPrivateVideo, "--ttl", ttl}, env);
@@ -245,12 +244,20 @@ BOOST_AUTO_TEST_CASE(sign_reads_ttl_strictly) {
         BOOST_TEST(exp >= before + seconds, ttl);
         BOOST_TEST(exp <= after + seconds, ttl);
     }
-    const std::pair<const char*, const char*> bad[] = {
-        {"99999999999999999999", "out of range"}, {"0", "out of range"}, {"0h", "out of range"},
-        {"3651d", "out of range"},                {"315360001", "out of range"},
-        {"1H", "not a duration"},                 {"1.5h", "not a duration"}, {"-5", "not a duration"},
-        {"+5", "not a duration"},                 {"1 h", "not a duration"},  {"", "not a duration"},
-        {"1hh", "not a duration"},                {"h", "not a duration"},    {"0x10", "not a duration"}};
+    const std::pair<const char*, const char*> bad[] = {{"99999999999999999999", "out of range"},
+                                                       {"0", "out of range"},
+                                                       {"0h", "out of range"},
+                                                       {"3651d", "out of range"},
+                                                       {"315360001", "out of range"},
+                                                       {"1H", "not a duration"},
+                                                       {"1.5h", "not a duration"},
+                                                       {"-5", "not a duration"},
+                                                       {"+5", "not a duration"},
+                                                       {"1 h", "not a duration"},
+                                                       {"", "not a duration"},
+                                                       {"1hh", "not a duration"},
+                                                       {"h", "not a duration"},
+                                                       {"0x10", "not a duration"}};
     for (const auto& [ttl, why] : bad) {
         Run r = handler({"sign", "--id", kPrivateVideo, "--ttl", ttl}, env);
         BOOST_TEST(r.status == 2, ttl << ": " << r.out);
@@ -270,8 +277,8 @@ BOOST_AUTO_TEST_CASE(sign_flags_make_a_link_the_handler_accepts_only_where_and_w
                        env);
     BOOST_TEST_REQUIRE(made.status == 0, made.out);
     std::string q = query_of(made);
-    BOOST_TEST(q.find("&nbf=" + std::to_string(now - 60) + "&ip=203.0.113.0%2F24&t=90&autoplay=1&loop=1&download=0&sig=") !=
-                   std::string::npos,
+    BOOST_TEST(q.find("&nbf=" + std::to_string(now - 60) +
+                      "&ip=203.0.113.0%2F24&t=90&autoplay=1&loop=1&download=0&sig=") != std::string::npos,
                q);
     Run inside = cgi(q, "203.0.113.9", env);
     BOOST_TEST(inside.out.find("Status: 200 OK") != std::string::npos, inside.out);
@@ -308,18 +315,25 @@ BOOST_AUTO_TEST_CASE(sign_reads_its_flags_strictly) {
     auto env = good_env();
     env["WATCH_LINK_SECRET"] = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
     long long now = static_cast<long long>(std::time(nullptr));
-    const std::pair<const char*, const char*> good[] = {
-        {"--nbf", "2027-01-01T10:00:00Z"}, {"--nbf", "2027-01-01T10:00Z"}, {"--nbf", "1798797600"},
-        {"--nbf", "+15m"},                 {"--nbf", "+3600"},             {"--ip", "203.0.113.7"},
-        {"--ip", "0.0.0.0/0"},             {"--ip", "2001:db8::/32"},      {"--ip", "::ffff:203.0.113.0/120"},
-        {"--t", "0"},                      {"--t", "999999999"}};
+    const std::pair<const char*, const char*> good[] = {{"--nbf", "2027-01-01T10:00:00Z"},
+                                                        {"--nbf", "2027-01-01T10:00Z"},
+                                                        {"--nbf", "1798797600"},
+                                                        {"--nbf", "+15m"},
+                                                        {"--nbf", "+3600"},
+                                                        {"--ip", "203.0.113.7"},
+                                                        {"--ip", "0.0.0.0/0"},
+                                                        {"--ip", "2001:db8::/32"},
+                                                        {"--ip", "::ffff:203.0.113.0/120"},
+                                                        {"--t", "0"},
+                                                        {"--t", "999999999"}};
     for (const auto& [flag, value] : good) {
         Run r = handler({"sign", "--id", kPrivateVideo, flag, value}, env);
         BOOST_TEST(r.status == 0, flag << " " << value << ": " << r.out);
     }
     // UTC, exactly: 2027-01-01T10:00:00Z is 1798797600.
-    BOOST_TEST(handler({"sign", "--id", kPrivateVideo, "--nbf", "2027-01-01T10:00:00Z"}, env).out.find("&nbf=1798797600&") !=
-               std::string::npos);
+    BOOST_TEST(
+        handler({"sign", "--id", kPrivateVideo, "--nbf", "2027-01-01T10:00:00Z"}, env).out.find("&nbf=1798797600&") !=
+        std::string::npos);
     // A default is left out of the link.
     BOOST_TEST(handler({"sign", "--id", kPrivateVideo, "--t", "0"}, env).out.find("&t=") == std::string::npos);
 
@@ -363,7 +377,8 @@ BOOST_AUTO_TEST_CASE(sign_reads_its_flags_strictly) {
         BOOST_TEST(r.out.find(std::string(flag) + " needs a value") != std::string::npos, r.out);
     }
     Run help = handler({"sign", "--help"}, {});
-    for (const char* flag : {"--nbf TIME", "--ip ADDRESS[/BITS]", "--t SECONDS", "--autoplay", "--loop", "--no-download"}) {
+    for (const char* flag :
+         {"--nbf TIME", "--ip ADDRESS[/BITS]", "--t SECONDS", "--autoplay", "--loop", "--no-download"}) {
         BOOST_TEST(help.out.find(flag) != std::string::npos, flag);
     }
 }
@@ -396,24 +411,41 @@ BOOST_AUTO_TEST_CASE(the_readme_snippets_make_the_links_sign_makes) {
     };
     const Language languages[] = {
         {"php", "php", "snippet.php",
-         "<?php\n" + readme_snippet("php") +
-             "echo watch_link('" + secret + "', '" + id + "', " + exp + "), \"\\n\";\n"
-             "echo watch_link('" + secret + "', '" + id + "', " + exp_all + ", ['download' => 0, 'loop' => 1, "
-             "'autoplay' => 1, 't' => 90, 'ip' => '2001:db8::/32', 'nbf' => " + nbf + "]), \"\\n\";\n"
-             "echo watch_link('" + secret + "', '" + id + "', " + exp_some + ", ['t' => 30, 'nbf' => " + nbf + ", "
+         "<?php\n" + readme_snippet("php") + "echo watch_link('" + secret + "', '" + id + "', " + exp +
+             "), \"\\n\";\n"
+             "echo watch_link('" +
+             secret + "', '" + id + "', " + exp_all +
+             ", ['download' => 0, 'loop' => 1, "
+             "'autoplay' => 1, 't' => 90, 'ip' => '2001:db8::/32', 'nbf' => " +
+             nbf +
+             "]), \"\\n\";\n"
+             "echo watch_link('" +
+             secret + "', '" + id + "', " + exp_some + ", ['t' => 30, 'nbf' => " + nbf +
+             ", "
              "'ip' => '203.0.113.0/24']), \"\\n\";\n"},
         {"python", "python3", "snippet.py",
-         readme_snippet("python") +
-             "print(watch_link('" + secret + "', '" + id + "', " + exp + "))\n"
-             "print(watch_link('" + secret + "', '" + id + "', " + exp_all + ", download=0, loop=1, autoplay=1, t=90, "
-             "ip='2001:db8::/32', nbf=" + nbf + "))\n"
-             "print(watch_link('" + secret + "', '" + id + "', " + exp_some + ", t=30, nbf=" + nbf + ", ip='203.0.113.0/24'))\n"},
+         readme_snippet("python") + "print(watch_link('" + secret + "', '" + id + "', " + exp +
+             "))\n"
+             "print(watch_link('" +
+             secret + "', '" + id + "', " + exp_all +
+             ", download=0, loop=1, autoplay=1, t=90, "
+             "ip='2001:db8::/32', nbf=" +
+             nbf +
+             "))\n"
+             "print(watch_link('" +
+             secret + "', '" + id + "', " + exp_some + ", t=30, nbf=" + nbf + ", ip='203.0.113.0/24'))\n"},
         {"js", "node", "snippet.js",
-         readme_snippet("js") +
-             "console.log(watchLink('" + secret + "', '" + id + "', " + exp + "));\n"
-             "console.log(watchLink('" + secret + "', '" + id + "', " + exp_all + ", { download: 0, loop: 1, autoplay: 1, "
-             "t: 90, ip: '2001:db8::/32', nbf: " + nbf + " }));\n"
-             "console.log(watchLink('" + secret + "', '" + id + "', " + exp_some + ", { t: 30, nbf: " + nbf + ", "
+         readme_snippet("js") + "console.log(watchLink('" + secret + "', '" + id + "', " + exp +
+             "));\n"
+             "console.log(watchLink('" +
+             secret + "', '" + id + "', " + exp_all +
+             ", { download: 0, loop: 1, autoplay: 1, "
+             "t: 90, ip: '2001:db8::/32', nbf: " +
+             nbf +
+             " }));\n"
+             "console.log(watchLink('" +
+             secret + "', '" + id + "', " + exp_some + ", { t: 30, nbf: " + nbf +
+             ", "
              "ip: '203.0.113.0/24' }));\n"},
     };
     TempDir dir;
@@ -443,7 +475,8 @@ BOOST_AUTO_TEST_CASE(version_is_the_one_of_debian_changelog) {
 BOOST_AUTO_TEST_CASE(query_prints_status_headers_and_page) {
     Run r = handler({"--query", std::string("id=") + kPublicVideo}, good_env());
     BOOST_TEST(r.status == 0);
-    BOOST_TEST(r.out.rfind("Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n", 0) == 0, r.out.substr(0, 200));
+    BOOST_TEST(r.out.rfind("Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n", 0) == 0,
+               r.out.substr(0, 200));
     BOOST_TEST(r.out.find("\r\n\r\n<!DOCTYPE html>") != std::string::npos);
     Run v = handler({"--version"}, {});
     BOOST_TEST(v.status == 0);

@@ -30,7 +30,6 @@ namespace {
 
 const Standin& standin() { return shared_standin(); }
 
-
 // One line of the data file.
 struct Crafted {
     int line = 0;
@@ -51,9 +50,8 @@ bool well_formed_id(const std::string& id) {
 // The target as sent: \xNN, \\, @@repeat N TEXT@@ and the fixture ids expanded.
 std::string expand(const std::string& t, int line) {
     static const std::map<std::string, const char*> ids = {
-        {"private", kPrivateVideo}, {"public", kPublicVideo},         {"nomp4", kNoMp4Video},
-        {"markup", kMarkupVideo},   {"nodeclient", kNodeClientVideo}, {"docs", kDocsVideo},
-        {"unknown", kUnknownVideo}};
+        {"private", kPrivateVideo},       {"public", kPublicVideo}, {"nomp4", kNoMp4Video},    {"markup", kMarkupVideo},
+        {"nodeclient", kNodeClientVideo}, {"docs", kDocsVideo},     {"unknown", kUnknownVideo}};
     auto bad = [&](const std::string& why) {
         return std::runtime_error("crafted-requests.tsv:" + std::to_string(line) + ": " + why);
     };
@@ -111,7 +109,8 @@ std::vector<Crafted> load_crafted() {
         c.target = expand(f[1], n);
         c.by_nginx = f[2].size() > 6 && f[2].compare(f[2].size() - 6, 6, "@nginx") == 0;
         c.status = std::stoi(f[2]);
-        if (f[3] != "0" && f[3] != "any") throw std::runtime_error(path + ":" + std::to_string(n) + ": upstream is 0 or any");
+        if (f[3] != "0" && f[3] != "any")
+            throw std::runtime_error(path + ":" + std::to_string(n) + ": upstream is 0 or any");
         c.upstream_any = f[3] == "any";
         c.description = f[4];
         out.push_back(c);
@@ -120,7 +119,7 @@ std::vector<Crafted> load_crafted() {
 }
 
 struct RawReply {
-    int status = 0;  // 0: no status line (see error)
+    int status = 0;                              // 0: no status line (see error)
     std::map<std::string, std::string> headers;  // names lower case
     std::string body, error;
     std::string header(const std::string& name) const {
@@ -243,8 +242,8 @@ BOOST_FIXTURE_TEST_CASE(every_crafted_request_gets_its_status_and_no_bad_id_reac
             std::string rest = q.path.rfind("/videos/", 0) == 0 ? q.path.substr(8) : "";
             std::string id = rest.substr(0, rest.find('/'));
             std::string part = rest.size() > id.size() ? rest.substr(id.size()) : "";
-            bool ok = well_formed_id(id) && (part.empty() || part == "/captions" || part == "/chapters" ||
-                                             part == "/status");
+            bool ok =
+                well_formed_id(id) && (part.empty() || part == "/captions" || part == "/chapters" || part == "/status");
             BOOST_TEST(ok, where << ": api.video was asked for " << shown(q.path));
         }
     }

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <stdexcept>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "tests/support/browser.h"
 #include "tests/support/http.h"
@@ -150,9 +150,8 @@ BOOST_AUTO_TEST_CASE(dpkg_installs_it_with_everything_in_its_place) {
     BOOST_TEST(exists("/usr/share/man/man1/apivideo-watch.1.gz"));
     for (const char* t : {"player-videojs.html", "player-hlsjs.html", "player-native.html", "player-embed.html",
                           "error.html", "_style.html", "_with-session.html"}) {
-        BOOST_TEST(read_file(std::string("/usr/share/apivideo-watch/html/") + t) ==
-                       read_file(repo_root() + "/html/" + t),
-                   t);
+        BOOST_TEST(
+            read_file(std::string("/usr/share/apivideo-watch/html/") + t) == read_file(repo_root() + "/html/" + t), t);
     }
     // The player scripts are the pinned ones (what tools/stage-player takes from npm ci).
     TempDir pinned;
@@ -194,9 +193,9 @@ BOOST_AUTO_TEST_CASE(the_units_are_where_systemd_reads_them_and_only_the_socket_
     BOOST_TEST(enabled_service.empty(), enabled_service);
 
     std::string out;
-    int rc = run({"/usr/bin/systemd-analyze", "verify", kUnits + "apivideo-watch.socket",
-                  kUnits + "apivideo-watch.service"},
-                 &out, {{"SYSTEMD_COLORS", "0"}});
+    int rc =
+        run({"/usr/bin/systemd-analyze", "verify", kUnits + "apivideo-watch.socket", kUnits + "apivideo-watch.service"},
+            &out, {{"SYSTEMD_COLORS", "0"}});
     std::string ours;
     for (const std::string& line : lines_of(out)) {
         if (line.find("apivideo-watch") != std::string::npos) ours += line + "\n";
@@ -229,12 +228,11 @@ BOOST_AUTO_TEST_CASE(the_snippet_serves_a_private_video_and_the_player_from_the_
     // An admin's drop-in would set the API URL the same way: the stand-in's, here.
     std::string key = read_file(key_file);
     key.erase(key.find_last_not_of("\n") + 1);
-    UnitsStarted handler(dir, units, key,
-                         {{"APIVIDEO_API_URL", standin.api()}}, "nobody", dir.file("journal.log"));
+    UnitsStarted handler(dir, units, key, {{"APIVIDEO_API_URL", standin.api()}}, "nobody", dir.file("journal.log"));
     auto exe = [&] {
         char target[256] = {};
-        ssize_t n = readlink(("/proc/" + std::to_string(handler.process().pid()) + "/exe").c_str(), target,
-                             sizeof target - 1);
+        ssize_t n =
+            readlink(("/proc/" + std::to_string(handler.process().pid()) + "/exe").c_str(), target, sizeof target - 1);
         return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
     };
     BOOST_TEST(exe() != "/usr/bin/apivideo-watch");  // on demand: nothing runs before a request
@@ -242,8 +240,8 @@ BOOST_AUTO_TEST_CASE(the_snippet_serves_a_private_video_and_the_player_from_the_
     // Step 3: the snippet in a site's server { }, nginx's workers as www-data.
     int port = free_port();
     NginxWithConf nginx(dir,
-                        "include " + kUpstream + ";\nserver {\n    listen 127.0.0.1:" + std::to_string(port) + ";\n    root " +
-                            dir.file("www") + ";\n    include " + kSnippet + ";\n}\n",
+                        "include " + kUpstream + ";\nserver {\n    listen 127.0.0.1:" + std::to_string(port) +
+                            ";\n    root " + dir.file("www") + ";\n    include " + kSnippet + ";\n}\n",
                         {port});
     std::string site = "http://127.0.0.1:" + std::to_string(port);
     std::string page_url = site + "/watch?id=" + kPrivateVideo;

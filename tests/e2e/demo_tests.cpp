@@ -12,9 +12,9 @@ BOOST_AUTO_TEST_SUITE(demo_tests)
 
 BOOST_AUTO_TEST_CASE(demo_serves_its_page_and_the_player_scripts_then_stops) {
     std::string out;
-    int rc = run({repo_root() + "/tools/demo"}, &out,
-                 {{"DEMO_PORT", std::to_string(free_port())}, {"DEMO_SECONDS", "0"},
-                  {"APIVIDEO_WATCH_BIN", handler_binary()}});
+    int rc = run(
+        {repo_root() + "/tools/demo"}, &out,
+        {{"DEMO_PORT", std::to_string(free_port())}, {"DEMO_SECONDS", "0"}, {"APIVIDEO_WATCH_BIN", handler_binary()}});
     BOOST_TEST(rc == 0, out);
     BOOST_TEST(out.find("apivideo-watch demo is running") != std::string::npos, out);
 }

@@ -151,12 +151,13 @@ BOOST_AUTO_TEST_CASE(a_thousand_visitors_in_flight_at_once_are_all_answered) {
     watcher.join();
     size_t ok = 0;
     for (const HttpReply& r : replies) ok += r.status == 200;
-    BOOST_TEST(ok == 1000u, "first failure: " << [&] {
-        for (const HttpReply& r : replies) {
-            if (r.status != 200) return std::to_string(r.status) + " " + r.error + " " + r.body.substr(0, 200);
-        }
-        return std::string();
-    }());
+    BOOST_TEST(
+        ok == 1000u, "first failure: " << [&] {
+            for (const HttpReply& r : replies) {
+                if (r.status != 200) return std::to_string(r.status) + " " + r.error + " " + r.body.substr(0, 200);
+            }
+            return std::string();
+        }());
     // They waited on api.video together, not in turns.
     BOOST_TEST(most_in_flight >= 1000u);
 }
@@ -271,7 +272,8 @@ BOOST_AUTO_TEST_CASE(restarting_under_spawn_fcgi_loses_no_request) {
         // Up once the public path names its socket.
         for (int i = 0; i < 200; ++i) {
             struct stat now {};
-            if (stat(sock.c_str(), &now) == 0 && S_ISSOCK(now.st_mode) && (!had || now.st_ino != before.st_ino)) return p;
+            if (stat(sock.c_str(), &now) == 0 && S_ISSOCK(now.st_mode) && (!had || now.st_ino != before.st_ino))
+                return p;
             std::this_thread::sleep_for(std::chrono::milliseconds(25));
         }
         throw std::runtime_error("the handler did not take " + sock + " over: " + read_file(dir.file(log)));

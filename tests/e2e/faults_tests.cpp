@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/http.h"
 #include "tests/support/fastcgi_site.h"
+#include "tests/support/http.h"
 #include "tests/support/servers.h"
 #include "tests/support/standin.h"
 
@@ -30,7 +30,7 @@ namespace bdata = boost::unit_test::data;
 
 namespace {
 
-constexpr int kTimeoutMs = 1500;             // APIVIDEO_TIMEOUT_MS of the sites below
+constexpr int kTimeoutMs = 1500;               // APIVIDEO_TIMEOUT_MS of the sites below
 constexpr int kPerCallMs = kTimeoutMs + 1000;  // the budget of each upstream call
 
 const Standin& standin() { return shared_standin(); }
@@ -39,8 +39,7 @@ const Standin& standin() { return shared_standin(); }
 // next request.
 struct FaultSite : FastCgiSite {
     explicit FaultSite(const std::string& api_url)
-        : FastCgiSite({{"APIVIDEO_API_URL", api_url},
-                       {"APIVIDEO_TIMEOUT_MS", std::to_string(kTimeoutMs)}}) {}
+        : FastCgiSite({{"APIVIDEO_API_URL", api_url}, {"APIVIDEO_TIMEOUT_MS", std::to_string(kTimeoutMs)}}) {}
     std::string watch_id(const std::string& id) const { return watch("id=" + id); }
     std::string handler_stderr() const { return read_file(dir.file("handler-stderr.log")); }
 };
@@ -116,10 +115,10 @@ long long ms_since(std::chrono::steady_clock::time_point start) {
 
 struct Fault {
     const char* name;
-    const char* host;    // "api": GET /videos/{id}; "vod": the session call
-    const char* action;  // the knob's action, JSON
-    long status;         // from the README's error table
-    bool waits = false;  // a 429: the visitor gets the page that waits for a turn
+    const char* host;      // "api": GET /videos/{id}; "vod": the session call
+    const char* action;    // the knob's action, JSON
+    long status;           // from the README's error table
+    bool waits = false;    // a 429: the visitor gets the page that waits for a turn
     long long max_ms = 0;  // a tighter bound than the per-call budget (0: none)
 };
 
@@ -197,8 +196,7 @@ HttpReply get(const std::string& url) {
 BOOST_AUTO_TEST_SUITE(e2e)
 BOOST_AUTO_TEST_SUITE(faults_tests, *boost::unit_test::fixture<TableSite>())
 
-BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_served, bdata::make(faults()),
-                     fault) {
+BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_served, bdata::make(faults()), fault) {
     BOOST_REQUIRE(g_site);
     FaultSite& site = *g_site;
     BOOST_TEST_CONTEXT(fault.host << " call: " << fault.name << " " << fault.action) {
@@ -225,11 +223,11 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         int expected_calls = std::string(fault.host) == "api" ? 1 : 2;
         BOOST_TEST(calls >= expected_calls, calls << " upstream calls");
         long long budget = static_cast<long long>(std::max(calls, expected_calls)) * kPerCallMs;
-        BOOST_TEST(ms <= budget, "answered in " << ms << " ms, budget " << budget << " ms for " << calls
-                                                 << " calls; log: " << lines);
+        BOOST_TEST(ms <= budget,
+                   "answered in " << ms << " ms, budget " << budget << " ms for " << calls << " calls; log: " << lines);
         if (fault.max_ms) {
             BOOST_TEST(ms <= fault.max_ms, "answered in " << ms << " ms, expected under " << fault.max_ms
-                                                           << " ms (cut off at 1 MiB, not read whole); log: " << lines);
+                                                          << " ms (cut off at 1 MiB, not read whole); log: " << lines);
         }
         if (std::string(fault.action).find("no_token") != std::string::npos) {
             // Served as public: no session call, so the fault did apply.
@@ -238,8 +236,8 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         BOOST_TEST(!holds_key(r.body), "the key is in the page");
         BOOST_TEST(!holds_key(log), "the key is in nginx's error log");
         BOOST_TEST(!holds_key(site.handler_stderr()), "the key is in the handler's stderr");
-        BOOST_TEST_MESSAGE("fault " << fault << ": " << r.status << " in " << ms << " ms, " << calls
-                                    << " calls; " << lines);
+        BOOST_TEST_MESSAGE("fault " << fault << ": " << r.status << " in " << ms << " ms, " << calls << " calls; "
+                                    << lines);
 
         // The worker is alive and serving.
         standin().knobs("");
@@ -248,8 +246,9 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         HttpReply next = get(site.watch_id(kPublicVideo));
         long long next_ms = ms_since(next_start);
         std::string after = site.nginx.error_log();
-        BOOST_TEST(next.status == 200, "the next request: " << next.status << " " << next.error << "; log: "
-                                                            << handler_lines(after.substr(std::min(log.size(), after.size()))));
+        BOOST_TEST(next.status == 200,
+                   "the next request: " << next.status << " " << next.error << "; log: "
+                                        << handler_lines(after.substr(std::min(log.size(), after.size()))));
         BOOST_TEST(next_ms <= kPerCallMs, "the next request took " << next_ms << " ms");
         BOOST_TEST(!holds_key(next.body));
         BOOST_TEST(site.handler.process().running(), "the handler died");
@@ -278,8 +277,8 @@ BOOST_AUTO_TEST_CASE(connection_refused_gives_502_in_time_and_the_worker_keeps_s
         HttpReply r = get(site.watch_id(kPrivateVideo));
         long long ms = ms_since(start);
         std::string log = site.nginx.error_log();
-        BOOST_TEST(r.status == 502, "request " << i << ": " << r.status << " " << r.error << "; log: "
-                                               << handler_lines(log));
+        BOOST_TEST(r.status == 502,
+                   "request " << i << ": " << r.status << " " << r.error << "; log: " << handler_lines(log));
         BOOST_TEST(ms <= kPerCallMs, "request " << i << " answered in " << ms << " ms");
         BOOST_TEST(!holds_key(r.body));
         BOOST_TEST(!holds_key(log));

@@ -21,11 +21,8 @@ namespace {
 // The example files install copies, besides nginx.conf.example. A new example means a new
 // line here (and in the man page's FILES).
 const char* const kExamples[] = {
-    "nginx-upstream.conf",
-    "apache/apivideo-watch.conf",
-    "apache/htaccess",
-    "systemd/apivideo-watch.socket",
-    "systemd/apivideo-watch.service",
+    "nginx-upstream.conf",           "apache/apivideo-watch.conf",     "apache/htaccess",
+    "systemd/apivideo-watch.socket", "systemd/apivideo-watch.service",
 };
 
 // The templates: every html/*.html of the tree (the set changes as players are added).
@@ -51,9 +48,9 @@ int make(const std::string& target, const std::string& destdir, std::string* out
     o.cwd = repo_root();
     // Not the outer make's jobserver (its file descriptors are closed here).
     o.unset = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "DESTDIR", "PREFIX"};
-    Process p({"/usr/bin/make", "--no-print-directory", "-o", bin, target, "BIN=" + bin, "DESTDIR=" + destdir,
-               "PREFIX=/usr"},
-              o);
+    Process p(
+        {"/usr/bin/make", "--no-print-directory", "-o", bin, target, "BIN=" + bin, "DESTDIR=" + destdir, "PREFIX=/usr"},
+        o);
     int st = p.wait(60000);
     *out = read_file(tmpl);
     unlink(tmpl);
@@ -155,10 +152,10 @@ BOOST_AUTO_TEST_CASE(the_installed_templates_are_a_working_watch_template_dir) {
 BOOST_AUTO_TEST_CASE(check_refuses_a_watch_template_dir_that_does_not_exist) {
     TempDir dir;
     std::string out;
-    BOOST_TEST(run({handler_binary(), "--check"}, &out,
-                   {{"APIVIDEO_API_KEY", "a-key-for-the-check"}, {"WATCH_TEMPLATE_DIR", dir.file("no-such-folder")}}) ==
-                   1,
-               out);
+    BOOST_TEST(
+        run({handler_binary(), "--check"}, &out,
+            {{"APIVIDEO_API_KEY", "a-key-for-the-check"}, {"WATCH_TEMPLATE_DIR", dir.file("no-such-folder")}}) == 1,
+        out);
     BOOST_TEST(out.find("WATCH_TEMPLATE_DIR") != std::string::npos, out);
 }
 

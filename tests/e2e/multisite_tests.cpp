@@ -15,7 +15,6 @@
 
 #include "tests/support/http.h"
 #include "tests/support/servers.h"
-#include "tests/support/servers.h"
 #include "tests/support/standin.h"
 
 using namespace testing;
@@ -72,11 +71,15 @@ bool every_api_call_carried(const std::string& key) {
 }
 
 // One server block on `port` passing `params` (name, value) to the handler on `sock`.
-std::string site_block(int port, const std::string& sock, const std::vector<std::pair<std::string, std::string>>& params) {
-    std::string s = "server {\n"
-                    "    listen 127.0.0.1:" + std::to_string(port) + ";\n"
-                    "    location = /watch {\n"
-                    "        include fastcgi_params;\n";
+std::string site_block(int port, const std::string& sock,
+                       const std::vector<std::pair<std::string, std::string>>& params) {
+    std::string s =
+        "server {\n"
+        "    listen 127.0.0.1:" +
+        std::to_string(port) +
+        ";\n"
+        "    location = /watch {\n"
+        "        include fastcgi_params;\n";
     for (const auto& p : params) s += "        fastcgi_param " + p.first + " " + p.second + ";\n";
     return s + "        fastcgi_pass unix:" + sock + ";\n    }\n}\n";
 }
@@ -90,7 +93,8 @@ std::string marked_templates(const TempDir& dir, const std::string& marker) {
         // Pages only: the _parts they include have no <body> of their own.
         if (name[0] == '_' || entry.path().extension() != ".html") continue;
         std::string text = read_file(entry.path());
-        write_file(out + "/" + name, must_replace(text, "<body>", "<body>\n<p class=\"" + marker + "\">" + marker + "</p>"));
+        write_file(out + "/" + name,
+                   must_replace(text, "<body>", "<body>\n<p class=\"" + marker + "\">" + marker + "</p>"));
     }
     return out;
 }
@@ -182,7 +186,8 @@ BOOST_FIXTURE_TEST_CASE(each_sites_api_calls_carry_its_own_key, TwoSites) {
     std::vector<std::future<long>> pages;
     for (int i = 0; i < 8; ++i) {
         int port = i % 2 ? port_b : port_a;
-        pages.push_back(std::async(std::launch::async, [=] { return http_get(watch(port, id_query(kPrivateVideo))).status; }));
+        pages.push_back(
+            std::async(std::launch::async, [=] { return http_get(watch(port, id_query(kPrivateVideo))).status; }));
     }
     for (auto& p : pages) BOOST_TEST(p.get() == 200);
     auto seen = api_authorizations();

@@ -10,8 +10,8 @@
 #include <future>
 #include <thread>
 
-#include "tests/support/http.h"
 #include "tests/support/fastcgi_site.h"
+#include "tests/support/http.h"
 #include "tests/support/servers.h"
 #include "tests/support/staging.h"
 #include "tests/support/standin.h"
@@ -22,7 +22,6 @@ using namespace testing;
 namespace {
 
 const Standin& standin() { return shared_standin(); }
-
 
 // nginx + fcgiwrap + the handler as a CGI program: settings arrive as fastcgi_param,
 // which is how a CGI program behind nginx gets them.
@@ -35,8 +34,10 @@ struct CgiSite {
         standin().knobs("");
     }
     std::string cgi_location() const {
-        std::string loc = "    location = /cgi/watch {\n        include fastcgi_params;\n"
-                          "        fastcgi_param SCRIPT_FILENAME " + staged_handler(dir) + ";\n";
+        std::string loc =
+            "    location = /cgi/watch {\n        include fastcgi_params;\n"
+            "        fastcgi_param SCRIPT_FILENAME " +
+            staged_handler(dir) + ";\n";
         for (const auto& kv : standin_settings()) loc += "        fastcgi_param " + kv.first + " " + kv.second + ";\n";
         return loc + "        fastcgi_pass unix:" + dir.file("fcgiwrap.sock") + ";\n    }\n";
     }
@@ -92,7 +93,9 @@ void error_table(const Site& site) {
 BOOST_AUTO_TEST_SUITE(e2e)
 BOOST_AUTO_TEST_SUITE(nginx_fastcgi_tests)
 
-BOOST_FIXTURE_TEST_CASE(page_and_every_asset_load_through_nginx, FastCgiSite) { expect_page_plays(watch(id_query(kPrivateVideo))); }
+BOOST_FIXTURE_TEST_CASE(page_and_every_asset_load_through_nginx, FastCgiSite) {
+    expect_page_plays(watch(id_query(kPrivateVideo)));
+}
 
 BOOST_FIXTURE_TEST_CASE(seed_usage_without_session_fails_on_the_second_asset, FastCgiSite) {
     // What the seed's HTML does: one private token, two assets, no session.
@@ -118,8 +121,7 @@ BOOST_FIXTURE_TEST_CASE(failures_are_logged_to_the_nginx_error_log_without_secre
     BOOST_TEST(http_get(watch(id_query(kPrivateVideo))).status == 502);
     standin().knobs("");
     std::string log = nginx.error_log();
-    BOOST_TEST(log.find(std::string("Z 502 id=") + kPrivateVideo + " step=session") != std::string::npos,
-               log);
+    BOOST_TEST(log.find(std::string("Z 502 id=") + kPrivateVideo + " step=session") != std::string::npos, log);
     BOOST_TEST(log.find(kKey) == std::string::npos);
 }
 
@@ -128,7 +130,8 @@ BOOST_FIXTURE_TEST_CASE(failures_are_logged_to_the_nginx_error_log_without_secre
 struct SiteWithoutFastcgiParams {
     TempDir dir;
     SpawnFcgiHandler handler{dir.file("watch.sock"), standin_settings(), dir.file("handler-stderr.log")};
-    Nginx nginx{dir, handler.socket(), "    location = /bare {\n        fastcgi_pass unix:" + handler.socket() + ";\n    }\n"};
+    Nginx nginx{dir, handler.socket(),
+                "    location = /bare {\n        fastcgi_pass unix:" + handler.socket() + ";\n    }\n"};
 };
 
 BOOST_FIXTURE_TEST_CASE(a_location_without_fastcgi_params_is_logged_as_such, SiteWithoutFastcgiParams) {
@@ -172,7 +175,9 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(nginx_cgi_tests)
 
-BOOST_FIXTURE_TEST_CASE(page_and_every_asset_load_in_cgi_mode, CgiSite) { expect_page_plays(watch(id_query(kPrivateVideo))); }
+BOOST_FIXTURE_TEST_CASE(page_and_every_asset_load_in_cgi_mode, CgiSite) {
+    expect_page_plays(watch(id_query(kPrivateVideo)));
+}
 
 BOOST_FIXTURE_TEST_CASE(error_table_in_cgi_mode, CgiSite) { error_table(*this); }
 

@@ -47,8 +47,8 @@ struct Units {
         mkdir(dir.file("man/man1").c_str(), 0755);
         write_file(dir.file("man/man1/apivideo-watch.1"), read_file(repo_root() + "/docs/apivideo-watch.1"));
         write_file(socket, socket_unit());
-        write_file(service, must_replace(service_unit(), "ExecStart=/usr/local/bin/apivideo-watch",
-                                         "ExecStart=" + program));
+        write_file(service,
+                   must_replace(service_unit(), "ExecStart=/usr/local/bin/apivideo-watch", "ExecStart=" + program));
     }
     // systemd-analyze's lines about our units (it may say things about system units too).
     std::string verify() const {
@@ -85,8 +85,7 @@ struct ActivatedSite {
     explicit ActivatedSite(const std::map<std::string, std::string>& extra = {}) {
         standin().reset();
         standin().knobs("");
-        std::map<std::string, std::string> env{{"APIVIDEO_API_URL", standin().api()},
-                                               {"APIVIDEO_TIMEOUT_MS", "1500"}};
+        std::map<std::string, std::string> env{{"APIVIDEO_API_URL", standin().api()}, {"APIVIDEO_TIMEOUT_MS", "1500"}};
         for (const auto& kv : extra) env[kv.first] = kv.second;
         handler = std::make_unique<UnitsStarted>(
             dir, UnitsStarted::Units{socket_unit(), service_unit(), sock, staged_handler(dir)}, kKey, env, "nobody",
@@ -137,8 +136,8 @@ BOOST_FIXTURE_TEST_CASE(service_hardening_scores_ok_in_systemd_analyze_security,
     BOOST_TEST(rc == 0, out);
     // The same unit without its hardening fails the same threshold.
     write_file(service, "[Unit]\nDescription=x\n[Service]\nExecStart=" + program + "\n");
-    BOOST_TEST(run({"/usr/bin/systemd-analyze", "security", "--offline=yes", "--threshold=20", service}, &out, env) != 0,
-               out);
+    BOOST_TEST(
+        run({"/usr/bin/systemd-analyze", "security", "--offline=yes", "--threshold=20", service}, &out, env) != 0, out);
 }
 
 BOOST_AUTO_TEST_CASE(units_promise_a_private_socket_fd3_and_the_journal) {
@@ -150,8 +149,7 @@ BOOST_AUTO_TEST_CASE(units_promise_a_private_socket_fd3_and_the_journal) {
     BOOST_TEST(unit_setting(s, "SocketGroup") == "www-data");
     BOOST_TEST((unit_setting(s, "Accept").empty() || unit_setting(s, "Accept") == "no"));
     // nginx.conf.example works with the socket unit unchanged.
-    BOOST_TEST(read_file(repo_root() + "/nginx.conf.example").find("server unix:" + listen + ";") !=
-               std::string::npos);
+    BOOST_TEST(read_file(repo_root() + "/nginx.conf.example").find("server unix:" + listen + ";") != std::string::npos);
 
     std::string v = service_unit();
     // fd 3 (LISTEN_FDS), not StandardInput=socket: stdout and stderr stay the journal.
@@ -197,14 +195,14 @@ BOOST_FIXTURE_TEST_CASE(socket_activated_page_and_every_asset_load_through_nginx
 }
 
 BOOST_FIXTURE_TEST_CASE(socket_activated_socket_mode_keeps_others_out, ActivatedSite) {
-    BOOST_TEST_MESSAGE("systemd-socket-activate bound the socket with mode 0" << std::oct << handler->mode_as_bound()
-                                                                             << " (its umask; systemd applies SocketMode=)");
+    BOOST_TEST_MESSAGE("systemd-socket-activate bound the socket with mode 0"
+                       << std::oct << handler->mode_as_bound() << " (its umask; systemd applies SocketMode=)");
     struct stat st {};
     BOOST_REQUIRE(stat(sock.c_str(), &st) == 0);
     BOOST_TEST((st.st_mode & 0777) == 0660u);
     BOOST_TEST(st.st_uid == uid_of("www-data"));
-    BOOST_TEST(connect_as(sock, "www-data") == 0);       // nginx's workers
-    BOOST_TEST(connect_as(sock, "nobody") == EACCES);    // anyone else on the machine
+    BOOST_TEST(connect_as(sock, "www-data") == 0);     // nginx's workers
+    BOOST_TEST(connect_as(sock, "nobody") == EACCES);  // anyone else on the machine
     BOOST_TEST(connect_as(sock, "daemon") == EACCES);
 }
 
@@ -230,7 +228,8 @@ BOOST_FIXTURE_TEST_CASE(socket_activated_logs_every_request_with_watch_log_reque
 }
 
 struct ActivatedSiteWithBrokenSettings : ActivatedSite {
-    ActivatedSiteWithBrokenSettings() : ActivatedSite(std::map<std::string, std::string>{{"APIVIDEO_TIMEOUT_MS", "soon"}}) {}
+    ActivatedSiteWithBrokenSettings()
+        : ActivatedSite(std::map<std::string, std::string>{{"APIVIDEO_TIMEOUT_MS", "soon"}}) {}
 };
 
 // What does reach the journal: why the service will not start. It exits 1, a failure,

@@ -30,9 +30,9 @@ void make_certificates(const TempDir& dir, const std::string& names = "IP:127.0.
         "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"});
     ok({"/usr/bin/openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
         dir.file("server.key"), "-out", dir.file("server.csr")});
-    write_file(dir.file("ext.cnf"),
-               "subjectAltName=" + names + "\nextendedKeyUsage=serverAuth\n"
-               "basicConstraints=CA:FALSE\n");
+    write_file(dir.file("ext.cnf"), "subjectAltName=" + names +
+                                        "\nextendedKeyUsage=serverAuth\n"
+                                        "basicConstraints=CA:FALSE\n");
     ok({"/usr/bin/openssl", "x509", "-req", "-in", dir.file("server.csr"), "-CA", dir.file("ca.pem"), "-CAkey",
         dir.file("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", dir.file("ext.cnf"), "-out",
         dir.file("server.pem")});
@@ -61,11 +61,10 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
     Standin tls(o);
     BOOST_REQUIRE(tls.api().rfind("https://", 0) == 0);
 
-    SpawnFcgiHandler handler(dir.file("watch.sock"),
-                             {{"APIVIDEO_API_KEY", kKey},
-                              {"APIVIDEO_API_URL", tls.api()},
-                              {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
-                             dir.file("handler.log"));
+    SpawnFcgiHandler handler(
+        dir.file("watch.sock"),
+        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+        dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
 
     std::atomic<int> ok{0}, failed{0};
@@ -121,11 +120,10 @@ BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_answers_502_even_from_a
     o.tls_cert = dir.file("server.pem");
     o.tls_key = dir.file("server.key");
     Standin tls(o);
-    SpawnFcgiHandler handler(dir.file("watch.sock"),
-                             {{"APIVIDEO_API_KEY", kKey},
-                              {"APIVIDEO_API_URL", tls.api()},
-                              {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
-                             dir.file("handler.log"));
+    SpawnFcgiHandler handler(
+        dir.file("watch.sock"),
+        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+        dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
     BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
     std::string log = nginx.error_log();

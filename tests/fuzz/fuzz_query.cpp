@@ -84,8 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } else {
         FUZZ_CHECK(!why.empty(), fuzz::show(query));
         // The reason is for the log: a short line naming a rule, never bytes of the input.
-        FUZZ_CHECK(why.size() < 120 && std::all_of(why.begin(), why.end(),
-                                                    [](unsigned char c) { return c >= 0x20 && c < 0x7F; }),
+        FUZZ_CHECK(why.size() < 120 &&
+                       std::all_of(why.begin(), why.end(), [](unsigned char c) { return c >= 0x20 && c < 0x7F; }),
                    fuzz::show(why));
     }
     // Unknown parameters are ignored: one more changes nothing.

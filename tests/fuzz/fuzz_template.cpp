@@ -8,19 +8,19 @@
 #include <cstdint>
 #include <map>
 #include <set>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/config.h"
-#include "common/video.h"
 #include "common/page.h"
 #include "common/site.h"
 #include "common/templates.h"
+#include "common/video.h"
 #include "tests/fuzz/fuzz_check.h"
-#include "tests/support/template_values.h"
 #include "tests/fuzz/html_tags.h"
+#include "tests/support/template_values.h"
 
 namespace {
 
@@ -70,8 +70,8 @@ bool has_script_block(std::string_view source) {
 // where no <script> block is (inside one, a JSON string literal brings its own quotes).
 void same_markup(const std::string& source, const std::string& benign, const std::string& hostile,
                  const std::string& value) {
-    const std::string what = "template " + fuzz::show(source) + " with value " + fuzz::show(value) + " gave " +
-                             fuzz::show(hostile);
+    const std::string what =
+        "template " + fuzz::show(source) + " with value " + fuzz::show(value) + " gave " + fuzz::show(hostile);
     const std::string bt = fuzz::start_tags(benign), ht = fuzz::start_tags(hostile);
     FUZZ_CHECK(ht == bt, "tags " + fuzz::show(ht) + " instead of " + fuzz::show(bt) + " from " + what);
     Markup b = markup(benign), h = markup(hostile);
@@ -174,8 +174,8 @@ void fuzz_pages(std::string_view input) {
     for (size_t i = 0; i < l.size(); ++i) present |= l[i].empty() ? 0u : 1u << i;
     static std::map<std::pair<unsigned, int>, std::pair<Markup, std::string>> benign_markup;
 
-    for (watch::Player player : {watch::Player::VideoJs, watch::Player::HlsJs, watch::Player::Native,
-                                 watch::Player::Embed}) {
+    for (watch::Player player :
+         {watch::Player::VideoJs, watch::Player::HlsJs, watch::Player::Native, watch::Player::Embed}) {
         auto key = std::make_pair(present, static_cast<int>(player));
         auto known = benign_markup.find(key);
         if (known == benign_markup.end()) {

@@ -51,8 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (watch::parse_video_json(body, v, err)) {
         FUZZ_CHECK(body.size() <= watch::kMaxJsonBytes, "accepted an oversized body");
         // The reply is UTF-8 validated: nothing that reaches the page is invalid UTF-8.
-        for (const std::string* s : {&v.id, &v.title, &v.assets.hls, &v.assets.thumbnail, &v.assets.mp4,
-                                     &v.assets.player}) {
+        for (const std::string* s :
+             {&v.id, &v.title, &v.assets.hls, &v.assets.thumbnail, &v.assets.mp4, &v.assets.player}) {
             FUZZ_CHECK(watch::is_valid_utf8(*s), "accepted " + fuzz::show(*s) + " from " + fuzz::show(body));
         }
         fuzz::check_token_flow(v, "2d1c2b0e-session.token_1");

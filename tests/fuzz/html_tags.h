@@ -88,7 +88,7 @@ inline std::string start_tags(std::string_view s) {
         out += name + "[" + attrs + "] ";
         if (name == "plaintext") break;
         // Raw text and RCDATA: no tag inside until the element's own end tag.
-        static const char* const kRaw[] = {"script", "style",    "xmp",   "iframe",  "noembed",
+        static const char* const kRaw[] = {"script",   "style",    "xmp",   "iframe",  "noembed",
                                            "noframes", "noscript", "title", "textarea"};
         for (const char* r : kRaw) {
             if (name != r) continue;

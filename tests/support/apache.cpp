@@ -22,11 +22,16 @@ const char* const kModules = "/usr/lib/apache2/modules";
 // and a threaded MPM runs CGI programs through mod_cgid, not mod_cgi.
 // log_config and unixd are compiled into Debian's apache2.
 const char* const kModuleNames[][2] = {
-    {"mpm_event_module", "mod_mpm_event.so"}, {"authz_core_module", "mod_authz_core.so"},
-    {"mime_module", "mod_mime.so"},           {"alias_module", "mod_alias.so"},
-    {"rewrite_module", "mod_rewrite.so"},     {"cgid_module", "mod_cgid.so"},
-    {"fcgid_module", "mod_fcgid.so"},         {"setenvif_module", "mod_setenvif.so"},
-    {"env_module", "mod_env.so"},             {"dir_module", "mod_dir.so"},
+    {"mpm_event_module", "mod_mpm_event.so"},
+    {"authz_core_module", "mod_authz_core.so"},
+    {"mime_module", "mod_mime.so"},
+    {"alias_module", "mod_alias.so"},
+    {"rewrite_module", "mod_rewrite.so"},
+    {"cgid_module", "mod_cgid.so"},
+    {"fcgid_module", "mod_fcgid.so"},
+    {"setenvif_module", "mod_setenvif.so"},
+    {"env_module", "mod_env.so"},
+    {"dir_module", "mod_dir.so"},
 };
 
 }  // namespace
@@ -39,29 +44,47 @@ Apache::Apache(const TempDir& dir, const Options& o)
 
     std::string conf = "ServerRoot " + t + "\n";
     for (const auto& m : kModuleNames) conf += "LoadModule " + std::string(m[0]) + " " + kModules + "/" + m[1] + "\n";
-    conf += "Listen 127.0.0.1:" + std::to_string(port_) + "\n"
+    conf += "Listen 127.0.0.1:" + std::to_string(port_) +
+            "\n"
             "ServerName 127.0.0.1\n"
-            "DefaultRuntimeDir " + t + "/apache-run\n"
-            "PidFile " + t + "/apache-run/apache2.pid\n"
-            "ScriptSock " + t + "/apache-run/cgid.sock\n"
-            "FcgidProcessTableFile " + t + "/apache-run/fcgid_shm\n"
-            "ErrorLog " + error_log_path_ + "\n"
+            "DefaultRuntimeDir " +
+            t +
+            "/apache-run\n"
+            "PidFile " +
+            t +
+            "/apache-run/apache2.pid\n"
+            "ScriptSock " +
+            t +
+            "/apache-run/cgid.sock\n"
+            "FcgidProcessTableFile " +
+            t +
+            "/apache-run/fcgid_shm\n"
+            "ErrorLog " +
+            error_log_path_ +
+            "\n"
             // info: mod_fcgid says there how each handler process ended.
             "LogLevel info\n"
-            "CustomLog " + t + "/apache-access.log common\n"
+            "CustomLog " +
+            t +
+            "/apache-access.log common\n"
             "TypesConfig /etc/mime.types\n"
             "Timeout 30\n";
     // As Debian runs it: the parent as root, the children (and the programs they start)
     // as www-data.
     if (geteuid() == 0) conf += "User www-data\nGroup www-data\n";
-    conf += "DocumentRoot " + docroot_ + "\n"
+    conf += "DocumentRoot " + docroot_ +
+            "\n"
             "<Directory />\n"
             "    AllowOverride None\n"
             "    Require all denied\n"
             "</Directory>\n"
-            "<Directory " + docroot_ + ">\n"
+            "<Directory " +
+            docroot_ +
+            ">\n"
             "    Options FollowSymLinks\n"
-            "    AllowOverride " + o.docroot_allow_override + "\n"
+            "    AllowOverride " +
+            o.docroot_allow_override +
+            "\n"
             "    Require all granted\n"
             "</Directory>\n"
             "<FilesMatch \"^\\.ht\">\n"
@@ -128,7 +151,8 @@ std::vector<pid_t> processes_running(const std::string& path) {
         exe[n] = '\0';
         std::string target = exe;
         const std::string deleted = " (deleted)";
-        if (target.size() > deleted.size() && target.compare(target.size() - deleted.size(), deleted.size(), deleted) == 0) {
+        if (target.size() > deleted.size() &&
+            target.compare(target.size() - deleted.size(), deleted.size(), deleted) == 0) {
             target.resize(target.size() - deleted.size());
         }
         if (target == path) out.push_back(static_cast<pid_t>(pid));

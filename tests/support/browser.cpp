@@ -52,8 +52,8 @@ bool flag(const rapidjson::Value& object, const char* name) {
 // Runs `node tests/browser/SCRIPT URL ARGS…` and parses the JSON line it ends with into `d`.
 // `raw` gets that line, or all the script printed when there is none (then false, and
 // `error` says so unless it already said why).
-bool run_script(const std::string& script, const std::string& url, const std::vector<std::string>& args,
-                int timeout_ms, rapidjson::Document& d, std::string& raw, std::string& error) {
+bool run_script(const std::string& script, const std::string& url, const std::vector<std::string>& args, int timeout_ms,
+                rapidjson::Document& d, std::string& raw, std::string& error) {
     TempDir dir;
     std::vector<std::string> argv = {node_binary(), repo_root() + "/tests/browser/" + script, url};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -97,8 +97,8 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     if (tracks != d.MemberEnd() && tracks->value.IsArray()) {
         for (const auto& t : tracks->value.GetArray()) {
             if (!t.IsObject()) continue;
-            r.tracks.push_back({str(t, "by"), str(t, "kind"), str(t, "language"), str(t, "mode"),
-                                static_cast<long>(num(t, "cues"))});
+            r.tracks.push_back(
+                {str(t, "by"), str(t, "kind"), str(t, "language"), str(t, "mode"), static_cast<long>(num(t, "cues"))});
         }
     }
     r.frame = str(d, "frame");

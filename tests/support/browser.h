@@ -16,25 +16,26 @@ struct TrackState {
 };
 
 struct PlayResult {
-    bool ok = false;             // the script's verdict: every check below good
-    long natural_width = 0;      // the page's first <img> (the thumbnail); 0 if it did not decode
-    double current_time = 0;     // of the video that got furthest, in the page or a frame
-    double first_time = -1;      // that video's time when it was first seen playing
+    bool ok = false;                   // the script's verdict: every check below good
+    long natural_width = 0;            // the page's first <img> (the thumbnail); 0 if it did not decode
+    double current_time = 0;           // of the video that got furthest, in the page or a frame
+    double first_time = -1;            // that video's time when it was first seen playing
     bool muted = false, loop = false;  // that video's
-    std::vector<TrackState> tracks;  // the page's text tracks, once playback went 1 s
-    std::string frame;           // where that video is: "page" or "iframe"
-    std::string played;          // "hls-mse" (hls.js, VHS), "hls-native", "mp4" or "none"
-    std::string current_src;     // that video's currentSrc, without its query
-    bool clicked = false;        // the script clicked the thumbnail
+    std::vector<TrackState> tracks;    // the page's text tracks, once playback went 1 s
+    std::string frame;                 // where that video is: "page" or "iframe"
+    std::string played;                // "hls-mse" (hls.js, VHS), "hls-native", "mp4" or "none"
+    std::string current_src;           // that video's currentSrc, without its query
+    bool clicked = false;              // the script clicked the thumbnail
     bool pressed_play_in_frame = false;
-    std::string frame_hidden_controls;  // what the page asked an embedded player to hide  // the script pressed play inside an iframe's player
-    bool waited_for_turn = false;  // (wait_turn) the page was the one that waits for a turn
-    bool same_document = false;    // (wait_turn) the player started without a reload
-    bool paused = false;           // (play_then_pause) the visitor paused it once it played
+    std::string frame_hidden_controls;  // what the page asked an embedded player to hide  // the script pressed play
+                                        // inside an iframe's player
+    bool waited_for_turn = false;       // (wait_turn) the page was the one that waits for a turn
+    bool same_document = false;         // (wait_turn) the player started without a reload
+    bool paused = false;                // (play_then_pause) the visitor paused it once it played
     std::vector<std::string> console_errors;
     std::vector<std::string> csp_violations;
-    std::string error;           // why the script stopped without playback; "" when it played
-    std::string raw;             // the script's JSON line, or all it printed when it gave none
+    std::string error;  // why the script stopped without playback; "" when it played
+    std::string raw;    // the script's JSON line, or all it printed when it gave none
 };
 
 // Runs `node tests/browser/play.mjs URL`: loads the page, waits for the thumbnail, clicks
@@ -56,21 +57,21 @@ PlayResult play_then_pause(const std::string& url, int timeout_ms = 20000);
 std::ostream& operator<<(std::ostream& os, const PlayResult& r);
 
 struct AxeViolation {
-    std::string state;   // when: "loaded", or "player" (after the thumbnail's click)
-    std::string id;      // axe's rule, e.g. "color-contrast"
-    std::string impact;  // "minor", "moderate", "serious" or "critical"
-    std::string help;    // the rule in a sentence
-    std::string detail;  // what axe found at the first element at fault
+    std::string state;               // when: "loaded", or "player" (after the thumbnail's click)
+    std::string id;                  // axe's rule, e.g. "color-contrast"
+    std::string impact;              // "minor", "moderate", "serious" or "critical"
+    std::string help;                // the rule in a sentence
+    std::string detail;              // what axe found at the first element at fault
     std::vector<std::string> nodes;  // CSS selectors of the elements at fault
 };
 
 struct AxeResult {
-    long status = 0;     // the page's HTTP status
-    std::string title;   // its <title>
+    long status = 0;                   // the page's HTTP status
+    std::string title;                 // its <title>
     std::vector<std::string> checked;  // the states axe ran in, in order
     std::vector<AxeViolation> violations;
-    std::string error;   // why the check did not run to the end; "" when it did
-    std::string raw;     // the script's JSON line, or all it printed when it gave none
+    std::string error;  // why the check did not run to the end; "" when it did
+    std::string raw;    // the script's JSON line, or all it printed when it gave none
     // The violations of impact serious or critical: the ones the tests fail on.
     std::vector<AxeViolation> serious() const;
 };

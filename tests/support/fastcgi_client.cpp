@@ -61,10 +61,9 @@ std::string fcgi_get(int request_id, const std::map<std::string, std::string>& p
 }
 
 std::map<std::string, std::string> watch_params(const std::string& query) {
-    return {{"REQUEST_METHOD", "GET"},       {"QUERY_STRING", query},
-            {"REQUEST_URI", "/watch?" + query}, {"SCRIPT_NAME", "/watch"},
-            {"SERVER_PROTOCOL", "HTTP/1.1"},  {"GATEWAY_INTERFACE", "CGI/1.1"},
-            {"REMOTE_ADDR", "127.0.0.1"},     {"HTTP_HOST", "localhost"}};
+    return {{"REQUEST_METHOD", "GET"},    {"QUERY_STRING", query},         {"REQUEST_URI", "/watch?" + query},
+            {"SCRIPT_NAME", "/watch"},    {"SERVER_PROTOCOL", "HTTP/1.1"}, {"GATEWAY_INTERFACE", "CGI/1.1"},
+            {"REMOTE_ADDR", "127.0.0.1"}, {"HTTP_HOST", "localhost"}};
 }
 
 int FastCgiConnection::Answer::status() const {
@@ -120,7 +119,8 @@ FastCgiConnection::Answer FastCgiConnection::read_answer(int timeout_ms) {
                 return a;
             }
         }
-        long left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        long left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) return a;
         pollfd p{fd_, POLLIN, 0};
         if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;

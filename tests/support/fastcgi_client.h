@@ -26,7 +26,7 @@ class FastCgiConnection {
 
     void send(const std::string& bytes);
     struct Answer {
-        bool ended = false;  // FCGI_END_REQUEST arrived
+        bool ended = false;   // FCGI_END_REQUEST arrived
         bool closed = false;  // the handler closed the connection
         std::string out;      // FCGI_STDOUT: the CGI response
         std::string err;      // FCGI_STDERR

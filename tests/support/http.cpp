@@ -49,8 +49,10 @@ struct Transfer {
     Transfer(const Transfer&) = delete;
     Transfer& operator=(const Transfer&) = delete;
     void done(CURLcode rc) {
-        if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-        else r.error = err[0] ? err : curl_easy_strerror(rc);
+        if (rc == CURLE_OK)
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+        else
+            r.error = err[0] ? err : curl_easy_strerror(rc);
     }
     CURL* c = nullptr;
     curl_slist* hs = nullptr;

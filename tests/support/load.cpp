@@ -24,7 +24,8 @@ LoadResult Load::finish() {
     std::smatch m;
     if (std::regex_search(r.raw, m, std::regex(R"((\d+) requests in)"))) r.requests = std::stol(m[1]);
     if (std::regex_search(r.raw, m, std::regex(R"(Non-2xx or 3xx responses: (\d+))"))) r.non_2xx = std::stol(m[1]);
-    if (std::regex_search(r.raw, m, std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
+    if (std::regex_search(r.raw, m,
+                          std::regex(R"(Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+))"))) {
         for (int i = 1; i <= 4; ++i) r.socket_errors += std::stol(m[i]);
     }
     return r;

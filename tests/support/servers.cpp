@@ -26,10 +26,10 @@ SpawnFcgiHandler::SpawnFcgiHandler(const std::string& socket_path, const std::ma
     o.env = env;
     o.stderr_path = stderr_path;
     o.unset = {"GATEWAY_INTERFACE"};
-    proc_ = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/bin/spawn-fcgi", "-n", "-s", socket_path, "-M", "0660", "-U", "www-data", "-G",
-                                 "www-data", "--", handler_binary()},
-        o);
+    proc_ =
+        std::make_unique<Process>(std::vector<std::string>{"/usr/bin/spawn-fcgi", "-n", "-s", socket_path, "-M", "0660",
+                                                           "-U", "www-data", "-G", "www-data", "--", handler_binary()},
+                                  o);
     if (!wait_for_unix_socket(socket_path, 10000)) {
         throw std::runtime_error("the handler did not start under spawn-fcgi: " + read_file(stderr_path));
     }
@@ -44,33 +44,49 @@ NginxWithConf::NginxWithConf(const TempDir& dir, const std::string& http_conf, c
         throw std::runtime_error("cannot link fastcgi_params (is nginx installed?)");
     }
     write_file(dir.file("sites.conf"), http_conf);
-    write_file(dir.file("nginx.conf"),
-               std::string(geteuid() == 0 ? "user www-data;\n" : "") +
-                   "worker_processes 1;\n"
-                   "pid " + t + "/nginx.pid;\n"
-                   "error_log " + error_log_path_ + " info;\n"
-                   "worker_rlimit_nofile 16384;\n"
-                   "events { worker_connections 8192; }\n"
-                   "http {\n"
-                   "  include /etc/nginx/mime.types;\n"
-                   "  access_log " + t + "/nginx-access.log;\n"
-                   "  client_body_temp_path " + t + "/body;\n"
-                   "  fastcgi_temp_path " + t + "/fastcgi;\n"
-                   "  proxy_temp_path " + t + "/proxy;\n"
-                   "  uwsgi_temp_path " + t + "/uwsgi;\n"
-                   "  scgi_temp_path " + t + "/scgi;\n"
-                   "  include " + t + "/sites.conf;\n"
-                   "}\n");
+    write_file(dir.file("nginx.conf"), std::string(geteuid() == 0 ? "user www-data;\n" : "") +
+                                           "worker_processes 1;\n"
+                                           "pid " +
+                                           t +
+                                           "/nginx.pid;\n"
+                                           "error_log " +
+                                           error_log_path_ +
+                                           " info;\n"
+                                           "worker_rlimit_nofile 16384;\n"
+                                           "events { worker_connections 8192; }\n"
+                                           "http {\n"
+                                           "  include /etc/nginx/mime.types;\n"
+                                           "  access_log " +
+                                           t +
+                                           "/nginx-access.log;\n"
+                                           "  client_body_temp_path " +
+                                           t +
+                                           "/body;\n"
+                                           "  fastcgi_temp_path " +
+                                           t +
+                                           "/fastcgi;\n"
+                                           "  proxy_temp_path " +
+                                           t +
+                                           "/proxy;\n"
+                                           "  uwsgi_temp_path " +
+                                           t +
+                                           "/uwsgi;\n"
+                                           "  scgi_temp_path " +
+                                           t +
+                                           "/scgi;\n"
+                                           "  include " +
+                                           t +
+                                           "/sites.conf;\n"
+                                           "}\n");
     std::string out;
     if (run({"/usr/sbin/nginx", "-t", "-q", "-e", error_log_path_, "-c", dir.file("nginx.conf")}, &out) != 0) {
         throw std::runtime_error("nginx -t refused the configuration: " + out);
     }
     Process::Options o;
     o.stderr_path = dir.file("nginx-stderr.log");
-    proc_ = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/sbin/nginx", "-e", error_log_path_, "-c", dir.file("nginx.conf"), "-g",
-                                 "daemon off;"},
-        o);
+    proc_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/nginx", "-e", error_log_path_, "-c",
+                                                               dir.file("nginx.conf"), "-g", "daemon off;"},
+                                      o);
     for (int port : ports) {
         if (!wait_for_port(port, 10000)) throw std::runtime_error("nginx did not start: " + error_log());
     }

@@ -32,10 +32,16 @@ std::string api_authorization(const std::string& key) {
 
 Standin::Standin(const Options& o) {
     std::vector<std::string> argv = {repo_root() + "/tests/standin/apivideo-standin",
-                                     "--key", kKey, "--key", kOtherKey,
-                                     "--port-file", dir_.file("ports.json"),
-                                     "--rate-limit", std::to_string(o.rate_limit),
-                                     "--rate-window-s", std::to_string(o.rate_window_s)};
+                                     "--key",
+                                     kKey,
+                                     "--key",
+                                     kOtherKey,
+                                     "--port-file",
+                                     dir_.file("ports.json"),
+                                     "--rate-limit",
+                                     std::to_string(o.rate_limit),
+                                     "--rate-window-s",
+                                     std::to_string(o.rate_window_s)};
     if (o.latency_ms > 0) {
         argv.push_back("--latency-ms");
         argv.push_back(std::to_string(o.latency_ms));
@@ -131,7 +137,8 @@ void Standin::knobs(const std::string& json) const {
 
 std::string Standin::get_video_as_seed(const std::string& id) const {
     // The seed's request, but with the space after "Basic" it forgot.
-    HttpReply r = http_get(api_ + "/videos/" + id, {"Authorization: Basic dGVzdC1rZXktMS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb246"});
+    HttpReply r =
+        http_get(api_ + "/videos/" + id, {"Authorization: Basic dGVzdC1rZXktMS1kby1ub3QtdXNlLWluLXByb2R1Y3Rpb246"});
     if (r.status != 200) throw std::runtime_error("stand-in GET /videos failed: " + std::to_string(r.status));
     return r.body;
 }

@@ -10,14 +10,14 @@
 namespace testing {
 
 // Fixture videos the stand-in serves (tests/fixtures/videos/).
-extern const char* const kPrivateVideo;     // captions en (default) and fr, chapters en
-extern const char* const kPublicVideo;      // captions en (default)
-extern const char* const kNoMp4Video;       // language "fr"
-extern const char* const kEncodingVideo;    // private, not playable: HLS and MP4 404 (knob "playable")
+extern const char* const kPrivateVideo;   // captions en (default) and fr, chapters en
+extern const char* const kPublicVideo;    // captions en (default)
+extern const char* const kNoMp4Video;     // language "fr"
+extern const char* const kEncodingVideo;  // private, not playable: HLS and MP4 404 (knob "playable")
 extern const char* const kMarkupVideo;
 extern const char* const kNodeClientVideo;  // says private, carries no token
 extern const char* const kDocsVideo;
-extern const char* const kUnknownVideo;     // well formed, not in the fixtures
+extern const char* const kUnknownVideo;  // well formed, not in the fixtures
 
 // The API keys the stand-in accepts.
 extern const char* const kKey;

@@ -29,8 +29,8 @@ void expect_page_plays(const std::string& watch_url, const std::string& context)
     size_t lists = 0;
     for (const auto& q : standin.requests()) {
         if (q.host == "vod") BOOST_TEST(!q.has_authorization, q.path);
-        lists += q.host == "api" && (q.path.find("/captions") != std::string::npos ||
-                                     q.path.find("/chapters") != std::string::npos);
+        lists += q.host == "api" &&
+                 (q.path.find("/captions") != std::string::npos || q.path.find("/chapters") != std::string::npos);
     }
     BOOST_TEST(standin.video_reads() == 1u);
     BOOST_TEST(lists <= 1u);

@@ -106,8 +106,10 @@ BOOST_AUTO_TEST_CASE(a_burst_beyond_the_budget_waits_in_turns_served_in_arrival_
     int went = 0;
     for (int i = 0; i < 9; ++i) {
         TurnQueue::Decision d = admit(q, b, "", kT0);
-        if (d.kind == Kind::Go) ++went;
-        else tickets.push_back(d.ticket);
+        if (d.kind == Kind::Go)
+            ++went;
+        else
+            tickets.push_back(d.ticket);
         if (d.kind == Kind::Wait) BOOST_TEST(d.seconds >= 1);
     }
     BOOST_TEST(went == 3);
@@ -198,7 +200,7 @@ BOOST_AUTO_TEST_CASE(forged_foreign_and_old_tickets_wait_at_the_back) {
     admit(short_bound, b3, "", kT0);
     std::string t1 = admit(short_bound, b3, "", kT0).ticket;
     BOOST_REQUIRE(!t1.empty());
-    BOOST_TEST((admit(short_bound, b3, t1, kT0 + 4).kind == Kind::Go));  // its read, on time
+    BOOST_TEST((admit(short_bound, b3, t1, kT0 + 4).kind == Kind::Go));     // its read, on time
     BOOST_REQUIRE((admit(short_bound, b3, "", kT0 + 4).kind == Kind::Go));  // the window's last
     std::string t2 = admit(short_bound, b3, "", kT0 + 4).ticket;
     BOOST_REQUIRE(!t2.empty());

@@ -121,8 +121,8 @@ BOOST_AUTO_TEST_CASE(a_key_and_a_key_file_together_are_refused) {
     }
 }
 
-BOOST_DATA_TEST_CASE(empty_or_implausible_key_file, bdata::make({"", "\n", "  \r\n", "SECRET KEY123\n", "SECRETKEY:123\n"}),
-                     content) {
+BOOST_DATA_TEST_CASE(empty_or_implausible_key_file,
+                     bdata::make({"", "\n", "  \r\n", "SECRET KEY123\n", "SECRETKEY:123\n"}), content) {
     TempFile f(content);
     watch::Config c;
     std::string err = load({{"APIVIDEO_API_KEY_FILE", f.path}}, c);
@@ -131,7 +131,8 @@ BOOST_DATA_TEST_CASE(empty_or_implausible_key_file, bdata::make({"", "\n", "  \r
 }
 
 BOOST_DATA_TEST_CASE(implausible_keys_are_refused,
-                     bdata::make({"SECRET KEY123", "SECRETKEY123:", "SECRET\tKEY123", "SECRETKEY\x7f", "SECRET\xC3\xA9"}),
+                     bdata::make({"SECRET KEY123", "SECRETKEY123:", "SECRET\tKEY123", "SECRETKEY\x7f",
+                                  "SECRET\xC3\xA9"}),
                      key) {
     watch::Config c;
     std::string err = load({{"APIVIDEO_API_KEY", key}}, c);
@@ -165,8 +166,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(c.noindex_private);
 }
 
-BOOST_DATA_TEST_CASE(switches_are_on_or_off, bdata::make({"WATCH_CAPTIONS", "WATCH_CHAPTERS", "WATCH_NOINDEX"}),
-                     name) {
+BOOST_DATA_TEST_CASE(switches_are_on_or_off, bdata::make({"WATCH_CAPTIONS", "WATCH_CHAPTERS", "WATCH_NOINDEX"}), name) {
     watch::Config c;
     BOOST_TEST_REQUIRE(load(with_key({{name, "off"}}), c) == "");
     BOOST_TEST((c.captions && c.chapters && c.noindex_private) == false);
@@ -187,7 +187,9 @@ BOOST_DATA_TEST_CASE(tracks_seconds_bounds,
 
 BOOST_AUTO_TEST_CASE(empty_settings_are_defaults) {
     watch::Config c;
-    BOOST_TEST_REQUIRE(load(with_key({{"APIVIDEO_API_URL", ""}, {"APIVIDEO_TIMEOUT_MS", ""}, {"WATCH_MAX_IN_FLIGHT", ""},
+    BOOST_TEST_REQUIRE(load(with_key({{"APIVIDEO_API_URL", ""},
+                                      {"APIVIDEO_TIMEOUT_MS", ""},
+                                      {"WATCH_MAX_IN_FLIGHT", ""},
                                       {"WATCH_PLAYER_URL", ""}}),
                             c) == "");
     BOOST_TEST(c.api_url == "https://ws.api.video");
@@ -225,7 +227,8 @@ BOOST_DATA_TEST_CASE(player_url_refused,
 
 BOOST_DATA_TEST_CASE(api_url_accepted,
                      bdata::make({"http://127.0.0.1:9", "https://sandbox.api.video", "https://sandbox.api.video/",
-                                  "https://sandbox.api.video///", "http://localhost:8081/", "https://ws.api.video/v1"}) ^
+                                  "https://sandbox.api.video///", "http://localhost:8081/",
+                                  "https://ws.api.video/v1"}) ^
                          bdata::make({"http://127.0.0.1:9", "https://sandbox.api.video", "https://sandbox.api.video",
                                       "https://sandbox.api.video", "http://localhost:8081", "https://ws.api.video/v1"}),
                      url, expected) {
@@ -246,27 +249,27 @@ BOOST_DATA_TEST_CASE(api_url_refused,
 }
 
 // The message says what is wrong with the URL, not only what a URL must be.
-BOOST_DATA_TEST_CASE(api_url_messages_say_what_is_wrong,
-                     bdata::make({"https://ws.api.video ", "https://ws.api.video\n", " https://ws.api.video",
-                                  "https://ws.api .video", "https://ws.api.video:99999", "https://ws.api.video:0",
-                                  "https://ws.api.video:65536", "https://ws.api.video:443x", "https://ws.api.video:",
-                                  "http://ws.api.video", "ws.api.video", "https://user@ws.api.video",
-                                  "https://ws.api.video/?x=1"}) ^
-                         bdata::make({"ends with a space or a control character", "ends with a space or a control character",
-                                      "starts with a space", "holds a space", "the port 99999 is out of range (1 to 65535)",
-                                      "the port 0 is out of range", "the port 65536 is out of range",
-                                      "is not a port number", "is not a port number", "http:// is only for a loopback host",
-                                      "must be an https:// URL", "must not hold a user name or password",
-                                      "must not hold a query or a fragment"}),
-                     url, says) {
+BOOST_DATA_TEST_CASE(
+    api_url_messages_say_what_is_wrong,
+    bdata::make({"https://ws.api.video ", "https://ws.api.video\n", " https://ws.api.video", "https://ws.api .video",
+                 "https://ws.api.video:99999", "https://ws.api.video:0", "https://ws.api.video:65536",
+                 "https://ws.api.video:443x", "https://ws.api.video:", "http://ws.api.video", "ws.api.video",
+                 "https://user@ws.api.video", "https://ws.api.video/?x=1"}) ^
+        bdata::make({"ends with a space or a control character", "ends with a space or a control character",
+                     "starts with a space", "holds a space", "the port 99999 is out of range (1 to 65535)",
+                     "the port 0 is out of range", "the port 65536 is out of range", "is not a port number",
+                     "is not a port number", "http:// is only for a loopback host", "must be an https:// URL",
+                     "must not hold a user name or password", "must not hold a query or a fragment"}),
+    url, says) {
     watch::Config c;
     std::string err = load(with_key({{"APIVIDEO_API_URL", url}}), c);
     BOOST_TEST(err.rfind("APIVIDEO_API_URL: ", 0) == 0u, err);
     BOOST_TEST(contains(err, says), err);
 }
 
-BOOST_DATA_TEST_CASE(a_port_in_range_is_accepted, bdata::make({"https://ws.api.video:443", "https://ws.api.video:1",
-                                                                 "https://ws.api.video:65535", "http://[::1]:8081"}),
+BOOST_DATA_TEST_CASE(a_port_in_range_is_accepted,
+                     bdata::make({"https://ws.api.video:443", "https://ws.api.video:1", "https://ws.api.video:65535",
+                                  "http://[::1]:8081"}),
                      url) {
     watch::Config c;
     BOOST_TEST(load(with_key({{"APIVIDEO_API_URL", url}}), c) == "");
@@ -361,7 +364,8 @@ BOOST_AUTO_TEST_CASE(ca_file_must_be_readable) {
 
 BOOST_DATA_TEST_CASE(messages_never_contain_the_key,
                      bdata::make({"APIVIDEO_API_URL", "APIVIDEO_API_URL", "APIVIDEO_API_URL", "APIVIDEO_TIMEOUT_MS",
-                                  "APIVIDEO_TIMEOUT_MS", "WATCH_MAX_IN_FLIGHT", "WATCH_PLAYER_URL", "APIVIDEO_CA_FILE"}) ^
+                                  "APIVIDEO_TIMEOUT_MS", "WATCH_MAX_IN_FLIGHT", "WATCH_PLAYER_URL",
+                                  "APIVIDEO_CA_FILE"}) ^
                          bdata::make({"http://example.com", "https://SECRETKEY123@ws.api.video", "not a url", "abc",
                                       "0", "0", "ftp://x", "/nonexistent/ca.pem"}),
                      name, value) {
@@ -381,8 +385,7 @@ BOOST_AUTO_TEST_CASE(messages_never_contain_the_key_from_a_file) {
 }
 
 // The other secrets, when refused, are not echoed either.
-BOOST_DATA_TEST_CASE(messages_never_contain_a_secret,
-                     bdata::make({"WATCH_COOKIE_SECRET", "WATCH_LINK_SECRET"}), name) {
+BOOST_DATA_TEST_CASE(messages_never_contain_a_secret, bdata::make({"WATCH_COOKIE_SECRET", "WATCH_LINK_SECRET"}), name) {
     watch::Config c;
     std::string err = load(with_key({{name, "SECRETSHORT"}}), c);
     BOOST_TEST_REQUIRE(!err.empty());
@@ -468,7 +471,8 @@ BOOST_DATA_TEST_CASE(collector_url_refused,
 }
 
 BOOST_DATA_TEST_CASE(analytics_script_url_refused,
-                     bdata::make({"http://cdn.example.com/pa", "//cdn.example.com/pa", "javascript:alert(1)", "pa/dist"}),
+                     bdata::make({"http://cdn.example.com/pa", "//cdn.example.com/pa", "javascript:alert(1)",
+                                  "pa/dist"}),
                      url) {
     watch::Config c;
     std::string err = load(with_key({{"WATCH_ANALYTICS_SCRIPT_URL", url}}), c);

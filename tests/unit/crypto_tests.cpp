@@ -30,9 +30,9 @@ BOOST_AUTO_TEST_CASE(hmac_sha256_matches_rfc_4231) {
 }
 
 BOOST_AUTO_TEST_CASE(base64url_matches_rfc_4648_without_padding) {
-    const std::pair<const char*, const char*> vectors[] = {{"", ""},         {"f", "Zg"},         {"fo", "Zm8"},
-                                                           {"foo", "Zm9v"}, {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"},
-                                                           {"foobar", "Zm9vYmFy"}};
+    const std::pair<const char*, const char*> vectors[] = {
+        {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
     for (const auto& v : vectors) {
         BOOST_TEST(watch::base64url_encode(v.first) == v.second);
         std::string back;

@@ -52,7 +52,9 @@ BOOST_AUTO_TEST_CASE(escape_html_all_five_characters) {
 }
 
 BOOST_AUTO_TEST_CASE(escape_html_leaves_other_text_and_utf8_alone) {
-    const std::string utf8 = "Maths video: caf\xC3\xA9, \xE2\x82\xAC" "5, \xF0\x9D\x84\x9E, \xE6\x97\xA5\xE6\x9C\xAC";
+    const std::string utf8 =
+        "Maths video: caf\xC3\xA9, \xE2\x82\xAC"
+        "5, \xF0\x9D\x84\x9E, \xE6\x97\xA5\xE6\x9C\xAC";
     BOOST_TEST(watch::escape_html(utf8) == utf8);
     BOOST_TEST(watch::escape_html("") == "");
     BOOST_TEST(watch::escape_html("a=b; c/d {e} 100%") == "a=b; c/d {e} 100%");
@@ -82,7 +84,8 @@ BOOST_AUTO_TEST_CASE(escape_js_string_quotes_and_backslash) {
 }
 
 BOOST_AUTO_TEST_CASE(escape_js_string_cannot_close_the_script_or_open_a_comment) {
-    for (const std::string s : {"</script>", "</SCRIPT>", "x</script><script>alert(1)//", "<!--", "-->", "<!-- x -->"}) {
+    for (const std::string s :
+         {"</script>", "</SCRIPT>", "x</script><script>alert(1)//", "<!--", "-->", "<!-- x -->"}) {
         std::string out = watch::escape_js_string(s);
         BOOST_TEST(!contains(unit_support::lower(out), "</script"), out);
         BOOST_TEST(!contains(out, "<!--"), out);
@@ -94,7 +97,10 @@ BOOST_AUTO_TEST_CASE(escape_js_string_cannot_close_the_script_or_open_a_comment)
 }
 
 BOOST_AUTO_TEST_CASE(escape_js_string_line_separators) {
-    std::string out = watch::escape_js_string("a\xE2\x80\xA8" "b\xE2\x80\xA9" "c");
+    std::string out = watch::escape_js_string(
+        "a\xE2\x80\xA8"
+        "b\xE2\x80\xA9"
+        "c");
     BOOST_TEST(out == "\"a\\u2028b\\u2029c\"");
     // Other characters starting with E2 80 are ordinary text (U+2026 HORIZONTAL ELLIPSIS).
     BOOST_TEST(watch::escape_js_string("\xE2\x80\xA6") == "\"\xE2\x80\xA6\"");
@@ -158,8 +164,8 @@ BOOST_AUTO_TEST_CASE(percent_encode_then_decode_gives_back_every_byte) {
     for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
     std::string enc = watch::percent_encode(all);
     for (char c : enc) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                  c == '.' || c == '_' || c == '~' || c == '%';
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+                  c == '_' || c == '~' || c == '%';
         BOOST_TEST(ok, "reserved character '" << c << "' left in " << enc);
     }
     std::string dec;
@@ -203,18 +209,18 @@ BOOST_DATA_TEST_CASE(percent_decode_refuses_malformed_escapes,
 // ---- is_valid_utf8 --------------------------------------------------------------------
 
 BOOST_DATA_TEST_CASE(is_valid_utf8_accepts,
-                     bdata::make({"", "ascii only", "caf\xC3\xA9",                // U+00E9, 2 bytes
-                                  "\xC2\x80",                                     // U+0080, smallest 2-byte
-                                  "\xDF\xBF",                                     // U+07FF
-                                  "\xE0\xA0\x80",                                 // U+0800, smallest 3-byte
-                                  "\xE2\x82\xAC",                                 // U+20AC euro
-                                  "\xED\x9F\xBF",                                 // U+D7FF, just below surrogates
-                                  "\xEE\x80\x80",                                 // U+E000, just above
-                                  "\xEF\xBF\xBF",                                 // U+FFFF
-                                  "\xF0\x90\x80\x80",                             // U+10000, smallest 4-byte
-                                  "\xF0\x9D\x84\x9E",                             // U+1D11E
-                                  "\xF4\x8F\xBF\xBF",                             // U+10FFFF, the last
-                                  "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E"}),        // three CJK characters
+                     bdata::make({"", "ascii only", "caf\xC3\xA9",           // U+00E9, 2 bytes
+                                  "\xC2\x80",                                // U+0080, smallest 2-byte
+                                  "\xDF\xBF",                                // U+07FF
+                                  "\xE0\xA0\x80",                            // U+0800, smallest 3-byte
+                                  "\xE2\x82\xAC",                            // U+20AC euro
+                                  "\xED\x9F\xBF",                            // U+D7FF, just below surrogates
+                                  "\xEE\x80\x80",                            // U+E000, just above
+                                  "\xEF\xBF\xBF",                            // U+FFFF
+                                  "\xF0\x90\x80\x80",                        // U+10000, smallest 4-byte
+                                  "\xF0\x9D\x84\x9E",                        // U+1D11E
+                                  "\xF4\x8F\xBF\xBF",                        // U+10FFFF, the last
+                                  "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E"}),  // three CJK characters
                      input) {
     BOOST_TEST(watch::is_valid_utf8(input));
 }
@@ -226,28 +232,30 @@ BOOST_AUTO_TEST_CASE(is_valid_utf8_accepts_nul_and_every_ascii_byte) {
 }
 
 BOOST_DATA_TEST_CASE(is_valid_utf8_refuses,
-                     bdata::make({"\xC0\x80",              // overlong NUL
-                                  "\xC1\xBF",              // overlong U+007F
-                                  "\xE0\x80\x80",          // overlong 3-byte
-                                  "\xE0\x9F\xBF",          // overlong U+07FF
-                                  "\xF0\x80\x80\x80",      // overlong 4-byte
-                                  "\xF0\x8F\xBF\xBF",      // overlong U+FFFF
-                                  "\xED\xA0\x80",          // U+D800, high surrogate
-                                  "\xED\xBF\xBF",          // U+DFFF, low surrogate
+                     bdata::make({"\xC0\x80",                  // overlong NUL
+                                  "\xC1\xBF",                  // overlong U+007F
+                                  "\xE0\x80\x80",              // overlong 3-byte
+                                  "\xE0\x9F\xBF",              // overlong U+07FF
+                                  "\xF0\x80\x80\x80",          // overlong 4-byte
+                                  "\xF0\x8F\xBF\xBF",          // overlong U+FFFF
+                                  "\xED\xA0\x80",              // U+D800, high surrogate
+                                  "\xED\xBF\xBF",              // U+DFFF, low surrogate
                                   "\xED\xA0\xBD\xED\xB2\xA9",  // a CESU-8 surrogate pair
-                                  "\xF4\x90\x80\x80",      // U+110000
-                                  "\xF5\x80\x80\x80",      // lead byte above F4
-                                  "\xF7\xBF\xBF\xBF",      // U+1FFFFF
-                                  "\xF8\x88\x80\x80\x80",  // 5-byte form
+                                  "\xF4\x90\x80\x80",          // U+110000
+                                  "\xF5\x80\x80\x80",          // lead byte above F4
+                                  "\xF7\xBF\xBF\xBF",          // U+1FFFFF
+                                  "\xF8\x88\x80\x80\x80",      // 5-byte form
                                   "\xFC\x84\x80\x80\x80\x80",  // 6-byte form
-                                  "\xFE", "\xFF",
-                                  "\x80",                  // lone continuation byte
-                                  "a\xBF" "b",
-                                  "\xC3",                  // truncated 2-byte
+                                  "\xFE",
+                                  "\xFF",
+                                  "\x80",  // lone continuation byte
+                                  "a\xBF"
+                                  "b",
+                                  "\xC3",  // truncated 2-byte
                                   "caf\xC3",
-                                  "\xE2\x82",              // truncated 3-byte
-                                  "\xF0\x9D\x84",          // truncated 4-byte
-                                  "\xC3(",                 // bad continuation
+                                  "\xE2\x82",      // truncated 3-byte
+                                  "\xF0\x9D\x84",  // truncated 4-byte
+                                  "\xC3(",         // bad continuation
                                   "\xE2(\xA1",
                                   "\xF0\x9D(\x9E"}),
                      input) {

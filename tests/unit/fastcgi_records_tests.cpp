@@ -74,20 +74,27 @@ BOOST_AUTO_TEST_CASE(parameters_may_span_records_and_a_body_may_follow) {
 }
 
 BOOST_AUTO_TEST_CASE(what_libfcgi_is_never_given) {
-    const std::string params = testing::fcgi_record(4, 1, testing::fcgi_pairs({{"A", "b"}})) + testing::fcgi_record(4, 1, "");
+    const std::string params =
+        testing::fcgi_record(4, 1, testing::fcgi_pairs({{"A", "b"}})) + testing::fcgi_record(4, 1, "");
     // CVE-2025-23016's shape: lengths of 0x7FFFFFFE, which Debian's libfcgi 2.4.2 mallocs.
     std::string huge = std::string("\xFF\xFF\xFF\xFE\xFF\xFF\xFF\xFE", 8) + "x";
     std::string cases[] = {
         begin(1) + testing::fcgi_record(4, 1, huge) + testing::fcgi_record(4, 1, ""),
-        begin(1) + testing::fcgi_record(4, 1, std::string("\x05\x01" "ab", 4)) + testing::fcgi_record(4, 1, ""),
+        begin(1) +
+            testing::fcgi_record(4, 1,
+                                 std::string("\x05\x01"
+                                             "ab",
+                                             4)) +
+            testing::fcgi_record(4, 1, ""),
         std::string("\x02", 1) + begin(1).substr(1) + params,  // version 2
-        begin(1, 2) + params,                                    // an authorizer
-        testing::fcgi_record(4, 1, "") + begin(1),               // no FCGI_BEGIN_REQUEST first
-        begin(1) + testing::fcgi_record(4, 2, "") ,              // another request's parameters
-        begin(1) + params + testing::fcgi_record(2, 1, ""),      // aborted
-        testing::fcgi_record(11, 0, "x") + begin(1) + params,    // an unknown management record
+        begin(1, 2) + params,                                  // an authorizer
+        testing::fcgi_record(4, 1, "") + begin(1),             // no FCGI_BEGIN_REQUEST first
+        begin(1) + testing::fcgi_record(4, 2, ""),             // another request's parameters
+        begin(1) + params + testing::fcgi_record(2, 1, ""),    // aborted
+        testing::fcgi_record(11, 0, "x") + begin(1) + params,  // an unknown management record
         // Parameters that never end within what the loop looks at.
-        begin(1) + testing::fcgi_record(4, 1, std::string(40000, 'x')) + testing::fcgi_record(4, 1, std::string(40000, 'x')),
+        begin(1) + testing::fcgi_record(4, 1, std::string(40000, 'x')) +
+            testing::fcgi_record(4, 1, std::string(40000, 'x')),
     };
     for (size_t i = 0; i < std::size(cases); ++i) {
         std::string why;

@@ -101,8 +101,8 @@ BOOST_DATA_TEST_CASE(parse_video_json_error_bodies_fail_cleanly,
 BOOST_DATA_TEST_CASE(parse_video_json_refuses_non_videos,
                      bdata::make({"", " ", "{}", "[]", "null", "true", "42", "\"videoId\"", "{\"videoId\":null}",
                                   "{\"videoId\":42}", "{\"videoId\":\"vi4k0jvEUuaTdRAEjQ4Prklg\"}",  // no assets
-                                  "{\"videoId\":\"vi4k0jvEUuaTdRAEjQ4Prklg\",\"assets\":null}",
-                                  "not json", "<html><body>502 Bad Gateway</body></html>"}),
+                                  "{\"videoId\":\"vi4k0jvEUuaTdRAEjQ4Prklg\",\"assets\":null}", "not json",
+                                  "<html><body>502 Bad Gateway</body></html>"}),
                      body) {
     expect_refused(body);
 }
@@ -140,8 +140,7 @@ BOOST_DATA_TEST_CASE(parse_video_json_refuses_trailing_garbage,
 // A NUL byte is not JSON whitespace: a body with one after the document is not a JSON
 // text (RFC 8259 §2), however the parser happens to treat NUL.
 BOOST_DATA_TEST_CASE(parse_video_json_refuses_a_nul_byte_after_the_document,
-                     bdata::make({std::string("\0", 1), std::string("\0garbage", 8), std::string("\0{}", 3)}),
-                     tail) {
+                     bdata::make({std::string("\0", 1), std::string("\0garbage", 8), std::string("\0{}", 3)}), tail) {
     expect_refused(std::string(kMinimal) + tail);
 }
 
@@ -163,9 +162,8 @@ BOOST_AUTO_TEST_CASE(parse_video_json_million_nested_brackets) {
         watch::Video v;
         err_arrays = unit_support::video_json_error(arrays, v);
         err_objects = unit_support::video_json_error(objects, v);
-        err_member = unit_support::video_json_error(with_member("\"x\":" + std::string(500000, '[') +
-                                                         std::string(500000, ']')),
-                                             v);
+        err_member = unit_support::video_json_error(
+            with_member("\"x\":" + std::string(500000, '[') + std::string(500000, ']')), v);
     });
     t.join();
     BOOST_TEST(!err_arrays.empty());
@@ -174,8 +172,8 @@ BOOST_AUTO_TEST_CASE(parse_video_json_million_nested_brackets) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_video_json_brackets_inside_strings_are_not_nesting) {
-    watch::Video v = expect_parsed(with_member("\"title\":\"" + std::string(1000, '[') + "\\\"" +
-                                               std::string(1000, '{') + "\""));
+    watch::Video v =
+        expect_parsed(with_member("\"title\":\"" + std::string(1000, '[') + "\\\"" + std::string(1000, '{') + "\""));
     BOOST_TEST(v.title == std::string(1000, '[') + "\"" + std::string(1000, '{'));
 }
 
@@ -225,16 +223,15 @@ BOOST_AUTO_TEST_CASE(parse_video_json_keeps_nul_inside_strings) {
     BOOST_TEST(v.title == std::string("ab\0cd", 5));
 }
 
-BOOST_DATA_TEST_CASE(parse_video_json_refuses_wrong_types,
-                     bdata::make({with_member("\"title\":42"), with_member("\"title\":true"),
-                                  with_member("\"title\":[\"t\"]"), with_member("\"title\":{\"en\":\"t\"}"),
-                                  with_member("\"public\":\"false\""), with_member("\"public\":0"),
-                                  with_member("\"public\":[]"), with_assets("\"https://vod.api.video/x\""),
-                                  with_assets("[]"), with_assets("42"), with_assets("{\"hls\":42}"),
-                                  with_assets("{\"mp4\":true}"), with_assets("{\"thumbnail\":[\"x\"]}"),
-                                  with_assets("{\"player\":{}}"),
-                                  std::string("{\"videoId\":[\"vi4k0jvEUuaTdRAEjQ4Prklg\"],\"assets\":{}}")}),
-                     body) {
+BOOST_DATA_TEST_CASE(
+    parse_video_json_refuses_wrong_types,
+    bdata::make({with_member("\"title\":42"), with_member("\"title\":true"), with_member("\"title\":[\"t\"]"),
+                 with_member("\"title\":{\"en\":\"t\"}"), with_member("\"public\":\"false\""),
+                 with_member("\"public\":0"), with_member("\"public\":[]"), with_assets("\"https://vod.api.video/x\""),
+                 with_assets("[]"), with_assets("42"), with_assets("{\"hls\":42}"), with_assets("{\"mp4\":true}"),
+                 with_assets("{\"thumbnail\":[\"x\"]}"), with_assets("{\"player\":{}}"),
+                 std::string("{\"videoId\":[\"vi4k0jvEUuaTdRAEjQ4Prklg\"],\"assets\":{}}")}),
+    body) {
     expect_refused(body);
 }
 
@@ -248,8 +245,8 @@ BOOST_AUTO_TEST_CASE(parse_video_json_ignores_unknown_fields) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_video_json_null_string_fields_are_absent) {
-    watch::Video v = expect_parsed(
-        with_assets(R"({"hls":"https://vod.api.video/h","mp4":null,"thumbnail":null,"player":null})"));
+    watch::Video v =
+        expect_parsed(with_assets(R"({"hls":"https://vod.api.video/h","mp4":null,"thumbnail":null,"player":null})"));
     BOOST_TEST(v.assets.hls == "https://vod.api.video/h");
     BOOST_TEST(v.assets.mp4 == "");
     BOOST_TEST(v.assets.thumbnail == "");
@@ -280,7 +277,7 @@ BOOST_AUTO_TEST_CASE(parse_session_json_ok) {
     BOOST_TEST(unit_support::session_json_error(R"({"session_token": "111-222-333"})", token) == "");
     BOOST_TEST(token == "111-222-333");
     BOOST_TEST(unit_support::session_json_error(R"({"other":1,"session_token":"07703ba8-22a1-4fc0-ac57-aef278f16d67"})",
-                                         token) == "");
+                                                token) == "");
     BOOST_TEST(token == "07703ba8-22a1-4fc0-ac57-aef278f16d67");
 }
 
@@ -288,9 +285,8 @@ BOOST_DATA_TEST_CASE(parse_session_json_refuses,
                      bdata::make({"", " ", "{}", "[]", "null", "\"111-222-333\"", R"({"sessionToken":"x"})",
                                   R"({"session_token":null})", R"({"session_token":42})",
                                   R"({"session_token":["111"]})", R"({"session_token":{"v":"111"}})",
-                                  R"({"session_token":true})", "session_token=111-222-333",
-                                  "<html>404</html>", R"({"session_token":"111-222-333")",
-                                  R"({"session_token":"111-222-333"} x)"}),
+                                  R"({"session_token":true})", "session_token=111-222-333", "<html>404</html>",
+                                  R"({"session_token":"111-222-333")", R"({"session_token":"111-222-333"} x)"}),
                      body) {
     std::string token = "untouched";
     BOOST_TEST(!unit_support::session_json_error(body, token).empty());
@@ -324,7 +320,8 @@ BOOST_AUTO_TEST_CASE(parse_tracks_json_reads_the_items_a_page_can_use) {
     BOOST_TEST(t[1].label == "pt-BR");  // no languageName: the tag
     BOOST_TEST(!t[1].is_default);
 
-    const std::string chapters = R"({"data":[{"uri":"/videos/x/chapters/en","src":"https://vod.api.video/vod/x/chapters/en.vtt","language":"en"}]})";
+    const std::string chapters =
+        R"({"data":[{"uri":"/videos/x/chapters/en","src":"https://vod.api.video/vod/x/chapters/en.vtt","language":"en"}]})";
     BOOST_REQUIRE(watch::parse_tracks_json(chapters, watch::TrackKind::Chapters, t, why));
     BOOST_REQUIRE(t.size() == 1u);
     BOOST_TEST((t[0].kind == watch::TrackKind::Chapters));
@@ -344,7 +341,8 @@ BOOST_AUTO_TEST_CASE(parse_tracks_json_refuses_another_shape) {
 }
 
 BOOST_AUTO_TEST_CASE(language_tags) {
-    for (const char* ok : {"en", "fr-CA", "zh-Hans-CN", "es-419", "x-klingon"}) BOOST_TEST(watch::is_plausible_language(ok), ok);
+    for (const char* ok : {"en", "fr-CA", "zh-Hans-CN", "es-419", "x-klingon"})
+        BOOST_TEST(watch::is_plausible_language(ok), ok);
     for (const char* bad : {"", "e n", "en-", "-en", "1en", "en_US", "\"en\"", "toolongsubtag", "en--US"}) {
         BOOST_TEST(!watch::is_plausible_language(bad), bad);
     }

@@ -47,12 +47,17 @@ const std::vector<PlayerCase> kPlayers = {
 };
 
 const std::vector<FailureCase> kFailures = {
-    {watch::Failure::BadRequest, "BadRequest"},   {watch::Failure::Forbidden, "Forbidden"},
+    {watch::Failure::BadRequest, "BadRequest"},
+    {watch::Failure::Forbidden, "Forbidden"},
     {watch::Failure::MethodNotAllowed, "MethodNotAllowed"},
-    {watch::Failure::UnknownVideo, "UnknownVideo"}, {watch::Failure::KeyRefused, "KeyRefused"},
-    {watch::Failure::BadReply, "BadReply"},       {watch::Failure::NoSession, "NoSession"},
-    {watch::Failure::Unreachable, "Unreachable"}, {watch::Failure::RateLimited, "RateLimited"},
-    {watch::Failure::Overloaded, "Overloaded"},   {watch::Failure::Timeout, "Timeout"},
+    {watch::Failure::UnknownVideo, "UnknownVideo"},
+    {watch::Failure::KeyRefused, "KeyRefused"},
+    {watch::Failure::BadReply, "BadReply"},
+    {watch::Failure::NoSession, "NoSession"},
+    {watch::Failure::Unreachable, "Unreachable"},
+    {watch::Failure::RateLimited, "RateLimited"},
+    {watch::Failure::Overloaded, "Overloaded"},
+    {watch::Failure::Timeout, "Timeout"},
     {watch::Failure::Internal, "Internal"},
 };
 
@@ -79,8 +84,9 @@ const std::string kSession = "07703ba8-22a1-4fc0-ac57-aef278f16d67";
 const std::string kHostileTitle = "<script>alert(\"x\")</script> & 'q'";
 
 watch::WatchView hostile_view() {
-    const std::string base = "https://vod.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg/token/"
-                             "c77d7bf3-4e2f-4a85-9e15-5c35992c11fc";
+    const std::string base =
+        "https://vod.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg/token/"
+        "c77d7bf3-4e2f-4a85-9e15-5c35992c11fc";
     watch::WatchView v;
     v.video_id = "vi4k0jvEUuaTdRAEjQ4Prklg";
     v.title = kHostileTitle;
@@ -332,8 +338,8 @@ BOOST_DATA_TEST_CASE(watch_page_csp_names_the_asset_and_player_origins_only, bda
 // The native player loads no script of its own, no worker, nothing by XHR: the browser
 // fetches the sources itself.
 BOOST_AUTO_TEST_CASE(watch_page_csp_of_the_native_player) {
-    std::string csp = header(pages().watch(hostile_view(), watch::Player::Native, players_config()),
-                             "Content-Security-Policy");
+    std::string csp =
+        header(pages().watch(hostile_view(), watch::Player::Native, players_config()), "Content-Security-Policy");
     auto d = parse_csp(csp);
     BOOST_TEST(has_source(csp, "media-src", "https://vod.api.video"), csp);
     BOOST_TEST(!has_source(csp, "media-src", "blob:"), csp);
@@ -382,7 +388,8 @@ BOOST_DATA_TEST_CASE(watch_page_without_a_hash_writes_no_integrity,
     }
     watch::Response v = pages().watch(hostile_view(), watch::Player::VideoJs, c);
     BOOST_TEST(contains(v.body, "<script src=\"" + std::string(folder) + "/video.min.js\"></script>"), v.body);
-    BOOST_TEST(contains(v.body, "<link rel=\"stylesheet\" href=\"" + std::string(folder) + "/video-js.min.css\">"), v.body);
+    BOOST_TEST(contains(v.body, "<link rel=\"stylesheet\" href=\"" + std::string(folder) + "/video-js.min.css\">"),
+               v.body);
     watch::Response h = pages().watch(hostile_view(), watch::Player::HlsJs, c);
     BOOST_TEST(contains(h.body, "<script src=\"" + std::string(folder) + "/hls/hls.min.js\"></script>"), h.body);
 }
@@ -487,8 +494,9 @@ BOOST_DATA_TEST_CASE(analytics_on_the_mse_players_allow_the_collector_in_connect
         std::string csp = header(r, "Content-Security-Policy");
         BOOST_TEST(directives_naming(csp, kCollector) == std::set<std::string>{"connect-src"}, csp);
         BOOST_TEST(directives_naming(csp, "https://analytics.example.org") == std::set<std::string>{"script-src"}, csp);
-        BOOST_TEST(contains(r.body, "<script src=\"https://analytics.example.org/player-analytics/1.0.9/index.js\">"
-                                    "</script>"),
+        BOOST_TEST(contains(r.body,
+                            "<script src=\"https://analytics.example.org/player-analytics/1.0.9/index.js\">"
+                            "</script>"),
                    r.body);
         BOOST_TEST(contains(r.body, "videoId: \"vi4k0jvEUuaTdRAEjQ4Prklg\""), r.body);
         BOOST_TEST(contains(r.body, std::string("pingUrl: \"") + kCollector + "/vod\""), r.body);
@@ -559,15 +567,15 @@ std::string load_error(const std::string& name, const std::string& source) {
 }  // namespace
 
 BOOST_DATA_TEST_CASE(a_page_template_without_html_and_body_is_refused,
-                     bdata::make({"player-hlsjs.html", "player-videojs.html", "player-native.html",
-                                  "player-embed.html", "error.html"}),
+                     bdata::make({"player-hlsjs.html", "player-videojs.html", "player-native.html", "player-embed.html",
+                                  "error.html"}),
                      name) {
     const std::string refused = std::string(name) + ": not a whole page (it needs <html> and <body>)";
     BOOST_TEST(contains(load_error(name, ""), refused));
     BOOST_TEST(contains(load_error(name, "\n"), refused));
     BOOST_TEST(contains(load_error(name, "<!DOCTYPE html>\n<p>{{title}}</p>\n"), refused));
-    BOOST_TEST(contains(load_error(name, "<html><p>{{title}}</p></html>"), refused));           // no body
-    BOOST_TEST(contains(load_error(name, "<body><p>{{title}}</p></body>"), refused));           // no html
+    BOOST_TEST(contains(load_error(name, "<html><p>{{title}}</p></html>"), refused));  // no body
+    BOOST_TEST(contains(load_error(name, "<body><p>{{title}}</p></body>"), refused));  // no html
     BOOST_TEST(contains(load_error(name, "<htmlx><bodyguard>{{title}}</bodyguard></htmlx>"), refused));
     // Whole pages, in any case of letters, with or without attributes.
     BOOST_TEST(load_error(name, "<!DOCTYPE html>\n<html lang=\"en\"><body><p>{{title}}</p></body></html>\n") == "");

@@ -49,8 +49,8 @@ BOOST_AUTO_TEST_CASE(request_from_params_keeps_only_a_plain_path) {
     };
     BOOST_TEST(path_of("/videos/watch?id=x") == "/videos/watch");
     BOOST_TEST(path_of("/a-b_c.d~e/") == "/a-b_c.d~e/");
-    for (const char* bad : {"/watch;Domain=evil.example", "/watch Domain", "/watch%3BDomain=x", "/watch\r\nSet-Cookie: x",
-                            "/watch\nx", "/watch,x", "/watch\"", "watch", ""}) {
+    for (const char* bad : {"/watch;Domain=evil.example", "/watch Domain", "/watch%3BDomain=x",
+                            "/watch\r\nSet-Cookie: x", "/watch\nx", "/watch,x", "/watch\"", "watch", ""}) {
         BOOST_TEST(path_of(bad) == "/", bad);
     }
     BOOST_TEST(path_of("/" + std::string(300, 'a')) == "/");
@@ -150,9 +150,9 @@ BOOST_AUTO_TEST_CASE(parse_query_decodes_utf8_and_encoded_delimiters) {
 
 BOOST_DATA_TEST_CASE(parse_query_refuses,
                      bdata::make({"a=%", "a=%4", "a=%zz", "a=1%", "%zz=1", "a=1&b=%g0",  // malformed escapes
-                                  "a=%00", "%00=1", "a=x%00y",                         // NUL
-                                  "a=%ff", "a=%C3", "a=%ED%A0%80", "a=%C0%80", "%ff=1", // invalid UTF-8
-                                  "=1", "a=1&=2"}),                                     // empty name
+                                  "a=%00", "%00=1", "a=x%00y",                           // NUL
+                                  "a=%ff", "a=%C3", "a=%ED%A0%80", "a=%C0%80", "%ff=1",  // invalid UTF-8
+                                  "=1", "a=1&=2"}),                                      // empty name
                      query) {
     std::vector<watch::QueryParam> out;
     BOOST_TEST(!watch::parse_query(query, out));
@@ -184,31 +184,28 @@ BOOST_DATA_TEST_CASE(is_valid_video_id_accepts_real_ids,
     BOOST_TEST(watch::is_valid_video_id(id));
 }
 
-BOOST_DATA_TEST_CASE(is_valid_video_id_length, bdata::make({21, 22, 23, 24, 25, 26}) ^
-                                                   bdata::make({false, false, true, true, false, false}),
+BOOST_DATA_TEST_CASE(is_valid_video_id_length,
+                     bdata::make({21, 22, 23, 24, 25, 26}) ^ bdata::make({false, false, true, true, false, false}),
                      length, valid) {
     std::string id = "vi" + std::string(static_cast<size_t>(length) - 2, 'A');
     BOOST_TEST(watch::is_valid_video_id(id) == valid, id);
 }
 
 BOOST_DATA_TEST_CASE(is_valid_video_id_refuses,
-                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklgc",       // 25: the OAS typo
-                                  "li400mYKSgQ6xs7taUeSaEKr",        // a live stream
-                                  "pl45KFKdlddgk654dspkze",          // a player
-                                  "VI4k0jvEUuaTdRAEjQ4Prklg",        // prefix is lower case
-                                  "Vi4k0jvEUuaTdRAEjQ4Prklg",
-                                  "xx4k0jvEUuaTdRAEjQ4Prklg",
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl-",        // non-alphanumerics
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl_",
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl.",
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl ",
+                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklgc",  // 25: the OAS typo
+                                  "li400mYKSgQ6xs7taUeSaEKr",   // a live stream
+                                  "pl45KFKdlddgk654dspkze",     // a player
+                                  "VI4k0jvEUuaTdRAEjQ4Prklg",   // prefix is lower case
+                                  "Vi4k0jvEUuaTdRAEjQ4Prklg", "xx4k0jvEUuaTdRAEjQ4Prklg",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl-",  // non-alphanumerics
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl_", "vi4k0jvEUuaTdRAEjQ4Prkl.", "vi4k0jvEUuaTdRAEjQ4Prkl ",
                                   "vi4k0jvEUuaTdRAEjQ4Prkl/",
-                                  "vi4k0jvEUuaTdRAEjQ4Pr\xC3\xA9",   // 23 bytes, é is not [A-Za-z]
+                                  "vi4k0jvEUuaTdRAEjQ4Pr\xC3\xA9",  // 23 bytes, é is not [A-Za-z]
                                   "../etc/passwd",
-                                  "vi../../../../etc/passwd",        // 24 characters of traversal
-                                  "vi..%2F..%2F..%2Fetcpass",        // percent-encoded traversal, 24
-                                  "vi%2E%2E%2F%2E%2E%2Fetc",          // 23
-                                  "vi4k0jvEUuaTdRAEjQ4P%2F",          // 23
+                                  "vi../../../../etc/passwd",  // 24 characters of traversal
+                                  "vi..%2F..%2F..%2Fetcpass",  // percent-encoded traversal, 24
+                                  "vi%2E%2E%2F%2E%2E%2Fetc",   // 23
+                                  "vi4k0jvEUuaTdRAEjQ4P%2F",   // 23
                                   "", "vi"}),
                      id) {
     BOOST_TEST(!watch::is_valid_video_id(id));
@@ -240,18 +237,17 @@ BOOST_AUTO_TEST_CASE(parse_watch_params_ignores_unknown_params) {
 }
 
 BOOST_DATA_TEST_CASE(parse_watch_params_refuses,
-                     bdata::make({"",                                                      // missing
-                                  "video=vi4k0jvEUuaTdRAEjQ4Prklg",                        // missing
-                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg&id=vi4k0jvEUuaTdRAEjQ4Prklg", // repeated
+                     bdata::make({"",                                                         // missing
+                                  "video=vi4k0jvEUuaTdRAEjQ4Prklg",                           // missing
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg&id=vi4k0jvEUuaTdRAEjQ4Prklg",  // repeated
                                   "id=vi4k0jvEUuaTdRAEjQ4Prklg&id=viMgTZ1KULkXrjFfDCTBtLs",
                                   "id=vi4k0jvEUuaTdRAEjQ4Prklg&id",
-                                  "id=",                                                   // empty
+                                  "id=",  // empty
                                   "id",
-                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%2F..",                      // traversal
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%2F..",  // traversal
                                   "id=..%2F..%2Fetc%2Fpasswd",
-                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%",                          // malformed
-                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%00",
-                                  "id=li400mYKSgQ6xs7taUeSaEKr",
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%",  // malformed
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%00", "id=li400mYKSgQ6xs7taUeSaEKr",
                                   "id=%3Cscript%3Ealert(1)%3C%2Fscript%3E"}),
                      query) {
     watch::WatchParams p;

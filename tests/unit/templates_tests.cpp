@@ -47,38 +47,38 @@ BOOST_AUTO_TEST_SUITE(templates_tests)
 
 BOOST_DATA_TEST_CASE(compile_refuses,
                      bdata::make({
-                         "{{nope}}",                                          // unknown name
-                         "<p>{{ nope }}</p>",                                 // unknown, with spaces
-                         "{{#nope}}a{{/nope}}",                               // unknown block name
-                         "{{}}",                                              // empty placeholder
-                         "<a {{x}}>link</a>",                                 // inside a tag
-                         "<a b{{x}}>link</a>",                                // in an attribute name
+                         "{{nope}}",             // unknown name
+                         "<p>{{ nope }}</p>",    // unknown, with spaces
+                         "{{#nope}}a{{/nope}}",  // unknown block name
+                         "{{}}",                 // empty placeholder
+                         "<a {{x}}>link</a>",    // inside a tag
+                         "<a b{{x}}>link</a>",   // in an attribute name
                          "<a href=\"/\" {{x}}=\"1\">link</a>",
-                         "<{{x}}>t</p>",                                      // as the tag's name
-                         "<a href={{x}}>link</a>",                            // unquoted attribute
+                         "<{{x}}>t</p>",            // as the tag's name
+                         "<a href={{x}}>link</a>",  // unquoted attribute
                          "<a href=/p/{{x}}>link</a>",
-                         "<a href=\"/\" onclick=\"go('{{x}}')\">link</a>",    // on*=
+                         "<a href=\"/\" onclick=\"go('{{x}}')\">link</a>",  // on*=
                          "<a href=\"/\" OnClick='{{x}}'>link</a>",
                          "<img src=\"/a.jpg\" onerror=\"{{url}}\">",
-                         "<p style=\"color: {{x}}\">t</p>",                   // style=
-                         "<img srcset=\"{{url}} 2x\">",                       // srcset=
-                         "<style>p { color: {{x}} }</style>",                 // inside <style>
+                         "<p style=\"color: {{x}}\">t</p>",    // style=
+                         "<img srcset=\"{{url}} 2x\">",        // srcset=
+                         "<style>p { color: {{x}} }</style>",  // inside <style>
                          "<STYLE>p { color: {{x}} }</STYLE>",
-                         "<!-- {{x}} -->",                                    // in a comment
+                         "<!-- {{x}} -->",  // in a comment
                          "<!--{{x}}-->",
-                         "{{#x}}text",                                        // unclosed block
-                         "text{{/x}}",                                        // closes nothing
-                         "{{#x}}{{#y}}t{{/x}}{{/y}}",                         // mismatched
+                         "{{#x}}text",                 // unclosed block
+                         "text{{/x}}",                 // closes nothing
+                         "{{#x}}{{#y}}t{{/x}}{{/y}}",  // mismatched
                          "{{#x}}t{{/y}}",
                          "{{^x}}t{{/y}}",
-                         "{{#x}}<a href=\"{{/x}}\">t</a>",                    // text -> attribute
-                         "<a href=\"{{#x}}\">{{/x}}t</a>",                    // attribute -> text
-                         "{{#x}}<a {{/x}}>t</a>",                             // text -> tag
-                         "{{#x}}<script>{{/x}}</script>",                     // text -> script
-                         "{{#x}}<!--{{/x}}-->",                               // text -> comment
-                         "text {{x",                                          // unclosed {{
+                         "{{#x}}<a href=\"{{/x}}\">t</a>",  // text -> attribute
+                         "<a href=\"{{#x}}\">{{/x}}t</a>",  // attribute -> text
+                         "{{#x}}<a {{/x}}>t</a>",           // text -> tag
+                         "{{#x}}<script>{{/x}}</script>",   // text -> script
+                         "{{#x}}<!--{{/x}}-->",             // text -> comment
+                         "text {{x",                        // unclosed {{
                          "text {{x}",
-                         "<a href=\"{{x}}",                                   // ends inside a tag
+                         "<a href=\"{{x}}",  // ends inside a tag
                      }),
                      snippet) {
     std::string err = compile_error(kTwoLines + snippet);
@@ -110,7 +110,7 @@ BOOST_DATA_TEST_CASE(compile_accepts,
                          "<SCRIPT type=\"module\">var v = {{x}};</SCRIPT>",
                          "<!-- a comment --><p>{{x}}</p>",
                          "{{#x}}<a href=\"{{url}}\">{{x}}</a>{{/x}}{{^x}}none{{/x}}",
-                         "<a href=\"/p?{{#x}}a=1{{/x}}\">t</a>",             // a block inside one attribute
+                         "<a href=\"/p?{{#x}}a=1{{/x}}\">t</a>",  // a block inside one attribute
                          "<p>a &amp; b &lt; c</p>",
                          "<input disabled value=\"{{x}}\">",
                          "<br/><img src=\"{{url}}\"/>",
@@ -136,9 +136,7 @@ BOOST_AUTO_TEST_CASE(render_escapes_attributes) {
                "<p title='&#39; onmouseover=&#39;alert(1)'>t</p>");
 }
 
-BOOST_AUTO_TEST_CASE(render_absent_values_are_empty) {
-    BOOST_TEST(render("<p>[{{x}}]</p>", {}) == "<p>[]</p>");
-}
+BOOST_AUTO_TEST_CASE(render_absent_values_are_empty) { BOOST_TEST(render("<p>[{{x}}]</p>", {}) == "<p>[]</p>"); }
 
 BOOST_AUTO_TEST_CASE(render_does_not_expand_placeholders_in_values) {
     BOOST_TEST(render("<p>{{x}}</p>", {{"x", "{{y}}"}, {"y", "EXPANDED"}}) == "<p>{{y}}</p>");
@@ -146,7 +144,8 @@ BOOST_AUTO_TEST_CASE(render_does_not_expand_placeholders_in_values) {
 
 BOOST_AUTO_TEST_CASE(render_keeps_literal_text_and_utf8) {
     const std::string src = "<p class=\"a\">caf\xC3\xA9 &amp; {{x}} \xE2\x82\xAC</p>\n";
-    BOOST_TEST(render(src, {{"x", "\xE6\x97\xA5"}}) == "<p class=\"a\">caf\xC3\xA9 &amp; \xE6\x97\xA5 \xE2\x82\xAC</p>\n");
+    BOOST_TEST(render(src, {{"x", "\xE6\x97\xA5"}}) ==
+               "<p class=\"a\">caf\xC3\xA9 &amp; \xE6\x97\xA5 \xE2\x82\xAC</p>\n");
 }
 
 // ---- rendering: URL attributes --------------------------------------------------------
@@ -171,8 +170,8 @@ BOOST_DATA_TEST_CASE(render_url_attributes_refuse_script_schemes,
 
 // Only http and https pass as absolute URLs (templates.h); any other scheme is replaced.
 BOOST_DATA_TEST_CASE(render_url_attributes_refuse_other_schemes,
-                     bdata::make({"ftp://x.example/y", "httpx://x.example/y", "xhttps://x.example/y",
-                                  "https-evil:x", "mailto:a@b.example", "intent://x#Intent;end"}),
+                     bdata::make({"ftp://x.example/y", "httpx://x.example/y", "xhttps://x.example/y", "https-evil:x",
+                                  "mailto:a@b.example", "intent://x#Intent;end"}),
                      value) {
     std::string out = render("<a href=\"{{url}}\">t</a>", {{"url", value}});
     BOOST_TEST(!contains(out, value), out);
@@ -284,8 +283,10 @@ BOOST_AUTO_TEST_CASE(builtin_templates_compile) {
         names.insert(t.name);
     }
     BOOST_TEST(names.count("error.html") == 1u);
-    for (watch::Player p : {watch::Player::VideoJs, watch::Player::HlsJs, watch::Player::Native, watch::Player::Embed}) {
-        BOOST_TEST(names.count(std::string(watch::player_info(p).template_name)) == 1u, std::string(watch::player_info(p).template_name));
+    for (watch::Player p :
+         {watch::Player::VideoJs, watch::Player::HlsJs, watch::Player::Native, watch::Player::Embed}) {
+        BOOST_TEST(names.count(std::string(watch::player_info(p).template_name)) == 1u,
+                   std::string(watch::player_info(p).template_name));
     }
 }
 
@@ -316,7 +317,8 @@ BOOST_AUTO_TEST_CASE(an_include_is_escaped_for_the_context_it_lands_in) {
                "<p><a href=\"about:invalid#blocked\">&lt;b&gt;</a></p>");
     // The same partial inside a script would land in another context: refused there.
     auto bad = files({{"_attr.html", "title=\"t\"\n  onclick=\"{{x}}\""}});
-    BOOST_TEST(contains(include_error("<p>\n<b {{> _attr.html}}>t</b></p>", bad), "_attr.html:2 (included in page.html)"));
+    BOOST_TEST(
+        contains(include_error("<p>\n<b {{> _attr.html}}>t</b></p>", bad), "_attr.html:2 (included in page.html)"));
 }
 
 BOOST_AUTO_TEST_CASE(no_value_can_become_a_tag_name_across_a_block) {
@@ -331,10 +333,10 @@ BOOST_AUTO_TEST_CASE(no_value_can_become_a_tag_name_across_a_block) {
 BOOST_AUTO_TEST_CASE(the_tokenizer_reads_markup_as_browsers_do) {
     // Each found by fuzz_template: a reading where the compiler saw text or script and a
     // browser a tag (or the reverse) would let a value out of its escaping.
-    BOOST_TEST(!compile_error("<p>x</ <script>\n<b{{title}}></b>\n</script>").empty());   // "</ " starts a bogus comment
+    BOOST_TEST(!compile_error("<p>x</ <script>\n<b{{title}}></b>\n</script>").empty());  // "</ " starts a bogus comment
     BOOST_TEST(!compile_error("</<script><v{{title}}</script>").empty());
-    BOOST_TEST(!compile_error("<?x <script>?>\n<i {{title}}>\n</script>").empty());     // "<?" too
-    BOOST_TEST(!compile_error("<p.= t='>'{{title}}</p>").empty());                     // the tag name is "p.="
+    BOOST_TEST(!compile_error("<?x <script>?>\n<i {{title}}>\n</script>").empty());  // "<?" too
+    BOOST_TEST(!compile_error("<p.= t='>'{{title}}</p>").empty());                   // the tag name is "p.="
     // "</scripts>" does not end a script: the value is still a JSON string literal.
     BOOST_TEST(render("<script></scripts>{{x}}</script>", {{"x", "a"}}) == "<script></scripts>\"a\"</script>");
     BOOST_TEST(contains(compile_error("<script><!-- <script></script> {{x}}</script>"), "<!--"));
@@ -346,7 +348,8 @@ BOOST_AUTO_TEST_CASE(the_tokenizer_reads_markup_as_browsers_do) {
 
 BOOST_AUTO_TEST_CASE(include_errors_name_the_file_and_line) {
     auto load = files({{"_a.html", "<p>ok</p>\n<p>{{nope}}</p>"}, {"_loop.html", "{{> _loop.html}}"}});
-    BOOST_TEST(contains(include_error("one\n{{> _a.html}}", load), "_a.html:2 (included in page.html): unknown placeholder"));
+    BOOST_TEST(
+        contains(include_error("one\n{{> _a.html}}", load), "_a.html:2 (included in page.html): unknown placeholder"));
     BOOST_TEST(contains(include_error("x\n{{> _missing.html}}", load), "page.html:2: cannot include _missing.html"));
     BOOST_TEST(contains(include_error("{{> _loop.html}}", load), "cannot include _loop.html"));
     BOOST_TEST(contains(include_error("{{> ../etc/passwd}}", load), "cannot include ../etc/passwd"));
@@ -382,7 +385,8 @@ std::string list_error(const std::string& src) {
 
 BOOST_AUTO_TEST_CASE(a_list_renders_each_row_escaped_for_where_it_stands) {
     const std::string src =
-        "<video>{{*tracks}}<track src=\"{{.src}}\" srclang=\"{{.lang}}\"{{#.on}} default=\"\"{{/.on}}>{{/tracks}}</video>";
+        "<video>{{*tracks}}<track src=\"{{.src}}\" srclang=\"{{.lang}}\"{{#.on}} "
+        "default=\"\"{{/.on}}>{{/tracks}}</video>";
     BOOST_TEST(render_rows(src, {}) == "<video></video>");
     BOOST_TEST(render_rows(src, {"/en.vtt", "en", "1", "javascript:alert(1)", "\"><script>", ""}) ==
                "<video><track src=\"/en.vtt\" srclang=\"en\" default=\"\">"

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(parse_url_ipv6_literal) {
     BOOST_TEST(bare->host == "::1");
     BOOST_TEST(bare->port == "");
 
-    BOOST_TEST(!watch::parse_url("http://[::1/").has_value());      // unclosed bracket
+    BOOST_TEST(!watch::parse_url("http://[::1/").has_value());       // unclosed bracket
     BOOST_TEST(!watch::parse_url("http://[::1]x:80/").has_value());  // junk after ']'
 }
 
@@ -73,8 +73,8 @@ BOOST_DATA_TEST_CASE(parse_url_refuses_other_schemes,
                      bdata::make({"ftp://vod.api.video/x", "javascript://vod.api.video/%0aalert(1)",
                                   "javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
                                   "file:///etc/passwd", "mailto:a@b.example", "ws://vod.api.video/",
-                                  "httpx://vod.api.video/", "//vod.api.video/x", "vod.api.video/x", "/relative",
-                                  "", "https:/vod.api.video/x"}),
+                                  "httpx://vod.api.video/", "//vod.api.video/x", "vod.api.video/x", "/relative", "",
+                                  "https:/vod.api.video/x"}),
                      input) {
     BOOST_TEST(!watch::parse_url(input).has_value());
 }
@@ -124,17 +124,34 @@ BOOST_AUTO_TEST_CASE(origin_of_names_scheme_host_and_port) {
 // ---- is_loopback_host -----------------------------------------------------------------
 
 BOOST_DATA_TEST_CASE(is_loopback_host_accepts,
-                     bdata::make({"127.0.0.1", "127.255.0.9", "127.1.2.3", "127.0.0.0", "127.255.255.255",
-                                  "localhost", "::1"}),
+                     bdata::make({"127.0.0.1", "127.255.0.9", "127.1.2.3", "127.0.0.0", "127.255.255.255", "localhost",
+                                  "::1"}),
                      host) {
     BOOST_TEST(watch::is_loopback_host(host));
 }
 
 BOOST_DATA_TEST_CASE(is_loopback_host_refuses,
-                     bdata::make({"128.0.0.1", "126.0.0.1", "127.0.0.1.evil.com", "1270.0.0.1", "localhost.evil",
-                                  "evil.localhost.example", "127.0.0", "127.0.0.1.", "127..0.1", "127.0.0.1:80",
-                                  "127.0.0.01a", "127.1234.0.1", "0.0.0.0", "10.0.0.1", "::2", "::", "", "127",
-                                  "127.", "[::1]", "localhost:8080"}),
+                     bdata::make({"128.0.0.1",
+                                  "126.0.0.1",
+                                  "127.0.0.1.evil.com",
+                                  "1270.0.0.1",
+                                  "localhost.evil",
+                                  "evil.localhost.example",
+                                  "127.0.0",
+                                  "127.0.0.1.",
+                                  "127..0.1",
+                                  "127.0.0.1:80",
+                                  "127.0.0.01a",
+                                  "127.1234.0.1",
+                                  "0.0.0.0",
+                                  "10.0.0.1",
+                                  "::2",
+                                  "::",
+                                  "",
+                                  "127",
+                                  "127.",
+                                  "[::1]",
+                                  "localhost:8080"}),
                      host) {
     BOOST_TEST(!watch::is_loopback_host(host));
 }
@@ -160,9 +177,9 @@ BOOST_DATA_TEST_CASE(is_allowed_upstream_url_accepts,
 BOOST_DATA_TEST_CASE(is_allowed_upstream_url_refuses,
                      bdata::make({"http://ws.api.video/", "http://example.com", "http://128.0.0.1/",
                                   "http://127.0.0.1.evil.com/", "http://1270.0.0.1/", "http://localhost.evil/",
-                                  "http://[::2]/", "ftp://127.0.0.1/", "ftp://ws.api.video/", "javascript:alert(1)",
-                                  "", "https://user@ws.api.video/", "http://user@127.0.0.1/",
-                                  "https://ws.api.video/a b", "//ws.api.video/"}),
+                                  "http://[::2]/", "ftp://127.0.0.1/", "ftp://ws.api.video/", "javascript:alert(1)", "",
+                                  "https://user@ws.api.video/", "http://user@127.0.0.1/", "https://ws.api.video/a b",
+                                  "//ws.api.video/"}),
                      url) {
     BOOST_TEST(!watch::is_allowed_upstream_url(url));
 }

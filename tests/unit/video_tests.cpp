@@ -45,8 +45,7 @@ BOOST_AUTO_TEST_CASE(find_private_token_in_the_docs_example) {
     auto t = watch::find_private_token(v);
     BOOST_TEST_REQUIRE(t.has_value());
     BOOST_TEST(t->token == "c77d7bf3-4e2f-4a85-9e15-5c35992c11fc");
-    BOOST_TEST(t->session_url ==
-               "https://vod.api.video/vod/AABBCC/token/c77d7bf3-4e2f-4a85-9e15-5c35992c11fc/session");
+    BOOST_TEST(t->session_url == "https://vod.api.video/vod/AABBCC/token/c77d7bf3-4e2f-4a85-9e15-5c35992c11fc/session");
     BOOST_TEST(watch::mentions_token(v.assets));
 }
 

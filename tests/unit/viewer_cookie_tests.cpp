@@ -51,10 +51,9 @@ BOOST_AUTO_TEST_CASE(a_cookie_keeps_the_description_language_and_tracks) {
     watch::WatchView v = view(kA);
     v.description = "Two lines\nand \"quotes\"";
     v.language = "fr";
-    v.tracks = {{watch::TrackKind::Captions, "https://vod.api.video/vod/x/captions/fr.vtt?avh=s", "fr", "Fran\u00e7ais",
-                 true},
-                {watch::TrackKind::Chapters, "https://vod.api.video/vod/x/chapters/fr.vtt?avh=s", "fr", "Chapters",
-                 false}};
+    v.tracks = {
+        {watch::TrackKind::Captions, "https://vod.api.video/vod/x/captions/fr.vtt?avh=s", "fr", "Fran\u00e7ais", true},
+        {watch::TrackKind::Chapters, "https://vod.api.video/vod/x/chapters/fr.vtt?avh=s", "fr", "Chapters", false}};
     std::string set = watch::viewer_cookie_header(v, {}, kSigner, "/watch", kNow);
     auto back = watch::read_viewer_cookie(as_request_cookie(set), kSigner, kNow + 10);
     BOOST_REQUIRE(back.size() == 1u);
@@ -72,14 +71,15 @@ BOOST_AUTO_TEST_CASE(a_cookie_keeps_the_description_language_and_tracks) {
 
 BOOST_AUTO_TEST_CASE(forged_foreign_and_expired_cookies_are_ignored) {
     std::string cookie = as_request_cookie(watch::viewer_cookie_header(view(kA), {}, kSigner, "/", kNow));
-    BOOST_TEST(watch::read_viewer_cookie(cookie, watch::CookieSigner{kSigner.secret + "!", kSigner.site}, kNow).empty());           // foreign
+    BOOST_TEST(watch::read_viewer_cookie(cookie, watch::CookieSigner{kSigner.secret + "!", kSigner.site}, kNow)
+                   .empty());  // foreign
     // Reused while more than the margin of the session is left, not after.
     const long long last = kNow + watch::kSessionSeconds - watch::kSessionMarginSeconds - 1;
     BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, last).size() == 1u);
     BOOST_TEST(watch::read_viewer_cookie(cookie, kSigner, last + 1).empty());  // expired
     std::string flipped = cookie;
     flipped[20] = flipped[20] == 'A' ? 'B' : 'A';
-    BOOST_TEST(watch::read_viewer_cookie(flipped, kSigner, kNow).empty());                // tampered payload
+    BOOST_TEST(watch::read_viewer_cookie(flipped, kSigner, kNow).empty());  // tampered payload
     std::string no_sig = cookie.substr(0, cookie.find('.'));
     BOOST_TEST(watch::read_viewer_cookie(no_sig, kSigner, kNow).empty());
     BOOST_TEST(watch::read_viewer_cookie("", kSigner, kNow).empty());
@@ -117,7 +117,8 @@ BOOST_AUTO_TEST_CASE(watching_again_replaces_rather_than_duplicates) {
     auto seen = watch::read_viewer_cookie(first, kSigner, kNow);
     std::string second = as_request_cookie(watch::viewer_cookie_header(view(kB), seen, kSigner, "/", kNow));
     seen = watch::read_viewer_cookie(second, kSigner, kNow);
-    std::string third = as_request_cookie(watch::viewer_cookie_header(view(kA, kNow + 5), seen, kSigner, "/", kNow + 5));
+    std::string third =
+        as_request_cookie(watch::viewer_cookie_header(view(kA, kNow + 5), seen, kSigner, "/", kNow + 5));
     seen = watch::read_viewer_cookie(third, kSigner, kNow + 5);
     BOOST_REQUIRE(seen.size() == 2u);
     BOOST_TEST(seen[0].video_id == kA);
