@@ -45,6 +45,22 @@ bool common_status_failed(const HttpResult& r, const char* what, UpstreamError& 
     return false;
 }
 
+// The readers' one way to refuse an answer: `err` says why; false.
+bool refuse(UpstreamError& err, Failure failure, std::string detail) {
+    err.failure = failure;
+    err.detail = std::move(detail);
+    return false;
+}
+
+// An API read's answer that is no 200, as the error table has it: a transport failure, a
+// refused key, the rate limit, or anything else a bad reply. `what` names the read.
+bool not_ok(const HttpResult& r, const char* what, UpstreamError& err) {
+    if (transport_failed(r, err) || common_status_failed(r, what, err)) return true;
+    if (r.status == 200) return false;
+    refuse(err, Failure::BadReply, std::string(what) + ": api.video answered HTTP " + std::to_string(r.status));
+    return true;
+}
+
 }  // namespace
 
 ApiVideo::ApiVideo(const Config& config) : config_(config) {}
@@ -77,27 +93,13 @@ HttpCall ApiVideo::asset(const std::string& url) const {
 }
 
 bool ApiVideo::read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const {
-    if (transport_failed(r, err) || common_status_failed(r, "video", err)) return false;
-    if (r.status == 404) {
-        err.failure = Failure::UnknownVideo;
-        err.detail = "api.video has no such video for this key";
-        return false;
+    if (r.outcome == HttpResult::Outcome::Ok && r.status == 404) {
+        return refuse(err, Failure::UnknownVideo, "api.video has no such video for this key");
     }
-    if (r.status != 200) {
-        err.failure = Failure::BadReply;
-        err.detail = "api.video answered HTTP " + std::to_string(r.status);
-        return false;
-    }
-    if (std::string why; !parse_video_json(r.body, out, why)) {
-        err.failure = Failure::BadReply;
-        err.detail = "video reply: " + why;
-        return false;
-    }
-    if (out.id != id) {
-        err.failure = Failure::BadReply;
-        err.detail = "video reply is for another videoId";
-        return false;
-    }
+    if (not_ok(r, "video", err)) return false;
+    if (std::string why; !parse_video_json(r.body, out, why))
+        return refuse(err, Failure::BadReply, "video reply: " + why);
+    if (out.id != id) return refuse(err, Failure::BadReply, "video reply is for another videoId");
     return true;
 }
 
@@ -106,36 +108,23 @@ bool ApiVideo::read_session(const HttpResult& r, std::string& token, UpstreamErr
     // The delivery host takes no key, so a 401 or 403 there says nothing about it.
     if (r.status != 401 && r.status != 403 && common_status_failed(r, "session", err)) return false;
     if (r.status != 200) {
-        err.failure = Failure::NoSession;
-        err.detail = "session endpoint answered HTTP " + std::to_string(r.status);
-        return false;
+        return refuse(err, Failure::NoSession, "session endpoint answered HTTP " + std::to_string(r.status));
     }
     if (std::string why; !parse_session_json(r.body, token, why)) {
-        err.failure = Failure::NoSession;
-        err.detail = "session reply: " + why;
-        return false;
+        return refuse(err, Failure::NoSession, "session reply: " + why);
     }
     if (!is_plausible_session_token(token)) {
-        err.failure = Failure::NoSession;
-        err.detail = "session reply: session_token has unexpected characters";
-        return false;
+        return refuse(err, Failure::NoSession, "session reply: session_token has unexpected characters");
     }
     return true;
 }
 
 bool ApiVideo::read_tracks(const HttpResult& r, TrackKind kind, std::vector<TextTrack>& out, UpstreamError& err) const {
-    const char* what = kind == TrackKind::Captions ? "captions" : "chapters";
-    if (transport_failed(r, err) || common_status_failed(r, what, err)) return false;
-    if (r.status != 200) {
-        err.failure = Failure::BadReply;
-        err.detail = std::string(what) + ": api.video answered HTTP " + std::to_string(r.status);
-        return false;
-    }
+    const std::string what = kind == TrackKind::Captions ? "captions" : "chapters";
+    if (not_ok(r, what.c_str(), err)) return false;
     std::vector<TextTrack> tracks;
     if (std::string why; !parse_tracks_json(r.body, kind, tracks, why)) {
-        err.failure = Failure::BadReply;
-        err.detail = std::string(what) + " reply: " + why;
-        return false;
+        return refuse(err, Failure::BadReply, what + " reply: " + why);
     }
     // A file the browser is sent to must be one this handler would fetch itself.
     tracks.erase(std::remove_if(tracks.begin(), tracks.end(),
@@ -146,16 +135,9 @@ bool ApiVideo::read_tracks(const HttpResult& r, TrackKind kind, std::vector<Text
 }
 
 bool ApiVideo::read_status(const HttpResult& r, bool& playable, UpstreamError& err) const {
-    if (transport_failed(r, err) || common_status_failed(r, "status", err)) return false;
-    if (r.status != 200) {
-        err.failure = Failure::BadReply;
-        err.detail = "status: api.video answered HTTP " + std::to_string(r.status);
-        return false;
-    }
+    if (not_ok(r, "status", err)) return false;
     if (std::string why; !parse_status_json(r.body, playable, why)) {
-        err.failure = Failure::BadReply;
-        err.detail = "status reply: " + why;
-        return false;
+        return refuse(err, Failure::BadReply, "status reply: " + why);
     }
     return true;
 }
@@ -167,12 +149,6 @@ std::optional<bool> ApiVideo::read_asset(const HttpResult& r) {
     return std::nullopt;
 }
 
-bool ApiVideo::read_key_check(const HttpResult& r, UpstreamError& err) const {
-    if (transport_failed(r, err) || common_status_failed(r, "key check", err)) return false;
-    if (r.status == 200) return true;
-    err.failure = Failure::BadReply;
-    err.detail = "api.video answered HTTP " + std::to_string(r.status);
-    return false;
-}
+bool ApiVideo::read_key_check(const HttpResult& r, UpstreamError& err) const { return !not_ok(r, "key check", err); }
 
 }  // namespace watch

@@ -347,71 +347,56 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
 
 namespace {
 
-// The values of a page that waits (for a turn, or for the video's encoding) and asks its
-// JSON answer again by itself.
-struct WaitingValues {
-    std::string seconds;
-    explicit WaitingValues(long long s) : seconds(std::to_string(s)) {}
-    void fill(std::string_view* v, const std::string& json_url, const std::string& page_url) const {
-        v[kWaitSeconds] = seconds;
-        v[kTurnUrl] = json_url;
-        v[kRefreshUrl] = page_url;
-        v[kRobots] = kNoIndex;
-        v[kLang] = "en";
-    }
-};
+// A page that waits (for a turn, or for the video's encoding): the player's page with the
+// countdown in the player's place; it asks `json_url` again by itself after `seconds`,
+// or, without script, reloads `page_url`. `v` holds what the caller knows of the video.
+Response waiting_page(const Template& page, std::string_view* v, Player player, const Config& config,
+                      const PlayOptions& play, long long seconds, const std::string& json_url,
+                      const std::string& page_url, const std::string& origins, const std::string& embed_origin) {
+    const std::string nonce = random_hex(16), wait = std::to_string(seconds);
+    const PlayerScripts scripts(config);
+    const OptionValues options(play, {}, config);
+    Template::Rows lists[kWatchValueCount];
+    scripts.fill(v, config, player);
+    options.fill(v, play);
+    v[kWaitSeconds] = wait;
+    v[kTurnUrl] = json_url;
+    v[kRefreshUrl] = page_url;
+    v[kRobots] = kNoIndex;
+    if (v[kLang].empty()) v[kLang] = "en";
+    v[kNonce] = nonce;
+    Response r;
+    common_headers(r, "text/html; charset=utf-8", csp_for(player, origins, embed_origin, config, nonce, true));
+    no_index(r);
+    r.body = page.render(v, kWatchValueCount, lists);
+    return r;
+}
 
 }  // namespace
 
 Response Pages::waiting(const Waiting& w, Player player, const Config& config, const PlayOptions& play) const {
-    std::string nonce = random_hex(16);
-    const PlayerScripts scripts(config);
-    const OptionValues options(play, {}, config);
-    const WaitingValues waiting(w.seconds);
     std::string_view v[kWatchValueCount];
-    Template::Rows lists[kWatchValueCount];
-    scripts.fill(v, config, player);
-    options.fill(v, play);
-    waiting.fill(v, w.json_url, w.page_url);
     v[kTitle] = "Your video is about to start";
     v[kVideoId] = w.video_id;
-    v[kNonce] = nonce;
     // The video's hosts are known from this account's earlier answers; before any, https.
-    std::string origins = w.asset_origins.empty() ? " https:" : joined(w.asset_origins);
-    Response r;
-    common_headers(r, "text/html; charset=utf-8",
-                   csp_for(player, origins, w.asset_origins.empty() ? "https:" : origins, config, nonce, true));
-    no_index(r);
-    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount, lists);
-    return r;
+    const std::string origins = w.asset_origins.empty() ? " https:" : joined(w.asset_origins);
+    return waiting_page(players_[static_cast<size_t>(player)], v, player, config, play, w.seconds, w.json_url,
+                        w.page_url, origins, w.asset_origins.empty() ? "https:" : origins);
 }
 
 Response Pages::processing(const Processing& p, Player player, const Config& config, const PlayOptions& play) const {
-    std::string nonce = random_hex(16);
-    const PlayerScripts scripts(config);
-    const OptionValues options(play, {}, config);
-    const WaitingValues waiting(p.seconds);
     std::string_view v[kWatchValueCount];
-    Template::Rows lists[kWatchValueCount];
-    scripts.fill(v, config, player);
-    options.fill(v, play);
-    waiting.fill(v, p.json_url, p.page_url);
     v[kProcessing] = "1";
     v[kTitle] = p.view.title.empty() ? std::string_view("Untitled video") : std::string_view(p.view.title);
     v[kDescription] = p.view.description;
-    if (!p.view.language.empty()) v[kLang] = p.view.language;
+    v[kLang] = p.view.language;
     v[kVideoId] = p.view.video_id;
-    v[kNonce] = nonce;
     std::set<std::string> media;
     for (const AssetField& f : kAssetFields) {
         if (auto u = parse_url(p.view.assets.*f.url); u && f.token_in_path) media.insert(origin_of(*u));
     }
-    Response r;
-    common_headers(r, "text/html; charset=utf-8",
-                   csp_for(player, joined(media), origin_or_self(p.view.assets.player), config, nonce, true));
-    no_index(r);
-    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount, lists);
-    return r;
+    return waiting_page(players_[static_cast<size_t>(player)], v, player, config, play, p.seconds, p.json_url,
+                        p.page_url, joined(media), origin_or_self(p.view.assets.player));
 }
 
 Response Pages::waiting_json(const Waiting& w) const {

@@ -7,8 +7,8 @@
 // how many.
 //
 // libfcgi never accepts, writes to or closes a connection here: its accept and its close
-// wait on the peer, its writer blocks and keeps 8.5 KB per request for the whole page
-// view. The loop does those, and hands libfcgi each request's reading only.
+// wait on the peer, its writer blocks and keeps its buffers for the whole page view. The loop does those, and hands
+// libfcgi each request's reading only.
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <netinet/in.h>

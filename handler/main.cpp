@@ -20,9 +20,8 @@
 
 // GnuTLS is in this process only because Debian's libcurl links librtmp and libldap,
 // which link it; libcurl itself uses OpenSSL, and this handler allows only http and https
-// (so neither RTMP nor LDAP ever runs). Still, GnuTLS initialises itself when it is loaded:
-// 0.7 MiB of resident memory per process (its code pages and 100 KB of heap; measured at
-// 16 threads, 14.0 -> 13.3 MiB peak). This is the opt-out gnutls.h documents for
+// (so neither RTMP nor LDAP ever runs). Still, GnuTLS initialises itself when it is loaded,
+// which costs memory in every process (bench/results.md). This is the opt-out gnutls.h documents for
 // programs that do not use it (GNUTLS_SKIP_GLOBAL_INIT); a library that does use GnuTLS
 // calls gnutls_global_init() itself, as librtmp and libldap do.
 extern "C" int _gnutls_global_init_skip(void) { return 1; }
