@@ -17,6 +17,7 @@
 #include "common/page.h"
 #include "common/site.h"
 #include "common/templates.h"
+#include "common/url.h"
 #include "common/video.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/html_tags.h"
@@ -169,8 +170,10 @@ void fuzz_pages(std::string_view input) {
     hostile.assets.player = l[5];
     hostile.session_token = l[6];
     // The same page with harmless values, present where the hostile ones are: its markup
-    // depends only on which values are empty, so it is worked out once per pattern.
-    unsigned present = 0;
+    // depends only on which values are empty and whether the thumbnail is a URL the page
+    // may name as its og:image, so it is worked out once per pattern.
+    const bool image = watch::is_allowed_upstream_url(l[2]);
+    unsigned present = image ? 1u << l.size() : 0u;
     for (size_t i = 0; i < l.size(); ++i) present |= l[i].empty() ? 0u : 1u << i;
     static std::map<std::pair<unsigned, int>, std::pair<Markup, std::string>> benign_markup;
 
@@ -183,7 +186,7 @@ void fuzz_pages(std::string_view input) {
             watch::WatchView benign;
             benign.title = tame(0, "x");
             benign.video_id = tame(1, "x");
-            benign.assets.thumbnail = tame(2, "https://a.example/t.jpg");
+            benign.assets.thumbnail = tame(2, image ? "https://a.example/t.jpg" : "x");
             benign.assets.hls = tame(3, "https://a.example/m.m3u8");
             benign.assets.mp4 = tame(4, "https://a.example/s.mp4");
             benign.assets.player = tame(5, "https://a.example/embed");

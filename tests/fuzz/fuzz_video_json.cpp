@@ -56,7 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             FUZZ_CHECK(watch::is_valid_utf8(*s), "accepted " + fuzz::show(*s) + " from " + fuzz::show(body));
         }
         fuzz::check_token_flow(v, "2d1c2b0e-session.token_1");
-        check_watch_json(watch::WatchView{v.id, v.title, v.assets, "2d1c2b0e-session.token_1", 1700000000});
+        watch::WatchView view;
+        view.video_id = v.id;
+        view.title = v.title;
+        view.assets = v.assets;
+        view.session_token = "2d1c2b0e-session.token_1";
+        view.expires = 1700000000;
+        check_watch_json(view);
     } else {
         // The reason goes to the log: one short line.
         FUZZ_CHECK(!err.empty() && err.size() < 200 && err.find('\n') == std::string::npos, fuzz::show(err));
