@@ -88,6 +88,8 @@ void ReadBudget::answered(const HttpResult& r, long long now) {
     if (reset >= 0) window_end_ = now + std::min(reset + 1, kMaxRateWaitSeconds);
 }
 
+void ReadBudget::release(long long reads) { in_flight_ = std::max(0LL, in_flight_ - reads); }
+
 void ReadBudget::refuse(long long seconds, long long now) {
     remaining_ = 0;
     window_end_ = now + std::clamp(seconds + 1, 1LL, kMaxRateWaitSeconds);

@@ -25,6 +25,9 @@ class ReadBudget {
     [[nodiscard]] bool take(long long now);
     // Every answer of the API host, after a take(): what its headers say of the budget.
     void answered(const HttpResult& r, long long now);
+    // Reads taken whose answers will never come (their page view ended first): no longer
+    // in flight.
+    void release(long long reads);
     // api.video refused a read (a 429 the headers did not foretell, or the delivery host's
     // own): nothing is spent until `seconds` (at most two windows) have passed.
     void refuse(long long seconds, long long now);

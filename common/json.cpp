@@ -227,13 +227,13 @@ void write_assets(Writer& w, const Assets& a) {
 }
 
 // The tracks of one kind, as a custom player's <track> elements need them.
-void write_tracks(Writer& w, const char* key, const std::vector<TextTrack>& tracks, TrackKind kind) {
+void write_tracks(Writer& w, const char* key, const WatchView& v, TrackKind kind) {
     w.Key(key);
     w.StartArray();
-    for (const TextTrack& t : tracks) {
+    for (const TextTrack& t : v.tracks) {
         if (t.kind != kind) continue;
         w.StartObject();
-        write_string(w, "src", t.src);
+        write_string(w, "src", v.session_token.empty() ? t.src : with_session(t.src, v.session_token));
         write_string(w, "srclang", t.language);
         write_string(w, "label", t.label);
         w.Key("default");
@@ -266,8 +266,8 @@ std::string watch_json(const WatchView& v) {
     }
     w.Key("assets");
     write_assets(w, v.assets);
-    write_tracks(w, "captions", v.tracks, TrackKind::Captions);
-    write_tracks(w, "chapters", v.tracks, TrackKind::Chapters);
+    write_tracks(w, "captions", v, TrackKind::Captions);
+    write_tracks(w, "chapters", v, TrackKind::Chapters);
     w.EndObject();
     return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
@@ -321,6 +321,9 @@ std::string processing_json(long long seconds) {
                       "processing", seconds, nullptr);
 }
 
+// The longest description the returning-viewer cookie keeps.
+constexpr size_t kCookieDescriptionBytes = 512;
+
 // Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
 std::string views_to_json(const std::vector<WatchView>& views) {
     rapidjson::StringBuffer buf;
@@ -336,7 +339,9 @@ std::string views_to_json(const std::vector<WatchView>& views) {
         w.Key("u");
         w.Bool(v.is_public);
         for (const AssetField& f : kAssetFields) write_string(w, f.cookie_key, v.assets.*f.url);
-        write_string(w, "d", v.description);
+        // A long description would crowd the videos out of the cookie's 4 KB: a returning
+        // viewer's page then goes without it.
+        write_string(w, "d", v.description.size() <= kCookieDescriptionBytes ? v.description : std::string());
         write_string(w, "l", v.language);
         // Each track as [chapters?, src, language, label, default].
         w.Key("k");

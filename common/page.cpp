@@ -285,13 +285,16 @@ struct OptionValues {
 
 // The caption and chapter rows of a page, as the template's lists read them.
 struct TrackRows {
+    std::vector<std::string> srcs;  // each file with the view's session
     std::vector<std::string_view> captions, chapters;
-    explicit TrackRows(const std::vector<TextTrack>& tracks) {
+    TrackRows(const std::vector<TextTrack>& tracks, const std::string& session) {
+        srcs.reserve(tracks.size());  // the views below point into it
         for (const TextTrack& t : tracks) {
+            srcs.push_back(session.empty() ? t.src : with_session(t.src, session));
             if (t.kind == TrackKind::Captions) {
-                captions.insert(captions.end(), {t.src, t.language, t.label, t.is_default ? "1" : ""});
+                captions.insert(captions.end(), {srcs.back(), t.language, t.label, t.is_default ? "1" : ""});
             } else {
-                chapters.insert(chapters.end(), {t.src, t.language, t.label});
+                chapters.insert(chapters.end(), {srcs.back(), t.language, t.label});
             }
         }
     }
@@ -308,7 +311,7 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
     std::string nonce = random_hex(16);
     const PlayerScripts scripts(config);
     const OptionValues options(play, view.tracks, config);
-    const TrackRows rows(view.tracks);
+    const TrackRows rows(view.tracks, view.session_token);
     std::string_view v[kWatchValueCount];
     Template::Rows lists[kWatchValueCount];
     scripts.fill(v, config, player);
@@ -350,6 +353,12 @@ namespace {
 // A page that waits (for a turn, or for the video's encoding): the player's page with the
 // countdown in the player's place; it asks `json_url` again by itself after `seconds`,
 // or, without script, reloads `page_url`. `v` holds what the caller knows of the video.
+// What a waiting page's player will load when its answer comes: the hosts this account's
+// videos came from (the answer is not known yet); before any, https.
+std::string origins_for_waiting(const std::set<std::string>& asset_origins) {
+    return asset_origins.empty() ? " https:" : joined(asset_origins);
+}
+
 Response waiting_page(const Template& page, std::string_view* v, Player player, const Config& config,
                       const PlayOptions& play, long long seconds, const std::string& json_url,
                       const std::string& page_url, const std::string& origins, const std::string& embed_origin) {
@@ -378,10 +387,9 @@ Response Pages::waiting(const Waiting& w, Player player, const Config& config, c
     std::string_view v[kWatchValueCount];
     v[kTitle] = "Your video is about to start";
     v[kVideoId] = w.video_id;
-    // The video's hosts are known from this account's earlier answers; before any, https.
-    const std::string origins = w.asset_origins.empty() ? " https:" : joined(w.asset_origins);
+    const std::string origins = origins_for_waiting(w.asset_origins);
     return waiting_page(players_[static_cast<size_t>(player)], v, player, config, play, w.seconds, w.json_url,
-                        w.page_url, origins, w.asset_origins.empty() ? "https:" : origins);
+                        w.page_url, origins, origins);
 }
 
 Response Pages::processing(const Processing& p, Player player, const Config& config, const PlayOptions& play) const {
@@ -391,12 +399,9 @@ Response Pages::processing(const Processing& p, Player player, const Config& con
     v[kDescription] = p.view.description;
     v[kLang] = p.view.language;
     v[kVideoId] = p.view.video_id;
-    std::set<std::string> media;
-    for (const AssetField& f : kAssetFields) {
-        if (auto u = parse_url(p.view.assets.*f.url); u && f.token_in_path) media.insert(origin_of(*u));
-    }
+    const std::string origins = origins_for_waiting(p.asset_origins);
     return waiting_page(players_[static_cast<size_t>(player)], v, player, config, play, p.seconds, p.json_url,
-                        p.page_url, joined(media), origin_or_self(p.view.assets.player));
+                        p.page_url, origins, origins);
 }
 
 Response Pages::waiting_json(const Waiting& w) const {
@@ -404,6 +409,7 @@ Response Pages::waiting_json(const Waiting& w) const {
     r.status = 503;
     common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
     r.headers.emplace_back("Retry-After", std::to_string(w.seconds));
+    no_index(r);
     r.body = watch::waiting_json(w.seconds, w.ticket);
     return r;
 }
@@ -413,6 +419,7 @@ Response Pages::processing_json(const Processing& p) const {
     r.status = 503;
     common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
     r.headers.emplace_back("Retry-After", std::to_string(p.seconds));
+    no_index(r);
     r.body = watch::processing_json(p.seconds);
     return r;
 }

@@ -29,10 +29,11 @@ struct Waiting {
 
 // A video still encoding: the page that shows it and asks again.
 struct Processing {
-    WatchView view;         // what the read gave (no tracks yet)
-    long long seconds = 0;  // when to ask again
-    std::string page_url;   // this page: what a page without script reloads
-    std::string json_url;   // its JSON answer: what the page's script fetches
+    WatchView view;                       // what the read gave (no tracks yet)
+    long long seconds = 0;                // when to ask again
+    std::string page_url;                 // this page: what a page without script reloads
+    std::string json_url;                 // its JSON answer: what the page's script fetches
+    std::set<std::string> asset_origins;  // the hosts this account's videos came from so far
 };
 
 class Pages {

@@ -44,7 +44,7 @@ struct Video {
 enum class TrackKind { Captions, Chapters };
 struct TextTrack {
     TrackKind kind = TrackKind::Captions;
-    std::string src;       // the WebVTT file on the delivery host (with the session once shown)
+    std::string src;       // the WebVTT file on the delivery host, as api.video lists it (no session)
     std::string language;  // srclang
     std::string label;     // what the player's menu shows
     bool is_default = false;
@@ -61,7 +61,7 @@ struct WatchView {
     std::string description;
     std::string language;  // empty when api.video gives none (or one that is not a tag)
     Assets assets;
-    std::vector<TextTrack> tracks;  // captions, then chapters
+    std::vector<TextTrack> tracks;  // captions, then chapters; the page adds the session to each
     std::string session_token;      // empty when the assets carry no token
     long long expires = 0;          // Unix seconds: when the session ends (kSessionSeconds after it began)
     bool is_public = true;          // api.video's "public" (true when the reply leaves it out)

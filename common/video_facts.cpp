@@ -17,7 +17,7 @@ size_t index_of(TrackKind k) { return k == TrackKind::Captions ? 0 : 1; }
 VideoFacts::VideoFacts(long long list_seconds) : list_seconds_(list_seconds) {}
 
 VideoFacts::Entry& VideoFacts::entry(const std::string& id) {
-    if (entries_.size() >= kMaxVideos && !entries_.count(id)) entries_.clear();
+    if (entries_.size() >= kMaxVideos && !entries_.count(id)) entries_.erase(entries_.begin());
     return entries_[id];
 }
 
@@ -80,6 +80,13 @@ std::optional<bool> VideoFacts::playable(const std::string& id, long long now) c
     if (it == entries_.end() || !it->second.playable) return std::nullopt;
     if (!*it->second.playable && it->second.recheck_at <= now) return std::nullopt;
     return it->second.playable;
+}
+
+bool VideoFacts::claim_recheck(const std::string& id, long long now) {
+    auto it = entries_.find(id);
+    if (it == entries_.end() || it->second.playable != false || it->second.recheck_at > now) return false;
+    it->second.recheck_at = now + kRecheckSeconds;
+    return true;
 }
 
 const WatchView* VideoFacts::still_encoding(const std::string& id, long long now) const {

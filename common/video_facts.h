@@ -40,6 +40,10 @@ class VideoFacts {
     // checked.
     static constexpr long long kRecheckSeconds = 20;
     std::optional<bool> playable(const std::string& id, long long now) const;
+    // A video still encoding whose time to be checked again has come: true for the first
+    // page view that asks, which checks it; the others keep the page that waits until it
+    // has (or until another `kRecheckSeconds`).
+    bool claim_recheck(const std::string& id, long long now);
     // The video still encoding, not to be checked again yet: nullptr otherwise.
     const WatchView* still_encoding(const std::string& id, long long now) const;
     // Seconds until a video still encoding is checked again (at least 1).
@@ -60,7 +64,8 @@ class VideoFacts {
     };
     Entry& entry(const std::string& id);
 
-    // Videos kept; a site with more does a few more reads rather than grow without bound.
+    // Videos kept; past it, one is forgotten for each new one (a site with more videos does
+    // a few more reads rather than grow without bound).
     static constexpr size_t kMaxVideos = 10000;
     const long long list_seconds_;
     std::unordered_map<std::string, Entry> entries_;

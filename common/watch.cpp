@@ -123,6 +123,7 @@ struct PageView::Flow {
             view = *seen;
             return processing();
         }
+        rechecking = site->account->facts.claim_recheck(params.video_id, req.now);
 
         if (req.server_busy) {
             return fail(Failure::Overloaded, "busy", "WATCH_MAX_IN_FLIGHT page views are waiting on api.video", 1);
@@ -149,11 +150,13 @@ struct PageView::Flow {
     // is spare (nobody waits for a turn): captions are worth a read, never a wait.
     std::vector<HttpCall> read_video() {
         stage = Stage::Video;
+        reads_out = 1;  // admit() took it
         std::vector<HttpCall> calls = {api.video(params.video_id)};
         Account& account = *site->account;
         list_read = account.facts.list_due(params.video_id, config().captions, config().chapters, req.now);
         if (list_read && !account.turns.spare(account.budget, req.now)) list_read.reset();
         if (list_read) {
+            ++reads_out;
             account.facts.reading(params.video_id, *list_read, req.now);
             calls.push_back(api.tracks(params.video_id, *list_read));
         }
@@ -192,7 +195,7 @@ struct PageView::Flow {
             if (list_read) store_list(answers[1]);
             const HttpResult& r = answers[0];
             trace.video_ms = r.elapsed_ms;
-            account.budget.answered(r, req.now);
+            answered(r);
             Video video;
             UpstreamError err;
             if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
@@ -219,29 +222,43 @@ struct PageView::Flow {
             std::optional<bool> playable = ApiVideo::read_asset(r);
             if (playable == true) account.facts.set_playable(params.video_id, true, req.now);
             if (playable != false) return answer(view, "done", true);
-            if (account.turns.spare(account.budget, req.now)) {
+            // Not beside a list read: a page view spends at most one read beyond the video.
+            if (!list_read && account.turns.spare(account.budget, req.now)) {
                 stage = Stage::Status;
+                ++reads_out;
                 return {api.status(params.video_id)};
             }
             return still_encoding();
         }
         if (stage == Stage::Status) {
-            account.budget.answered(r, req.now);
+            answered(r);
             bool playable = false;
             UpstreamError err;
             if (!api.read_status(r, playable, err)) return still_encoding();  // the manifest's word, then
             if (!playable) return still_encoding();
+            account.facts.set_playable(params.video_id, true, req.now);
             note = "the HLS manifest answered 404, yet api.video says the video plays";
             return answer(view, "done", true);
         }
         throw std::logic_error("answers after the page view ended");
     }
 
+    // An answer to a read this page view took: the budget hears what it says.
+    void answered(const HttpResult& r) {
+        site->account->budget.answered(r, req.now);
+        --reads_out;
+    }
+
+    // A page view that ends with reads out (its visitor left): they are in flight no more.
+    ~Flow() {
+        if (reads_out > 0) site->account->budget.release(reads_out);
+    }
+
     // A caption or chapter list read beside the video: kept whatever it says, and never
     // the page's failure (a page without captions beats no page).
     void store_list(const HttpResult& r) {
         Account& account = *site->account;
-        account.budget.answered(r, req.now);
+        answered(r);
         std::vector<TextTrack> tracks;
         UpstreamError err;
         if (api.read_tracks(r, *list_read, tracks, err)) {
@@ -255,7 +272,8 @@ struct PageView::Flow {
     // A video this process has not yet seen play: its HLS manifest says whether it is
     // encoded (api.video lists the assets of a video still encoding; they answer 404).
     std::vector<HttpCall> probe_or_answer() {
-        std::optional<bool> playable = site->account->facts.playable(params.video_id, req.now);
+        std::optional<bool> playable =
+            rechecking ? std::nullopt : site->account->facts.playable(params.video_id, req.now);
         if (playable == false) return processing();
         if (playable || view.assets.hls.empty()) return answer(view, "done", true);
         stage = Stage::Probe;
@@ -276,6 +294,7 @@ struct PageView::Flow {
         const std::string self = req.path.empty() ? "/" : req.path;
         p.page_url = self + "?" + req.query;
         p.json_url = self + "?" + query_with(req.query, {{"format", "json"}});
+        p.asset_origins = site->account->asset_origins;
         Response r = json ? site->pages.processing_json(p) : site->pages.processing(p, player, config(), params.play);
         if (config().log == LogLevel::Requests) r.log = trace.line(r.status, "processing", "still encoding");
         return done(std::move(r));
@@ -296,9 +315,10 @@ struct PageView::Flow {
         if (is_plausible_language(video.language)) view.language = video.language;
         view.assets = video.assets;
         view.expires = req.now + kSessionSeconds;
-        view.is_public = video.is_public.value_or(true);
         std::optional<PrivateToken> token;
         if (video.is_public != true) token = find_private_token(video);
+        // A reply that leaves "public" out is public unless its assets carry a token.
+        view.is_public = !token && video.is_public.value_or(true);
         if (!token) {
             if (video.is_public != true && mentions_token(video.assets)) {
                 return fail(Failure::NoSession, "token", "the assets carry a token this handler cannot use");
@@ -337,10 +357,11 @@ struct PageView::Flow {
         return done(std::move(r));
     }
 
-    // The captions and chapters this process knows for the video, with the video's
-    // session (the delivery host asks for it on every file of a private video). A
-    // returning viewer's cookie keeps those it was given, used while this process has
-    // not read both lists itself (another process gave the cookie, or a restart came).
+    // The captions and chapters this process knows for the video (the page adds the
+    // session to each file: the delivery host asks for it on every file of a private
+    // video). A returning viewer's cookie keeps those it was given, used while this
+    // process has not read both lists itself (another process gave the cookie, or a
+    // restart came).
     void with_tracks(WatchView& v) const {
         const VideoFacts& facts = site->account->facts;
         const bool captions = config().captions, chapters = config().chapters;
@@ -353,8 +374,6 @@ struct PageView::Flow {
             return;
         }
         v.tracks = facts.tracks(v.video_id, captions, chapters);
-        if (v.session_token.empty()) return;
-        for (TextTrack& t : v.tracks) t.src = with_session(t.src, v.session_token);
     }
 
     // The log's reason for a refused link; for an address, where the client's came from
@@ -419,6 +438,8 @@ struct PageView::Flow {
     WatchParams params;
     std::string ticket;                  // the turn this visitor came with, if any
     std::optional<TrackKind> list_read;  // the list read beside the video, if any
+    long long reads_out = 0;             // reads taken whose answers have not come
+    bool rechecking = false;             // this page view checks a video still encoding
     std::string note;                    // trouble beside a page that went out, for the log
     bool json = false;
     Player player = Player::VideoJs;

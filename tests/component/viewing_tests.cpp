@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string>
 
+#include "common/watch.h"
 #include "tests/support/core.h"
 #include "tests/support/http.h"
 #include "tests/support/standin.h"
@@ -157,6 +158,64 @@ BOOST_AUTO_TEST_CASE(a_video_still_encoding_gets_the_page_that_waits_for_it) {
     watch::Response later = core.get(Core::Call{watch_query(kPrivateVideo) + "&format=json", "GET", "", "", t0 + 21});
     BOOST_TEST(later.status == 200, later.body);
     BOOST_TEST(later.body.find("/hls/manifest.m3u8?avh=") != std::string::npos);
+}
+
+// A visitor who leaves while the reads are out: the page view ends without their answers,
+// and the reads it took are given back, not held against every later window.
+BOOST_AUTO_TEST_CASE(a_page_view_that_ends_early_gives_its_reads_back) {
+    Core core(Core::Settings{{"APIVIDEO_READS_PER_MINUTE", "100"}});
+    watch::ReadBudget& budget = core.site->account->budget;
+    const long long t = now();
+    const long long before = budget.available(t);
+    watch::Request req;
+    req.method = "GET";
+    req.path = "/watch";
+    req.query = watch_query(kPrivateVideo);
+    req.now = t;
+    {
+        watch::PageView page(req, core.site);
+        std::vector<watch::HttpCall> calls = page.start();
+        BOOST_REQUIRE(calls.size() == 2u);  // the video, and its caption list beside it
+        BOOST_TEST(budget.available(t) == before - 2);
+    }
+    BOOST_TEST(budget.available(t + 3600) == 100, "a later window has all its reads");
+}
+
+// The cached page of a video still encoding allows the hosts its player will load from
+// once the video plays (its answer is not known when the page is made).
+BOOST_AUTO_TEST_CASE(a_cached_processing_page_allows_the_video_s_hosts) {
+    Core core;
+    const long long t0 = now();
+    standin().knobs(std::string(R"({"playable":{")") + kPrivateVideo + R"(":false}})");
+    core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0});
+    watch::Response cached = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0 + 1});
+    standin().knobs("");
+    BOOST_TEST(cached.body.find("This video is still being processed") != std::string::npos);
+    const std::string csp = *cached.header("Content-Security-Policy");
+    BOOST_TEST(csp.find("media-src blob: " + standin().vod()) != std::string::npos, csp);
+    BOOST_TEST(csp.find("img-src " + standin().vod()) != std::string::npos, csp);
+}
+
+// When the time to check again comes, one page view checks; the others keep the page
+// that waits, at no cost.
+BOOST_AUTO_TEST_CASE(one_page_view_checks_again_the_others_wait) {
+    Core core;
+    const long long t0 = now();
+    standin().knobs(std::string(R"({"playable":{")") + kPrivateVideo + R"(":false}})");
+    core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0});
+    const long long later = t0 + watch::VideoFacts::kRecheckSeconds;
+    watch::Request req;
+    req.method = "GET";
+    req.path = "/watch";
+    req.query = watch_query(kPrivateVideo);
+    req.now = later;
+    watch::PageView checking(req, core.site);
+    BOOST_TEST(!checking.start().empty(), "the first asks api.video");
+    standin().reset();
+    watch::Response other = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", later});
+    standin().knobs("");
+    BOOST_TEST(other.body.find("This video is still being processed") != std::string::npos);
+    BOOST_TEST(standin().requests().empty(), "the others cost nothing");
 }
 
 BOOST_AUTO_TEST_CASE(the_fixture_still_encoding_is_not_played) {

@@ -389,7 +389,7 @@ BOOST_FIXTURE_TEST_CASE(embed_plays_an_hls_only_video_with_the_session, BrowserS
 // HLS first, MP4 as fallback: the master playlist fails (500, 403), the MP4 of the same
 // session plays. The browser logs the failed request itself; nothing else is logged.
 // (`native` falls back the same way: see its test above. A 404 is the manifest of a video
-// still encoding, which gets the page that waits for it: see processing_tests.)
+// still encoding, which gets the page that waits for it: see component/viewing_tests.)
 BOOST_DATA_TEST_CASE_F(BrowserSite, when_hls_fails_the_mp4_plays,
                        bdata::make({"videojs", "hlsjs"}) ^ bdata::make({500, 403}), player, status) {
     standin().knobs(std::string(R"({"rules":[{"host":"vod","path":")") + kPrivateVideo +

@@ -587,10 +587,9 @@ BOOST_DATA_TEST_CASE(a_page_template_without_html_and_body_is_refused,
 watch::WatchView with_tracks(watch::WatchView v) {
     using watch::TrackKind;
     v.tracks = {
-        {TrackKind::Captions, "https://vod.api.video/vod/x/captions/en.vtt?avh=" + kSession, "en", "English", true},
-        {TrackKind::Captions, "https://vod.api.video/vod/x/captions/fr.vtt?avh=" + kSession, "fr", "Fran\u00e7ais <b>",
-         false},
-        {TrackKind::Chapters, "https://vod.api.video/vod/x/chapters/en.vtt?avh=" + kSession, "en", "Chapters", false},
+        {TrackKind::Captions, "https://vod.api.video/vod/x/captions/en.vtt", "en", "English", true},
+        {TrackKind::Captions, "https://vod.api.video/vod/x/captions/fr.vtt", "fr", "Fran\u00e7ais <b>", false},
+        {TrackKind::Chapters, "https://vod.api.video/vod/x/chapters/en.vtt", "en", "Chapters", false},
     };
     return v;
 }
