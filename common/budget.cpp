@@ -27,17 +27,14 @@ bool parse_number(std::string_view s, unsigned long long& out) {
 // ---- ReadBudget ---------------------------------------------------------------------------
 
 ReadBudget::ReadBudget(long long per_minute, double share)
-    : share_(share), limit_(per_minute), window_(kRateWindowSeconds), remaining_(0), window_end_(0) {}
-
-long long ReadBudget::spendable(long long server_remaining) const {
-    return static_cast<long long>(std::floor(share_ * static_cast<double>(server_remaining))) - in_flight_;
-}
+    : share_(share), limit_(per_minute), window_(kRateWindowSeconds), server_remaining_(0), window_end_(0) {}
 
 // A window that has ended gives a new one; its reads, until an answer says otherwise,
 // are the last limit seen.
 void ReadBudget::roll(long long now) {
     if (now < window_end_) return;
-    remaining_ = spendable(limit_);
+    server_remaining_ = limit_;
+    unseen_ = 0;
     window_end_ = now + window_;
     answered_ = false;
 }
@@ -46,15 +43,16 @@ long long ReadBudget::per_window() const {
     return static_cast<long long>(std::floor(share_ * static_cast<double>(limit_)));
 }
 
+// This process's part of what api.video last said is left, less the reads api.video may
+// not have counted yet: those in flight and those whose answer never came.
 long long ReadBudget::available(long long now) {
     roll(now);
-    return std::max(0LL, remaining_);
+    const auto share = static_cast<long long>(std::floor(share_ * static_cast<double>(server_remaining_)));
+    return std::max(0LL, share - in_flight_ - unseen_);
 }
 
 bool ReadBudget::take(long long now) {
-    roll(now);
-    if (remaining_ <= 0) return false;
-    --remaining_;
+    if (available(now) <= 0) return false;
     ++in_flight_;
     return true;
 }
@@ -62,7 +60,10 @@ bool ReadBudget::take(long long now) {
 void ReadBudget::answered(const HttpResult& r, long long now) {
     in_flight_ = std::max(0LL, in_flight_ - 1);
     // No answer, no news: the read stays spent.
-    if (r.outcome != HttpResult::Outcome::Ok) return;
+    if (r.outcome != HttpResult::Outcome::Ok) {
+        ++unseen_;
+        return;
+    }
     const RateLimitHeaders& h = r.rate;
     if (h.limit > 0) limit_ = h.limit;
     // Whatever an answer claims, never a wait beyond two of api.video's windows.
@@ -70,34 +71,44 @@ void ReadBudget::answered(const HttpResult& r, long long now) {
     // The clock here counts whole seconds, api.video's in finer steps: a second's margin,
     // so this window never ends before api.video's does.
     if (r.status == 429) {
-        remaining_ = 0;
+        server_remaining_ = 0;
         answered_ = true;
         window_end_ = now + std::min((reset > 0 ? reset : window_) + 1, kMaxRateWaitSeconds);
         return;
     }
-    if (h.remaining < 0) return;
+    if (h.remaining < 0) {
+        ++unseen_;
+        return;
+    }
     // The first read of a window tells the window's length.
     if (reset > 0 && h.limit > 0 && h.remaining == h.limit - 1) window_ = reset + 1;
-    // Reads made at once are answered in any order: within a window, once an answer has
-    // spoken, the lowest count is the newest. An answer whose window ends well after the
-    // one kept opens a new one.
+    // Reads made at once are answered in any order: within a window, the lowest count is
+    // the newest, and it counts every read that was answered before it (a read still in
+    // flight may be in it too: subtracted again, on the safe side). An answer whose
+    // window ends well after the one kept opens a new one.
     const bool later_window = reset >= 0 && now + reset + 1 >= window_end_ + window_ / 2;
-    const long long fresh = spendable(h.remaining);
-    remaining_ = !answered_ || now >= window_end_ || later_window ? fresh : std::min(remaining_, fresh);
+    if (!answered_ || now >= window_end_ || later_window || h.remaining <= server_remaining_) {
+        server_remaining_ = h.remaining;
+        unseen_ = 0;
+    }
     answered_ = true;
     if (reset >= 0) window_end_ = now + std::min(reset + 1, kMaxRateWaitSeconds);
 }
 
-void ReadBudget::release(long long reads) { in_flight_ = std::max(0LL, in_flight_ - reads); }
+// Their requests went out, so api.video has counted them or will.
+void ReadBudget::release(long long reads) {
+    reads = std::min(reads, in_flight_);
+    in_flight_ -= reads;
+    unseen_ += reads;
+}
 
 void ReadBudget::refuse(long long seconds, long long now) {
-    remaining_ = 0;
+    server_remaining_ = 0;
     window_end_ = now + std::clamp(seconds + 1, 1LL, kMaxRateWaitSeconds);
 }
 
 long long ReadBudget::seconds_to_next(long long now) {
-    roll(now);
-    return remaining_ > 0 ? 0 : std::max(1LL, window_end_ - now);
+    return available(now) > 0 ? 0 : std::max(1LL, window_end_ - now);
 }
 
 // ---- TurnQueue -----------------------------------------------------------------------------

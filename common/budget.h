@@ -40,14 +40,14 @@ class ReadBudget {
 
    private:
     void roll(long long now);
-    long long spendable(long long server_remaining) const;
     const double share_;
-    long long limit_;      // reads per window (X-RateLimit-Limit)
-    long long window_;     // seconds per window
-    long long remaining_;  // reads left to this process in the window
+    long long limit_;             // reads per window (X-RateLimit-Limit)
+    long long window_;            // seconds per window
+    long long server_remaining_;  // the key's reads left in the window, as api.video last said
     long long window_end_;
-    long long in_flight_ = 0;
-    bool answered_ = false;  // an answer has spoken of this window
+    long long in_flight_ = 0;  // reads taken, not yet answered
+    long long unseen_ = 0;     // reads taken whose answer said nothing of the budget
+    bool answered_ = false;    // an answer has spoken of this window
 };
 
 // A waiting visitor's place: the order of arrival, who gave it, until when.
