@@ -7,6 +7,7 @@
 #include <iterator>
 #include <set>
 #include <string_view>
+#include <utility>
 
 #include "common/crypto.h"
 #include "common/json.h"
@@ -404,24 +405,27 @@ Response Pages::processing(const Processing& p, Player player, const Config& con
                         p.page_url, origins, origins);
 }
 
-Response Pages::waiting_json(const Waiting& w) const {
+namespace {
+
+// A JSON answer that asks again later: the waiting page's turn, a video still encoding.
+Response ask_again_json(long long seconds, std::string body) {
     Response r;
     r.status = 503;
     common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
-    r.headers.emplace_back("Retry-After", std::to_string(w.seconds));
+    r.headers.emplace_back("Retry-After", std::to_string(seconds));
     no_index(r);
-    r.body = watch::waiting_json(w.seconds, w.ticket);
+    r.body = std::move(body);
     return r;
 }
 
+}  // namespace
+
+Response Pages::waiting_json(const Waiting& w) const {
+    return ask_again_json(w.seconds, watch::waiting_json(w.seconds, w.ticket));
+}
+
 Response Pages::processing_json(const Processing& p) const {
-    Response r;
-    r.status = 503;
-    common_headers(r, "application/problem+json; charset=utf-8", "default-src 'none'; frame-ancestors 'none'");
-    r.headers.emplace_back("Retry-After", std::to_string(p.seconds));
-    no_index(r);
-    r.body = watch::processing_json(p.seconds);
-    return r;
+    return ask_again_json(p.seconds, watch::processing_json(p.seconds));
 }
 
 Response Pages::watch_json(const WatchView& view, const PlayOptions& play) const {
