@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sys/random.h>
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 
@@ -123,19 +124,24 @@ namespace {
 
 // HMAC-SHA256 in counter mode (NIST SP 800-108) under a key the kernel gave this process:
 // a page's nonce costs no system call (OpenSSL's RAND_bytes asks getpid() every time).
-// A forked child draws a key of its own before its first use.
+// A forked child draws a key of its own before its first use: the fork handler only
+// counts, so it is safe whenever a fork comes, even after a thread's generator is gone
+// (a fork from an exit handler).
+std::atomic<unsigned> forks{0};
+
 struct Generator {
     std::string key;
     unsigned long long counter = 0;
-    Generator() {
-        pthread_atfork(nullptr, nullptr, [] { instance().key.clear(); });
-    }
+    unsigned keyed_at_fork = 0;
     static Generator& instance() {
+        static const int counting = pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1); });
+        if (counting != 0) throw std::runtime_error("pthread_atfork failed");
         thread_local Generator g;
         return g;
     }
     std::string next_block() {
-        if (key.empty()) {
+        if (key.empty() || keyed_at_fork != forks.load()) {
+            keyed_at_fork = forks.load();
             key.resize(32);
             if (getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
                 key.clear();

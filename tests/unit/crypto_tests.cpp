@@ -1,6 +1,9 @@
 // Unit tests for common/crypto.cpp: HMAC-SHA256 against RFC 4231's vectors, base64url
-// against RFC 4648's, constant-time comparison, randomness.
+// against RFC 4648's, constant-time comparison, randomness (a forked child's too).
 #include <boost/test/unit_test.hpp>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <set>
 #include <string>
@@ -66,6 +69,29 @@ BOOST_AUTO_TEST_CASE(random_hex_has_the_length_and_does_not_repeat) {
         seen.insert(r);
     }
     BOOST_TEST(seen.size() == 100u);
+}
+
+// A forked child (spawn-fcgi's workers, a CGI helper) must not repeat its parent's
+// nonces: it draws a key of its own.
+BOOST_AUTO_TEST_CASE(a_forked_child_does_not_repeat_its_parent_s_randomness) {
+    watch::random_hex(16);  // the parent's generator is keyed
+    int fds[2];
+    BOOST_REQUIRE(pipe(fds) == 0);
+    pid_t pid = fork();
+    BOOST_REQUIRE(pid >= 0);
+    if (pid == 0) {
+        const std::string r = watch::random_hex(16);
+        _exit(write(fds[1], r.data(), r.size()) == static_cast<ssize_t>(r.size()) ? 0 : 1);
+    }
+    close(fds[1]);
+    const std::string parent = watch::random_hex(16);
+    std::string child(32, '\0');
+    BOOST_TEST(read(fds[0], child.data(), child.size()) == 32);
+    close(fds[0]);
+    int status = 0;
+    BOOST_REQUIRE(waitpid(pid, &status, 0) == pid);
+    BOOST_TEST(WIFEXITED(status));
+    BOOST_TEST(child != parent);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
