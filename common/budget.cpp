@@ -34,6 +34,7 @@ ReadBudget::ReadBudget(long long per_minute, double share)
 void ReadBudget::roll(long long now) {
     if (now < window_end_) return;
     server_remaining_ = limit_;
+    spent_ = 0;
     unseen_ = 0;
     window_end_ = now + window_;
     answered_ = false;
@@ -44,20 +45,24 @@ long long ReadBudget::per_window() const {
 }
 
 // This process's part of what api.video last said is left, less the reads api.video may
-// not have counted yet: those in flight and those whose answer never came.
+// not have counted yet (those in flight, those whose answer never came), and never more
+// than what is left of this process's share of the window.
 long long ReadBudget::available(long long now) {
     roll(now);
-    const auto share = static_cast<long long>(std::floor(share_ * static_cast<double>(server_remaining_)));
-    return std::max(0LL, share - in_flight_ - unseen_);
+    const long long of_key =
+        static_cast<long long>(std::floor(share_ * static_cast<double>(server_remaining_))) - in_flight_ - unseen_;
+    return std::max(0LL, std::min(of_key, per_window() - spent_));
 }
 
 bool ReadBudget::take(long long now) {
     if (available(now) <= 0) return false;
     ++in_flight_;
+    ++spent_;
     return true;
 }
 
 void ReadBudget::answered(const HttpResult& r, long long now) {
+    roll(now);  // an answer after this window's end speaks of the next one
     in_flight_ = std::max(0LL, in_flight_ - 1);
     // No answer, no news: the read stays spent.
     if (r.outcome != HttpResult::Outcome::Ok) {
@@ -84,12 +89,16 @@ void ReadBudget::answered(const HttpResult& r, long long now) {
     if (reset > 0 && h.limit > 0 && h.remaining == h.limit - 1) window_ = reset + 1;
     // Reads made at once are answered in any order: within a window, the lowest count is
     // the newest, and it counts every read that was answered before it (a read still in
-    // flight may be in it too: subtracted again, on the safe side). An answer whose
-    // window ends well after the one kept opens a new one.
+    // flight may be in it too: subtracted again, on the safe side). A read with no news
+    // may still be counted later: it stays subtracted until the window ends. An answer
+    // whose window ends well after the one kept opens a new one, its own read the first
+    // of this process's share there.
     const bool later_window = reset >= 0 && now + reset + 1 >= window_end_ + window_ / 2;
-    if (!answered_ || now >= window_end_ || later_window || h.remaining <= server_remaining_) {
+    if (!answered_ || later_window) {
         server_remaining_ = h.remaining;
-        unseen_ = 0;
+        if (later_window) spent_ = 1;
+    } else {
+        server_remaining_ = std::min(server_remaining_, h.remaining);
     }
     answered_ = true;
     if (reset >= 0) window_end_ = now + std::min(reset + 1, kMaxRateWaitSeconds);

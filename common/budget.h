@@ -46,6 +46,7 @@ class ReadBudget {
     long long server_remaining_;  // the key's reads left in the window, as api.video last said
     long long window_end_;
     long long in_flight_ = 0;  // reads taken, not yet answered
+    long long spent_ = 0;      // reads this process took in the window
     long long unseen_ = 0;     // reads taken whose answer said nothing of the budget
     bool answered_ = false;    // an answer has spoken of this window
 };

@@ -79,9 +79,13 @@ BOOST_AUTO_TEST_CASE(a_forked_child_does_not_repeat_its_parent_s_randomness) {
     BOOST_REQUIRE(pipe(fds) == 0);
     pid_t pid = fork();
     BOOST_REQUIRE(pid >= 0);
-    if (pid == 0) {
-        const std::string r = watch::random_hex(16);
-        _exit(write(fds[1], r.data(), r.size()) == static_cast<ssize_t>(r.size()) ? 0 : 1);
+    if (pid == 0) {  // the child never returns into the test runner
+        try {
+            const std::string r = watch::random_hex(16);
+            _exit(write(fds[1], r.data(), r.size()) == static_cast<ssize_t>(r.size()) ? 0 : 1);
+        } catch (...) {
+            _exit(2);
+        }
     }
     close(fds[1]);
     const std::string parent = watch::random_hex(16);
