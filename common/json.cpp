@@ -272,21 +272,17 @@ std::string watch_json(const WatchView& v) {
     return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
 
-std::string problem_json(int status, const char* title, const char* detail, const char* code) {
-    rapidjson::StringBuffer buf;
-    Writer w(buf);
-    w.StartObject();
+namespace {
+
+// RFC 9457's members, as every problem answer here writes them.
+void write_problem(Writer& w, int status, const char* title, const char* detail, const char* code) {
     write_string(w, "type", "about:blank");
     write_string(w, "title", title);
     w.Key("status");
     w.Int(status);
     write_string(w, "detail", detail);
     write_string(w, "code", code);
-    w.EndObject();
-    return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
-
-namespace {
 
 // A 503 a page that waits asks again after: when ("retryAfter"), and, waiting for a turn,
 // with which ticket ("turn").
@@ -295,12 +291,7 @@ std::string retry_json(const char* title, const char* detail, const char* code, 
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();
-    write_string(w, "type", "about:blank");
-    write_string(w, "title", title);
-    w.Key("status");
-    w.Int(503);
-    write_string(w, "detail", detail);
-    write_string(w, "code", code);
+    write_problem(w, 503, title, detail, code);
     w.Key("retryAfter");
     w.Int64(seconds);
     if (ticket) write_string(w, "turn", *ticket);
@@ -309,6 +300,15 @@ std::string retry_json(const char* title, const char* detail, const char* code, 
 }
 
 }  // namespace
+
+std::string problem_json(int status, const char* title, const char* detail, const char* code) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    write_problem(w, status, title, detail, code);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize()) + "\n";
+}
 
 std::string waiting_json(long long seconds, const std::string& ticket) {
     return retry_json("Waiting for a turn",

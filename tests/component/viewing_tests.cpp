@@ -167,13 +167,8 @@ BOOST_AUTO_TEST_CASE(a_page_view_that_ends_early_gives_its_reads_back) {
     watch::ReadBudget& budget = core.site->account->budget;
     const long long t = now();
     const long long before = budget.available(t);
-    watch::Request req;
-    req.method = "GET";
-    req.path = "/watch";
-    req.query = watch_query(kPrivateVideo);
-    req.now = t;
     {
-        watch::PageView page(req, core.site);
+        watch::PageView page(Core::request(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t}), core.site);
         std::vector<watch::HttpCall> calls = page.start();
         BOOST_REQUIRE(calls.size() == 2u);  // the video, and its caption list beside it
         BOOST_TEST(budget.available(t) == before - 2);
@@ -204,12 +199,7 @@ BOOST_AUTO_TEST_CASE(one_page_view_checks_again_the_others_wait) {
     standin().knobs(std::string(R"({"playable":{")") + kPrivateVideo + R"(":false}})");
     core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0});
     const long long later = t0 + watch::VideoFacts::kRecheckSeconds;
-    watch::Request req;
-    req.method = "GET";
-    req.path = "/watch";
-    req.query = watch_query(kPrivateVideo);
-    req.now = later;
-    watch::PageView checking(req, core.site);
+    watch::PageView checking(Core::request(Core::Call{watch_query(kPrivateVideo), "GET", "", "", later}), core.site);
     BOOST_TEST(!checking.start().empty(), "the first asks api.video");
     standin().reset();
     watch::Response other = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", later});

@@ -25,8 +25,7 @@ Core::Core(Settings settings) {
     shared_standin().knobs("");
 }
 
-watch::Response Core::get(const Call& call) {
-    watch::HttpClient client(global);
+watch::Request Core::request(const Call& call) {
     watch::Request req;
     req.method = call.method;
     req.query = call.query;
@@ -34,7 +33,12 @@ watch::Response Core::get(const Call& call) {
     req.accept = call.accept;
     req.path = "/watch";
     req.now = call.now ? call.now : static_cast<long long>(std::time(nullptr));
-    return watch::handle_watch(req, site, client);
+    return req;
+}
+
+watch::Response Core::get(const Call& call) {
+    watch::HttpClient client(global);
+    return watch::handle_watch(request(call), site, client);
 }
 
 std::string session_of(const std::string& url) {

@@ -26,6 +26,8 @@ struct Core {
         std::string query, method, cookie, accept;
         long long now;  // 0: the current time
     };
+    // The request a web server would pass for `call`, for a test that drives a PageView.
+    static watch::Request request(const Call& call);
     watch::Response get(const Call& call);
     watch::Response get(const std::string& query) { return get(Call(query)); }
 
