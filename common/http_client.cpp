@@ -341,6 +341,11 @@ std::vector<HttpResult> HttpClient::get_all(const std::vector<HttpCall>& calls) 
 // ---------------------------------------------------------------------------------------
 // Many calls at once.
 
+struct HttpMulti::Socket {
+    curl_socket_t fd;
+    std::unique_ptr<Loop::Watch> watch;
+};
+
 struct HttpMulti::Impl {
     HttpGlobal::Trust& trust;
     Loop& loop;
@@ -353,20 +358,50 @@ struct HttpMulti::Impl {
     std::vector<std::unique_ptr<Handle>> busy_owner;  // owns the running ones, by index
     std::unordered_map<Handle*, size_t> busy_index;
     static constexpr size_t kMaxIdle = 256;
-    // Calls refused before any I/O, answered from the next on_timeout() (start() never
-    // calls back), and libcurl's own timer, which that early wake-up must not lose.
+    // The sockets libcurl asked to have watched, each assigned to libcurl's own record of
+    // it; by descriptor too, for the one callback that names only a number (closing).
+    std::unordered_map<Socket*, std::unique_ptr<Socket>> sockets;
+    std::unordered_map<curl_socket_t, Socket*> by_fd;
+    // Calls that fail before or beside libcurl (a refused URL, a socket the loop could not
+    // watch), answered from the next on_socket()/on_timeout(): start() never calls back.
     std::vector<std::tuple<Id, Done, HttpResult>> refused;
+    std::vector<std::pair<CURL*, std::string>> unwatchable;
+    // libcurl's own timer, which an early wake-up for the refused calls must not lose.
     std::optional<std::chrono::steady_clock::time_point> curl_deadline;
 
     Impl(HttpGlobal::Trust& t, Loop& l) : trust(t), loop(l) {}
 
-    static int on_socket(CURL*, curl_socket_t fd, int what, void* p, void*) {
+    static int on_socket(CURL* easy, curl_socket_t fd, int what, void* p, void* socketp) {
         auto* self = static_cast<Impl*>(p);
-        bool in = what == CURL_POLL_IN || what == CURL_POLL_INOUT;
-        bool out = what == CURL_POLL_OUT || what == CURL_POLL_INOUT;
-        self->loop.watch_socket(fd, in, out);
+        auto* socket = static_cast<Socket*>(socketp);
+        if (what == CURL_POLL_REMOVE) {
+            if (socket) self->drop(socket);
+            return 0;
+        }
+        const bool in = what == CURL_POLL_IN || what == CURL_POLL_INOUT;
+        const bool out = what == CURL_POLL_OUT || what == CURL_POLL_INOUT;
+        std::string why;
+        if (socket) {
+            if (!socket->watch->change(in, out, why)) self->unwatchable.emplace_back(easy, why);
+            return 0;
+        }
+        // Returning an error here would fail every transfer of the multi handle: the one
+        // transfer on this socket fails instead, once libcurl has returned.
+        auto owned = std::make_unique<Socket>(Socket{fd, nullptr});
+        owned->watch = self->loop.watch_socket(fd, in, out, owned.get(), why);
+        if (!owned->watch) {
+            self->unwatchable.emplace_back(easy, "its socket cannot be watched: " + why);
+            return 0;
+        }
+        if (CURLMcode rc = curl_multi_assign(self->multi, fd, owned.get()); rc != CURLM_OK) {
+            self->unwatchable.emplace_back(easy, std::string("curl_multi_assign: ") + curl_multi_strerror(rc));
+            return 0;
+        }
+        self->by_fd[fd] = owned.get();
+        self->sockets.emplace(owned.get(), std::move(owned));
         return 0;
     }
+
     static int on_timer(CURLM*, long ms, void* p) {
         auto* self = static_cast<Impl*>(p);
         if (ms < 0)
@@ -377,9 +412,19 @@ struct HttpMulti::Impl {
         return 0;
     }
 
+    // libcurl says REMOVE before it closes a socket it reported; a socket still here is
+    // unwatched now, before its number can name another.
     static int on_close(void* p, curl_socket_t fd) {
-        static_cast<Impl*>(p)->loop.forget_socket(fd);
+        auto* self = static_cast<Impl*>(p);
+        auto it = self->by_fd.find(fd);
+        if (it != self->by_fd.end()) self->drop(it->second);
         return close(fd);
+    }
+
+    void drop(Socket* socket) {
+        auto it = by_fd.find(socket->fd);
+        if (it != by_fd.end() && it->second == socket) by_fd.erase(it);
+        sockets.erase(socket);  // its watch goes with it
     }
 
     std::unique_ptr<Handle> take_idle() {
@@ -412,19 +457,49 @@ struct HttpMulti::Impl {
         if (idle.size() < kMaxIdle) idle.push_back(std::move(owned));
     }
 
-    // Hands finished transfers to their callbacks, after libcurl is done with them.
-    void deliver() {
-        std::vector<std::pair<Done, HttpResult>> finished;
+    // Ends a running call with `result` and hands it to its callback. The callback may
+    // start and cancel calls (a page's next round, another page closed): each finished
+    // call is taken one at a time, so a call cancelled by an earlier callback is gone.
+    void complete(Handle* h, HttpResult&& result) {
+        Done done = std::move(h->done);
+        park(h);
+        done(std::move(result));
+    }
+
+    // After every curl_multi_socket_action: the calls whose socket could not be watched
+    // fail, then the finished ones are handed over.
+    void settle() {
+        while (!unwatchable.empty()) {
+            auto [easy, why] = std::move(unwatchable.back());
+            unwatchable.pop_back();
+            Handle* h = nullptr;
+            curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&h));
+            if (!h || !running.count(h->id)) continue;  // ended meanwhile
+            HttpResult r = h->finish(CURLE_FAILED_INIT);
+            r.outcome = HttpResult::Outcome::Broken;
+            r.error = why;
+            complete(h, std::move(r));
+        }
         int left = 0;
         while (CURLMsg* m = curl_multi_info_read(multi, &left)) {
             if (m->msg != CURLMSG_DONE) continue;
             Handle* h = nullptr;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&h));
             CURLcode rc = m->data.result;
-            finished.emplace_back(std::move(h->done), h->finish(rc));
-            park(h);
+            complete(h, h->finish(rc));
         }
-        for (auto& [done, result] : finished) done(std::move(result));
+    }
+
+    void socket_action(curl_socket_t fd, int mask, Socket* socket) {
+        int still = 0;
+        CURLMcode rc = curl_multi_socket_action(multi, fd, mask, &still);
+        if (rc == CURLM_BAD_SOCKET && socket) {
+            // libcurl knows the socket no more: it is not watched for it any longer.
+            drop(socket);
+        } else if (rc != CURLM_OK) {
+            loop.log(std::string("curl_multi_socket_action: ") + curl_multi_strerror(rc));
+        }
+        settle();
     }
 };
 
@@ -444,8 +519,9 @@ HttpMulti::HttpMulti(const HttpGlobal& global, Loop& loop, long max_idle)
 
 HttpMulti::~HttpMulti() {
     while (!impl_->busy_owner.empty()) impl_->park(impl_->busy_owner.back().get());
-    impl_->idle.clear();
+    impl_->idle.clear();  // closes their connections (on_close)
     curl_multi_cleanup(impl_->multi);
+    impl_->sockets.clear();
 }
 
 HttpMulti::Id HttpMulti::start(const HttpCall& call, Done done) {
@@ -458,15 +534,19 @@ HttpMulti::Id HttpMulti::start(const HttpCall& call, Done done) {
         impl_->loop.set_timer(0);
         return id;
     }
+    if (CURLMcode rc = curl_multi_add_handle(impl_->multi, h->curl); rc != CURLM_OK) {
+        HttpResult r = h->finish(CURLE_FAILED_INIT);
+        r.error = std::string("curl_multi_add_handle: ") + curl_multi_strerror(rc);
+        impl_->refused.emplace_back(id, std::move(done), std::move(r));
+        impl_->idle.push_back(std::move(owned));
+        impl_->loop.set_timer(0);
+        return id;
+    }
     h->id = id;
     h->done = std::move(done);
     impl_->busy_index[h] = impl_->busy_owner.size();
     impl_->busy_owner.push_back(std::move(owned));
     impl_->running.emplace(id, h);
-    if (curl_multi_add_handle(impl_->multi, h->curl) != CURLM_OK) {
-        impl_->park(h);
-        throw std::runtime_error("curl_multi_add_handle failed");
-    }
     return id;
 }
 
@@ -482,17 +562,18 @@ void HttpMulti::cancel(Id id) {
     }
 }
 
-void HttpMulti::on_socket(int fd, bool in, bool out, bool error) {
+void HttpMulti::on_socket(Socket* socket, bool in, bool out, bool error) {
     int mask = (in ? CURL_CSELECT_IN : 0) | (out ? CURL_CSELECT_OUT : 0) | (error ? CURL_CSELECT_ERR : 0);
-    int still = 0;
-    curl_multi_socket_action(impl_->multi, fd, mask, &still);
-    impl_->deliver();
+    impl_->socket_action(socket->fd, mask, socket);
 }
 
 void HttpMulti::on_timeout() {
-    std::vector<std::tuple<Id, Done, HttpResult>> refused = std::move(impl_->refused);
-    impl_->refused.clear();
-    for (auto& [id, done, result] : refused) done(std::move(result));
+    // One at a time, as in settle(): a callback may cancel a refused call still listed.
+    while (!impl_->refused.empty()) {
+        auto [id, done, result] = std::move(impl_->refused.front());
+        impl_->refused.erase(impl_->refused.begin());
+        done(std::move(result));
+    }
     auto& deadline = impl_->curl_deadline;
     auto now = std::chrono::steady_clock::now();
     if (deadline && *deadline > now) {
@@ -501,11 +582,10 @@ void HttpMulti::on_timeout() {
         return;
     }
     deadline.reset();
-    int still = 0;
-    curl_multi_socket_action(impl_->multi, CURL_SOCKET_TIMEOUT, 0, &still);
-    impl_->deliver();
+    impl_->socket_action(CURL_SOCKET_TIMEOUT, 0, nullptr);
 }
 
 size_t HttpMulti::running() const { return impl_->running.size(); }
+size_t HttpMulti::sockets() const { return impl_->sockets.size(); }
 
 }  // namespace watch

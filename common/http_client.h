@@ -90,18 +90,28 @@ class HttpClient {
 };
 
 // Many calls at once on one multi handle, for an event loop: it tells the loop which
-// sockets to watch and when to call back, and the loop reports what happened.
+// sockets to watch and when to call back, and the loop reports what happened. A socket's
+// watch is an object libcurl itself points to (curl_multi_assign), so an event always
+// reaches the socket it was for, whatever number the kernel has reused since.
 class HttpMulti {
    public:
-    // What the multi handle needs from the event loop.
+    struct Socket;  // one socket libcurl uses, as this class keeps it
+
+    // What the multi handle needs of its surroundings.
     struct Loop {
         virtual ~Loop() = default;
-        // Watch `fd` for reading and/or writing (replacing earlier interest); neither: stop.
-        virtual void watch_socket(int fd, bool in, bool out) = 0;
+        // A socket watched for libcurl: destroying it stops the watch.
+        struct Watch {
+            virtual ~Watch() = default;
+            [[nodiscard]] virtual bool change(bool in, bool out, std::string& why) = 0;
+        };
+        // Watches `fd` for reading and/or writing; its events go to on_socket(socket, …).
+        // nullptr with `why` when it cannot: the transfer on that socket then fails alone.
+        virtual std::unique_ptr<Watch> watch_socket(int fd, bool in, bool out, Socket* socket, std::string& why) = 0;
         // Call on_timeout() after `ms` (0: at once); -1: no timer.
         virtual void set_timer(long ms) = 0;
-        // libcurl is about to close `fd`: stop watching it, whatever was asked before.
-        virtual void forget_socket(int fd) = 0;
+        // One line for the log: libcurl said something went wrong that no call carries.
+        virtual void log(const std::string& line) = 0;
     };
     using Id = std::uint64_t;
     using Done = std::function<void(HttpResult&&)>;
@@ -112,13 +122,16 @@ class HttpMulti {
     HttpMulti(const HttpMulti&) = delete;
     HttpMulti& operator=(const HttpMulti&) = delete;
 
-    // Starts `call`; `done` runs from a later on_socket()/on_timeout(), never from here.
+    // Starts `call`; `done` runs from a later on_socket()/on_timeout(), never from here,
+    // and never for a call cancelled first. A call libcurl refuses fails as a result.
     Id start(const HttpCall& call, Done done);
     // Abandons a call that has not finished: its `done` never runs.
     void cancel(Id id);
-    void on_socket(int fd, bool in, bool out, bool error);
+    void on_socket(Socket* socket, bool in, bool out, bool error);
     void on_timeout();
+    // Calls under way, and sockets watched: for the tests and the soak's leak checks.
     size_t running() const;
+    size_t sockets() const;
 
    private:
     struct Impl;

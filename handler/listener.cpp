@@ -2,7 +2,6 @@
 #include "handler/listener.h"
 
 #include <arpa/inet.h>
-#include <fcgiapp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,7 +48,13 @@ std::string bound_path(int fd) {
 
 }  // namespace
 
-bool started_with_socket() { return socket_activated() || !FCGX_IsCGI(); }
+// The spec's own test (fcgi-spec.html §2.2): the web server leaves a listening socket on
+// fd 0, on which getpeername() fails with ENOTCONN; a CGI program's fd 0 is a pipe or a file.
+bool started_with_socket() {
+    sockaddr_storage peer{};
+    socklen_t len = sizeof peer;
+    return socket_activated() || (getpeername(0, reinterpret_cast<sockaddr*>(&peer), &len) != 0 && errno == ENOTCONN);
+}
 
 Listener Listener::find(const std::string& takeover_path, std::string& why) {
     Listener l;
@@ -127,7 +132,7 @@ std::string exposed_tcp_address(int fd) {
 std::string exposure_warning(const std::string& address) {
     return "listening on " + address +
            ", reachable from other hosts: bind a Unix socket (mode 0660) "
-           "or 127.0.0.1, as libfcgi can be crashed by anyone who connects";
+           "or 127.0.0.1: the FastCGI socket is the web server's, and trusts it with every setting";
 }
 
 }  // namespace watch

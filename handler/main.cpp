@@ -17,6 +17,7 @@
 #include "common/request.h"
 #include "common/site.h"
 #include "handler/adapter.h"
+#include "handler/log.h"
 
 // GnuTLS is in this process only because Debian's libcurl links librtmp and libldap,
 // which link it; libcurl itself uses OpenSSL, and this handler allows only http and https
@@ -67,35 +68,25 @@ void sign_usage(FILE* to) {
 
 const char* env(const char* name) { return std::getenv(name); }
 
-void print_lines(const std::string& lines, const char* prefix) {
-    size_t start = 0;
-    while (start < lines.size()) {
-        size_t end = lines.find('\n', start);
-        if (end == std::string::npos) end = lines.size();
-        std::fprintf(stderr, "apivideo-watch: %s%s\n", prefix, lines.substr(start, end - start).c_str());
-        start = end + 1;
-    }
-}
-
 int check(bool online, const watch::HttpGlobal& http) {
     std::shared_ptr<const watch::Site> site;
     if (std::string err; !watch::load_site(env, site, err)) {
-        print_lines(err, "");
+        watch::log_lines(err, "");
         return 1;
     }
     const watch::Config& c = site->config;
     for (int fd : {0, 3}) {
         std::string addr = watch::exposed_tcp_address(fd);
-        if (!addr.empty()) print_lines(watch::exposure_warning(addr), "warning: ");
+        if (!addr.empty()) watch::log_lines(watch::exposure_warning(addr), "warning: ");
     }
     if (env("WATCH_THREADS")) {
-        print_lines(
+        watch::log_lines(
             "WATCH_THREADS is no longer read: one event loop serves every request; "
             "WATCH_MAX_IN_FLIGHT bounds how many wait on api.video at once",
             "warning: ");
     }
     if (c.link_secret.empty() && c.allowed_ids.empty()) {
-        print_lines(
+        watch::log_lines(
             "any video id the API key can read is served to anyone who asks; set WATCH_LINK_SECRET "
             "(signed links) or WATCH_ALLOWED_IDS to choose who watches what",
             "warning: ");
@@ -105,7 +96,7 @@ int check(bool online, const watch::HttpGlobal& http) {
         watch::ApiVideo api(c);
         watch::UpstreamError e;
         if (!api.read_key_check(client.get(api.key_check()), e)) {
-            print_lines(e.detail, "");
+            watch::log_lines(e.detail, "");
             return 1;
         }
         std::printf("apivideo-watch: api.video accepted the API key at %s\n", c.api_url.c_str());
@@ -255,10 +246,6 @@ int sign(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    // libfcgi waits up to 2 s for the peer when it closes a connection after an error;
-    // read when libfcgi initialises (FCGX_IsCGI), so set before anything calls it. The
-    // event loop closes connections itself and must never wait.
-    setenv("LIBFCGI_OS_CLOSE_POLL_TIMEOUT", "0", 1);
     std::string query;
     bool shell = false, want_check = false, online = false;
     if (argc > 1 && std::strcmp(argv[1], "sign") == 0) return sign(argc, argv);
@@ -303,18 +290,18 @@ int main(int argc, char** argv) {
         if (fastcgi || shell) {
             // A long-running server with broken settings would fail every visitor: refuse.
             if (!site_error.empty()) {
-                print_lines(site_error, "");
+                watch::log_lines(site_error, "");
                 return 1;
             }
             if (shell) return watch::serve_shell(query, site, http);
             std::string why;
             watch::Listener listener = watch::Listener::find(site->config.socket_path, why);
             if (listener.fd < 0) {
-                print_lines(why, "");
+                watch::log_lines(why, "");
                 return 1;
             }
             std::string exposed = watch::exposed_tcp_address(listener.fd);
-            if (!exposed.empty()) print_lines(watch::exposure_warning(exposed), "warning: ");
+            if (!exposed.empty()) watch::log_lines(watch::exposure_warning(exposed), "warning: ");
             watch::Sites sites(env, site);
             return watch::serve_fastcgi(listener, sites, env, http);
         }

@@ -30,8 +30,12 @@ void put_length(std::string& out, size_t n) {
 }  // namespace
 
 std::string fcgi_record(int type, int request_id, const std::string& content) {
+    return fcgi_record(type, request_id, content, std::string((8 - content.size() % 8) % 8, '\0'));
+}
+
+std::string fcgi_record(int type, int request_id, const std::string& content, const std::string& padding) {
     if (content.size() > 65535) throw std::logic_error("record content over 65535 bytes");
-    size_t padding = (8 - content.size() % 8) % 8;
+    if (padding.size() > 255) throw std::logic_error("padding over 255 bytes");
     std::string r;
     r += static_cast<char>(1);
     r += static_cast<char>(type);
@@ -39,9 +43,13 @@ std::string fcgi_record(int type, int request_id, const std::string& content) {
     r += static_cast<char>(request_id & 0xFF);
     r += static_cast<char>(content.size() >> 8);
     r += static_cast<char>(content.size() & 0xFF);
-    r += static_cast<char>(padding);
+    r += static_cast<char>(padding.size());
     r += '\0';
-    return r + content + std::string(padding, '\0');
+    return r + content + padding;
+}
+
+std::string fcgi_begin_body(bool keep, int role) {
+    return {0, static_cast<char>(role), static_cast<char>(keep ? 1 : 0), 0, 0, 0, 0, 0};
 }
 
 std::string fcgi_pairs(const std::map<std::string, std::string>& params) {
@@ -55,9 +63,9 @@ std::string fcgi_pairs(const std::map<std::string, std::string>& params) {
 }
 
 std::string fcgi_get(int request_id, const std::map<std::string, std::string>& params, bool keep) {
-    std::string begin = {0, 1, static_cast<char>(keep ? 1 : 0), 0, 0, 0, 0, 0};  // responder
-    return fcgi_record(kBeginRequest, request_id, begin) + fcgi_record(kParams, request_id, fcgi_pairs(params)) +
-           fcgi_record(kParams, request_id, "") + fcgi_record(kStdin, request_id, "");
+    return fcgi_record(kBeginRequest, request_id, fcgi_begin_body(keep)) +
+           fcgi_record(kParams, request_id, fcgi_pairs(params)) + fcgi_record(kParams, request_id, "") +
+           fcgi_record(kStdin, request_id, "");
 }
 
 std::map<std::string, std::string> watch_params(const std::string& query) {

@@ -7,8 +7,12 @@
 
 namespace testing {
 
-// One FastCGI record (fcgi-spec.html §3.3), padded to a multiple of 8 bytes.
+// One FastCGI record (fcgi-spec.html §3.3), padded to a multiple of 8 bytes, or with
+// `padding` as its padding (up to 255 bytes of anything: a peer may put what it likes there).
 std::string fcgi_record(int type, int request_id, const std::string& content);
+std::string fcgi_record(int type, int request_id, const std::string& content, const std::string& padding);
+// FCGI_BEGIN_REQUEST's content: the role (1, responder) and FCGI_KEEP_CONN when `keep`.
+std::string fcgi_begin_body(bool keep, int role = 1);
 // FCGI_PARAMS content: name-value pairs with their lengths.
 std::string fcgi_pairs(const std::map<std::string, std::string>& params);
 // A whole GET request: FCGI_BEGIN_REQUEST (with FCGI_KEEP_CONN when `keep`), its
