@@ -1,12 +1,12 @@
 // Sites (see site.h): the loader, and the sites of a FastCGI process.
 #include "common/site.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "common/crypto.h"
 
@@ -35,20 +35,41 @@ std::shared_ptr<Account> new_account(const Config& c) {
 }  // namespace
 
 bool read_file(const std::string& path, std::string& content, std::string& why) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-        why = "names a folder, not a file";
-        return false;
-    }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+    // Never blocks and never reads without end, whatever the path names: a FIFO or a
+    // device (a setting sent as a FastCGI parameter may name /dev/zero) is refused.
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0) {
         why = std::string("cannot be read: ") + std::strerror(errno);
         return false;
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    content = ss.str();
-    return true;
+    struct stat st {};
+    bool ok = false;
+    if (fstat(fd, &st) != 0) {
+        why = std::string("cannot be read: ") + std::strerror(errno);
+    } else if (S_ISDIR(st.st_mode)) {
+        why = "names a folder, not a file";
+    } else if (!S_ISREG(st.st_mode)) {
+        why = "is not a regular file";
+    } else if (st.st_size > static_cast<off_t>(kMaxFileBytes)) {
+        why = "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB";
+    } else {
+        content.clear();
+        char buf[64 * 1024];
+        ssize_t n = 0;
+        // Read to the end, in case the file grew since fstat, but never past the cap.
+        while (content.size() <= kMaxFileBytes && ((n = read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))) {
+            if (n > 0) content.append(buf, static_cast<size_t>(n));
+        }
+        if (n < 0) {
+            why = std::string("cannot be read: ") + std::strerror(errno);
+        } else if (content.size() > kMaxFileBytes) {
+            why = "is larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB";
+        } else {
+            ok = true;
+        }
+    }
+    close(fd);
+    return ok;
 }
 
 Pages builtin_pages() {
@@ -80,12 +101,29 @@ Sites::Sites(SettingLookup env, std::shared_ptr<const Site> base) : env_(std::mo
     base_ = with_account(std::move(base));
 }
 
-// The site with the account of its API URL and key, made once per process.
+// The site with the account of its API URL and key: one per process while a site (or a
+// page under way) uses it. An account no site holds any more goes with its last page, so
+// requests that each name another key cost nothing once their sites are forgotten.
 std::shared_ptr<const Site> Sites::with_account(std::shared_ptr<const Site> site) {
-    std::shared_ptr<Account>& account = accounts_[site->config.api_url + "\n" + site->config.api_key];
-    if (!account) account = site->account;
+    std::weak_ptr<Account>& known = accounts_[site->config.api_url + "\n" + site->config.api_key];
+    std::shared_ptr<Account> account = known.lock();
+    if (!account) {
+        account = site->account;
+        known = account;
+        if (accounts_.size() > 2 * kMaxSites) {
+            for (auto it = accounts_.begin(); it != accounts_.end();) {
+                it = it->second.expired() ? accounts_.erase(it) : std::next(it);
+            }
+        }
+    }
     if (site->account == account) return site;
     return std::make_shared<const Site>(Site{site->config, site->pages, account});
+}
+
+size_t Sites::accounts() const {
+    size_t n = 0;
+    for (const auto& kv : accounts_) n += !kv.second.expired();
+    return n;
 }
 
 void Sites::reset(std::shared_ptr<const Site> base) {

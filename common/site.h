@@ -37,7 +37,9 @@ struct Site {
     std::shared_ptr<Account> account;  // shared by every site of the same account
 };
 
-// The FileReader of the loader: the whole file, or why not.
+// The FileReader of the loader: the whole of a regular file of at most kMaxFileBytes, or
+// why not.
+inline constexpr size_t kMaxFileBytes = 8 << 20;
 [[nodiscard]] bool read_file(const std::string& path, std::string& content, std::string& why);
 
 // The pages of the templates built into the binary: what answers when a site's own
@@ -61,6 +63,8 @@ class Sites {
     std::shared_ptr<const Site> for_request(const SettingLookup& params, std::string& error);
 
     const Site& base() const { return *base_; }
+    // Accounts in use (by a site kept, or a page under way): bounded by the sites kept.
+    size_t accounts() const;
 
     // A new base site (settings files and templates read again): every site is read
     // again on its next request. Pages under way keep the site they started with; an
@@ -80,7 +84,7 @@ class Sites {
         std::string error;
     };
     std::map<std::string, Entry> sites_;
-    std::map<std::string, std::shared_ptr<Account>> accounts_;  // by API URL and key
+    std::map<std::string, std::weak_ptr<Account>> accounts_;  // by API URL and key
 };
 
 }  // namespace watch

@@ -2,6 +2,8 @@
 // distinct set is read once.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <map>
 #include <memory>
 #include <string>
@@ -97,6 +99,42 @@ BOOST_AUTO_TEST_CASE(each_account_has_its_own_read_budget) {
     h.sites->reset(reloaded);
     BOOST_TEST(h.sites->base().account == before);
     BOOST_TEST(h.sites->for_request(lookup(other_key), err)->account == other->account);
+}
+
+// Settings sent as FastCGI parameters, a key a request: the accounts kept stay bounded.
+BOOST_AUTO_TEST_CASE(a_new_key_on_every_request_keeps_a_bounded_number_of_accounts) {
+    Handler h(Settings{{"APIVIDEO_API_KEY", "key-of-the-process"}});
+    for (int i = 0; i < 1000; ++i) {
+        Settings site = {{"APIVIDEO_API_KEY", "key-" + std::to_string(i)}};
+        std::string err;
+        BOOST_REQUIRE(h.sites->for_request(lookup(site), err));
+    }
+    BOOST_TEST(h.sites->accounts() <= 65u);  // the sites kept (64) and the process's own
+    BOOST_TEST(h.sites->accounts() >= 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_file_setting_reads_regular_files_only_and_never_blocks) {
+    testing::TempDir dir;
+    std::string content, why;
+    BOOST_TEST(!watch::read_file("/dev/zero", content, why));
+    BOOST_TEST(why == "is not a regular file");
+    BOOST_TEST_REQUIRE(mkfifo(dir.file("fifo").c_str(), 0600) == 0);
+    BOOST_TEST(!watch::read_file(dir.file("fifo"), content, why));  // returns: nobody writes it
+    BOOST_TEST(why == "is not a regular file");
+    BOOST_TEST(!watch::read_file(dir.path(), content, why));
+    BOOST_TEST(why == "names a folder, not a file");
+    testing::write_file(dir.file("big"), std::string(watch::kMaxFileBytes + 1, 'k'));
+    BOOST_TEST(!watch::read_file(dir.file("big"), content, why));
+    BOOST_TEST(why == "is larger than 8 MiB");
+    testing::write_file(dir.file("key"), "the-key\n");
+    BOOST_TEST(watch::read_file(dir.file("key"), content, why));
+    BOOST_TEST(content == "the-key\n");
+    // A settings file that names a device makes the site's settings broken, said once.
+    Handler h(Settings{{"APIVIDEO_API_KEY", "key-of-the-process"}});
+    Settings zero = {{"APIVIDEO_API_KEY_FILE", "/dev/zero"}};
+    std::string err;
+    BOOST_TEST(!h.sites->for_request(lookup(zero), err));
+    BOOST_TEST(err.find("not a regular file") != std::string::npos, err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
