@@ -106,8 +106,7 @@ void FastCgiConnection::process() {
         } else if (e == FastCgiReader::Event::InputEnd) {
             if (reader_.idle()) request_over();  // responded to before its body ended
         } else if (e == FastCgiReader::Event::Abort) {
-            drop_page();
-            out_ += fastcgi_end_request(request_id_);
+            drop_page();  // its FCGI_END_REQUEST is queued already
             request_over();
         }
     }

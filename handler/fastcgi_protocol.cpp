@@ -148,13 +148,15 @@ FastCgiReader::Event FastCgiReader::next(std::string_view s, size_t& used, std::
                     state_ = State::Serving;
                 }
                 return Event::InputEnd;
-            case FCGI_ABORT_REQUEST:
-                if (state_ == State::Closing) {  // answered already: nothing left to abort
-                    state_ = State::Idle;
-                    continue;
-                }
+            case FCGI_ABORT_REQUEST: {
+                // Answered at once (§5.4); a request already given to the connection is
+                // its to stop (Abort), one whose parameters were still coming just ends.
+                const bool given = state_ == State::Input || state_ == State::Serving;
+                if (state_ != State::Closing) append_end_request(out, id, FCGI_REQUEST_COMPLETE);
                 state_ = State::Idle;
-                return Event::Abort;
+                if (given) return Event::Abort;
+                continue;
+            }
             default: continue;  // FCGI_DATA (the filter role's) and types of no meaning here
         }
     }
@@ -223,12 +225,6 @@ std::string fastcgi_response(unsigned id, std::string_view body, std::string_vie
     }
     if (!body.empty()) append_records(out, FCGI_STDOUT, id, body);
     append_records(out, FCGI_STDOUT, id, "");
-    append_end_request(out, id, FCGI_REQUEST_COMPLETE);
-    return out;
-}
-
-std::string fastcgi_end_request(unsigned id) {
-    std::string out;
     append_end_request(out, id, FCGI_REQUEST_COMPLETE);
     return out;
 }

@@ -7,7 +7,8 @@
 // Everything that arrives is framed record by record (padding is padding, never a
 // record), bounded (64 KiB of parameters, one record at a time), and either answered
 // or refused: a management record gets its reply, a second request while one is still
-// arriving gets FCGI_CANT_MPX_CONN, another role FCGI_UNKNOWN_ROLE, and anything that
+// arriving gets FCGI_CANT_MPX_CONN, another role FCGI_UNKNOWN_ROLE, an abort its
+// FCGI_END_REQUEST, and anything that
 // breaks the framing is Invalid (the connection closes).
 #pragma once
 #include <string>
@@ -37,7 +38,7 @@ class FastCgiReader {
         NeedMore,  // nothing more in these bytes (or a request waits behind the one served)
         Request,   // a request's parameters are complete: take_request()
         InputEnd,  // the request's FCGI_STDIN ended (its body, which /watch ignores, is read)
-        Abort,     // the web server aborted the request (FCGI_ABORT_REQUEST)
+        Abort,     // the web server aborted the request given (FCGI_ABORT_REQUEST; answered)
         Invalid,   // not FastCGI, or past a bound: why(); the connection must close
     };
 
@@ -80,8 +81,5 @@ class FastCgiReader {
 // on FCGI_STDOUT, each stream closed by an empty record, then FCGI_END_REQUEST (status 0,
 // FCGI_REQUEST_COMPLETE).
 std::string fastcgi_response(unsigned id, std::string_view body, std::string_view log);
-
-// FCGI_END_REQUEST alone: the reply to FCGI_ABORT_REQUEST.
-std::string fastcgi_end_request(unsigned id);
 
 }  // namespace watch

@@ -216,10 +216,21 @@ BOOST_AUTO_TEST_CASE(an_abort_ends_the_request) {
     p.send(begin(4) + params(4, {{"A", "1"}}) + testing::fcgi_record(kAbort, 4, ""));
     BOOST_TEST((p.events == std::vector<Event>{Event::Request, Event::Abort}));
     BOOST_TEST(p.reader.idle());
-    // An abort for a request not under way is nothing.
+    std::vector<Record> r = records(p.out);
+    BOOST_TEST_REQUIRE(r.size() == 1u);
+    BOOST_TEST((r[0].type == kEnd && r[0].id == 4));
+    // Aborted while its parameters came: answered, never given as a request.
     Peer q;
-    q.send(testing::fcgi_record(kAbort, 9, "") + kRequest);
+    q.send(begin(5) + testing::fcgi_record(kParams, 5, testing::fcgi_pairs({{"A", "1"}})) +
+           testing::fcgi_record(kAbort, 5, "") + kRequest);
     BOOST_TEST((q.events == std::vector<Event>{Event::Request, Event::InputEnd}));
+    BOOST_TEST(q.requests.at(0).id == 7u);
+    BOOST_TEST(records(q.out).at(0).id == 5);
+    // An abort for a request not under way is nothing.
+    Peer z;
+    z.send(testing::fcgi_record(kAbort, 9, "") + kRequest);
+    BOOST_TEST((z.events == std::vector<Event>{Event::Request, Event::InputEnd}));
+    BOOST_TEST(z.out.empty());
 }
 
 BOOST_AUTO_TEST_CASE(what_breaks_the_framing_is_invalid) {
@@ -258,7 +269,6 @@ BOOST_AUTO_TEST_CASE(a_response_is_its_streams_each_closed_then_end_request) {
     for (const Record& x : r) BOOST_TEST(x.id == 5);
     // No log: no FCGI_STDERR at all.
     BOOST_TEST(records(watch::fastcgi_response(5, "x", "")).size() == 3u);
-    BOOST_TEST(records(watch::fastcgi_end_request(6)).at(0).type == kEnd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
