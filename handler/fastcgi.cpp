@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -44,13 +45,18 @@ sigset_t handled_signals() {
 }
 
 // Each kept connection and each upstream call is a descriptor: allow as many as the
-// system lets this process have.
-void raise_descriptor_limit() {
+// system lets this process have. Returns how many the web server's connections may take:
+// an eighth (at least 32) stays for api.video's calls, which a page cannot do without.
+size_t raise_descriptor_limit() {
     rlimit lim{};
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024 - 128;
+    if (lim.rlim_cur < lim.rlim_max) {
         lim.rlim_cur = lim.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &lim);
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0) getrlimit(RLIMIT_NOFILE, &lim);
     }
+    const size_t limit = lim.rlim_cur == RLIM_INFINITY ? size_t{1} << 20 : static_cast<size_t>(lim.rlim_cur);
+    const size_t reserve = std::max<size_t>(32, limit / 8);
+    return limit > 2 * reserve ? limit - reserve : limit / 2;
 }
 
 // Out of descriptors, the process lets its oldest idle connections go to take new ones,
@@ -75,13 +81,15 @@ struct Shortage {
 class Server final : private FastCgiConnection::Owner {
    public:
     // Each page view in flight holds at most one connection to each of api.video's hosts.
-    Server(const Listener& listener, Sites& sites, const SettingLookup& env, const HttpGlobal& http)
+    Server(const Listener& listener, Sites& sites, const SettingLookup& env, const HttpGlobal& http,
+           size_t max_connections)
         : upstream_(loop_, http, 2 * sites.base().config.max_in_flight, [](const std::string& l) { log_lines(l); }),
           listener_(listener),
           handover_(loop_, listener_),
           sites_(sites),
           env_(env),
           max_in_flight_(static_cast<size_t>(sites.base().config.max_in_flight)),
+          max_connections_(max_connections),
           to_journal_(stderr_is_journal()) {}
 
     int run() {
@@ -101,6 +109,8 @@ class Server final : private FastCgiConnection::Owner {
     // ---- connections ------------------------------------------------------------------
     void accept_all() {
         while (accepting_) {
+            // Descriptors beyond the connections' share are kept for api.video's calls.
+            if (open_ >= max_connections_ && !make_room("connections at their share of the descriptor limit")) return;
             int fd = accept4(listener_.fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
             if (fd >= 0) {
                 add(fd);
@@ -110,16 +120,29 @@ class Server final : private FastCgiConnection::Owner {
             if (error == EAGAIN) return;  // nobody left in the queue (or another process took them)
             // That visitor gave up before we took it: the next may be waiting.
             if (error == EINTR || error == ECONNABORTED || error == EPROTO) continue;
-            if ((error == EMFILE || error == ENFILE) && !idle_.empty()) {
-                ++shortage_.let_go;
-                shortage_.log(std::strerror(error));
-                idle_.front()->close("");  // the oldest idle connection makes room
+            if (error == EMFILE || error == ENFILE) {
+                if (!make_room(std::strerror(error))) return;
                 continue;
             }
             ++shortage_.pauses;
             shortage_.log(std::strerror(error));
             return pause_accepting();
         }
+    }
+
+    // Lets the oldest idle connection go to take a new one; with none idle, accepting
+    // pauses a moment (the queue waits in the kernel). False when it paused.
+    bool make_room(const char* why) {
+        if (idle_.empty()) {
+            ++shortage_.pauses;
+            shortage_.log(why);
+            pause_accepting();
+            return false;
+        }
+        ++shortage_.let_go;
+        shortage_.log(why);
+        idle_.front()->close("");
+        return true;
     }
 
     void add(int fd) {
@@ -129,6 +152,7 @@ class Server final : private FastCgiConnection::Owner {
         auto c = std::make_unique<FastCgiConnection>(loop_, owner, fd);
         FastCgiConnection& ref = *c;
         conns_.emplace(&ref, std::move(c));
+        ++open_;
         ref.start();
     }
 
@@ -189,6 +213,7 @@ class Server final : private FastCgiConnection::Owner {
     }
 
     void on_closed(FastCgiConnection& c) override {
+        --open_;
         loop_.defer([this, &c] { conns_.erase(&c); });
     }
 
@@ -235,12 +260,14 @@ class Server final : private FastCgiConnection::Owner {
     Sites& sites_;
     SettingLookup env_;
     const size_t max_in_flight_;
+    const size_t max_connections_;
     const bool to_journal_;
     EventLoop::Watch listening_;
     EventLoop::Timer resume_;
     Shortage shortage_;
     std::unordered_map<FastCgiConnection*, std::unique_ptr<FastCgiConnection>> conns_;
     std::list<FastCgiConnection*> idle_;  // the oldest first
+    size_t open_ = 0;                     // connections not yet closed (conns_ keeps the closed ones to the turn's end)
     size_t in_flight_ = 0;
     bool accepting_ = true;
     bool stopping_ = false;
@@ -256,13 +283,13 @@ int serve_fastcgi(const Listener& listener, Sites& sites, const SettingLookup& e
     // A web server that hangs up must not kill the process: writes then fail with EPIPE
     // (the loop's own use MSG_NOSIGNAL; OpenSSL's writes to api.video do not).
     signal(SIGPIPE, SIG_IGN);
-    raise_descriptor_limit();
+    const size_t max_connections = raise_descriptor_limit();
     int flags = fcntl(listener.fd, F_GETFL);
     if (flags < 0 || fcntl(listener.fd, F_SETFL, flags | O_NONBLOCK) != 0) {
         log_lines(std::string("cannot make the listening socket non-blocking: ") + std::strerror(errno));
         return 1;
     }
-    Server server(listener, sites, env, http);
+    Server server(listener, sites, env, http, max_connections);
     return server.run();
 }
 

@@ -108,38 +108,57 @@ void FastCgiConnection::send(const std::string& bytes) {
     }
 }
 
-FastCgiConnection::Answer FastCgiConnection::read_answer(int timeout_ms) {
-    Answer a;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+bool FastCgiConnection::next_record(Record& r, std::chrono::steady_clock::time_point deadline, bool& closed) {
     for (;;) {
-        // Whole records first.
-        while (buffered_.size() >= 8) {
+        if (buffered_.size() >= 8) {
             auto b = [&](size_t i) { return static_cast<unsigned char>(buffered_[i]); };
             size_t len = (b(4) << 8) | b(5), total = 8 + len + b(6);
-            if (buffered_.size() < total) break;
-            int type = b(1);
-            std::string content = buffered_.substr(8, len);
-            buffered_.erase(0, total);
-            if (type == kStdout) a.out += content;
-            if (type == kStderr) a.err += content;
-            if (type == kEndRequest) {
-                a.ended = true;
-                return a;
+            if (buffered_.size() >= total) {
+                r.type = b(1);
+                r.id = (b(2) << 8) | b(3);
+                r.content = buffered_.substr(8, len);
+                buffered_.erase(0, total);
+                return true;
             }
         }
         long left =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
-        if (left <= 0) return a;
+        if (left <= 0) return false;
         pollfd p{fd_, POLLIN, 0};
         if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
         char buf[16384];
-        ssize_t n = recv(fd_, buf, sizeof buf, 0);
+        ssize_t n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+        if (n < 0 && errno == EAGAIN) continue;
         if (n <= 0) {
-            a.closed = true;
-            return a;
+            closed = true;
+            return false;
         }
         buffered_.append(buf, static_cast<size_t>(n));
     }
+}
+
+FastCgiConnection::Answer FastCgiConnection::read_answer(int timeout_ms) {
+    Answer a;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    Record r;
+    while (next_record(r, deadline, a.closed)) {
+        if (r.type == kStdout) a.out += r.content;
+        if (r.type == kStderr) a.err += r.content;
+        if (r.type == kEndRequest) {
+            a.ended = true;
+            return a;
+        }
+    }
+    return a;
+}
+
+std::vector<FastCgiConnection::Record> FastCgiConnection::read_records(size_t count, int timeout_ms) {
+    std::vector<Record> out;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool closed = false;
+    Record r;
+    while (out.size() < count && next_record(r, deadline, closed)) out.push_back(r);
+    return out;
 }
 
 FastCgiConnection::Answer FastCgiConnection::get(const std::string& query, bool keep, int timeout_ms) {

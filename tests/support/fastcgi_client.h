@@ -2,8 +2,10 @@
 // by record, so a test can keep one connection for many requests, stop half-way through
 // a request, or send what no web server would.
 #pragma once
+#include <chrono>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace testing {
 
@@ -38,13 +40,22 @@ class FastCgiConnection {
     };
     // Reads until FCGI_END_REQUEST, the connection's end, or `timeout_ms`.
     Answer read_answer(int timeout_ms = 10000);
+    struct Record {
+        int type = 0, id = 0;
+        std::string content;
+    };
+    // Reads until `count` records have come, the connection's end, or `timeout_ms`.
+    std::vector<Record> read_records(size_t count, int timeout_ms = 10000);
     // fcgi_get then read_answer.
     Answer get(const std::string& query, bool keep = true, int timeout_ms = 10000);
     // True when the handler closes the connection within `timeout_ms`.
     bool closed_within(int timeout_ms);
     void close_now();
+    int fd() const { return fd_; }
 
    private:
+    // The next whole record, false at `deadline` or the connection's end (`closed` set).
+    bool next_record(Record& r, std::chrono::steady_clock::time_point deadline, bool& closed);
     int fd_ = -1;
     int next_id_ = 1;
     std::string buffered_;

@@ -20,16 +20,19 @@ std::string must_replace(std::string text, const std::string& from, const std::s
 }
 
 SpawnFcgiHandler::SpawnFcgiHandler(const std::string& socket_path, const std::map<std::string, std::string>& env,
-                                   const std::string& stderr_path)
+                                   const std::string& stderr_path, const std::vector<std::string>& wrapper)
     : socket_(socket_path) {
     Process::Options o;
     o.env = env;
     o.stderr_path = stderr_path;
     o.unset = {"GATEWAY_INTERFACE"};
-    proc_ =
-        std::make_unique<Process>(std::vector<std::string>{"/usr/bin/spawn-fcgi", "-n", "-s", socket_path, "-M", "0660",
-                                                           "-U", "www-data", "-G", "www-data", "--", handler_binary()},
-                                  o);
+    std::vector<std::string> argv = wrapper;
+    for (const char* a : {"/usr/bin/spawn-fcgi", "-n", "-s", socket_path.c_str(), "-M", "0660", "-U", "www-data", "-G",
+                          "www-data", "--"}) {
+        argv.push_back(a);
+    }
+    argv.push_back(handler_binary());
+    proc_ = std::make_unique<Process>(argv, o);
     if (!wait_for_unix_socket(socket_path, 10000)) {
         throw std::runtime_error("the handler did not start under spawn-fcgi: " + read_file(stderr_path));
     }

@@ -11,11 +11,12 @@
 namespace testing {
 
 // The handler under spawn-fcgi -n on a Unix socket (mode 0660, group www-data), as the
-// README's nginx recipe runs it. Its stderr goes to a file.
+// README's nginx recipe runs it. Its stderr goes to a file. `wrapper` runs spawn-fcgi
+// (e.g. prlimit, for a descriptor limit).
 class SpawnFcgiHandler {
    public:
     SpawnFcgiHandler(const std::string& socket_path, const std::map<std::string, std::string>& env,
-                     const std::string& stderr_path);
+                     const std::string& stderr_path, const std::vector<std::string>& wrapper = {});
     const std::string& socket() const { return socket_; }
     Process& process() { return *proc_; }
 
