@@ -22,7 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VIDEO_ID = "vi5fG2hPr1vAtEpr1vAtE001"  # tests/fixtures/videos/private.json: private, with MP4
 # The benches measure the sides, not api.video's read budget: the stand-in's is out of reach.
-STANDIN_RATE_LIMIT = 1_000_000_000
+# Nine digits, the most the handler reads from X-RateLimit-Limit (a longer number counts as
+# absent, and the handler would keep to APIVIDEO_READS_PER_MINUTE's 500).
+STANDIN_RATE_LIMIT = 999_999_999
 
 
 class BenchError(Exception):
@@ -319,6 +321,10 @@ class Nginx:
 
     def pids(self):
         return [self.service.pid] + children_of(self.service.pid)
+
+    def reload(self):
+        """New workers; the old ones close their kept connections to the handler and exit."""
+        os.kill(self.service.pid, signal.SIGHUP)
 
     def stop(self):
         self.service.stop()
