@@ -24,7 +24,7 @@ SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fn
                               -Wno-maybe-uninitialized)
 ALL_CXXFLAGS := -std=c++17 $(WARN) $(SAN_FLAGS) $(CXXFLAGS)
 ALL_CPPFLAGS := -I. -I$(BUILD)/gen -MMD -MP $(CPPFLAGS)
-LIBS      := -lcurl -lssl -lcrypto -pthread
+LIBS      := -lcurl -llmdb -lhiredis -lssl -lcrypto -pthread
 # The C++ runtime linked into the binary: the dynamic loader then resolves a fifth fewer
 # symbols at every start, which each CGI request pays (bench/results.md). Empty to link
 # it dynamically; the sanitizer builds always do (their runtimes expect the shared one).

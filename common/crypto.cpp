@@ -168,4 +168,26 @@ std::string random_hex(size_t n) {
     return out;
 }
 
+namespace {
+
+std::string digest_hex(const EVP_MD* md, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!md || EVP_Digest(data.data(), data.size(), out, &len, md, nullptr) != 1) {
+        throw std::runtime_error("EVP_Digest failed");
+    }
+    static const char hex[] = "0123456789abcdef";
+    std::string s;
+    for (unsigned int i = 0; i < len; ++i) {
+        s += hex[out[i] >> 4];
+        s += hex[out[i] & 15];
+    }
+    return s;
+}
+
+}  // namespace
+
+std::string sha1_hex(std::string_view data) { return digest_hex(EVP_sha1(), data); }
+std::string sha256_hex(std::string_view data) { return digest_hex(EVP_sha256(), data); }
+
 }  // namespace watch

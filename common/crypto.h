@@ -17,6 +17,11 @@ bool base64url_decode(std::string_view text, std::string& out);
 // Equal contents, in time that depends only on the lengths.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+// Digests as lower-case hex: SHA-1 names a Lua script to Redis (EVALSHA, its only use),
+// SHA-256 names an account in the shared state without spelling its key.
+std::string sha1_hex(std::string_view data);
+std::string sha256_hex(std::string_view data);
+
 // `n` random bytes from a CSPRNG seeded by the kernel, as lower-case hex.
 std::string random_hex(size_t n);
 
