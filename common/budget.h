@@ -6,18 +6,36 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <utility>
 
 #include "common/http_client.h"
 
 namespace watch {
 
-// One api.video account's reads (a per-key budget), from one process's point of view.
+// What a budget knows, as the shared state keeps it (a site's processes share one).
+struct BudgetState {
+    long long limit = 0;             // reads per window (X-RateLimit-Limit)
+    long long window = 0;            // seconds per window
+    long long server_remaining = 0;  // the key's reads left in the window, as api.video last said
+    long long window_end = 0;
+    long long in_flight = 0;  // reads taken, not yet answered
+    long long spent = 0;      // reads taken in the window
+    long long unseen = 0;     // reads taken whose answer said nothing of the budget
+    bool answered = false;    // an answer has spoken of this window
+};
+
+// One api.video account's reads (a per-key budget), from the point of view of the
+// processes that share its state (all of a site's, with a store; one, without).
 // Times are Unix seconds; everything is an input, so the tests drive the clock.
 class ReadBudget {
    public:
     // `per_minute`: what to assume before api.video's first answer; `share`: the part of
-    // the key's budget this process may spend (1/N for N handlers on one key).
+    // the key's budget these processes may spend (1 with a shared store; WATCH_READ_SHARE,
+    // 1/N for N processes on one key, when each keeps its own).
     ReadBudget(long long per_minute, double share);
+    // A budget as the shared state kept it.
+    ReadBudget(const BudgetState& state, double share);
+    const BudgetState& state() const { return s_; }
 
     // Reads that may go now.
     long long available(long long now);
@@ -36,19 +54,12 @@ class ReadBudget {
     // Reads a new window brings this process (its share), and its length in seconds, as
     // last seen.
     long long per_window() const;
-    long long window_seconds() const { return window_; }
+    long long window_seconds() const { return s_.window; }
 
    private:
     void roll(long long now);
     const double share_;
-    long long limit_;             // reads per window (X-RateLimit-Limit)
-    long long window_;            // seconds per window
-    long long server_remaining_;  // the key's reads left in the window, as api.video last said
-    long long window_end_;
-    long long in_flight_ = 0;  // reads taken, not yet answered
-    long long spent_ = 0;      // reads this process took in the window
-    long long unseen_ = 0;     // reads taken whose answer said nothing of the budget
-    bool answered_ = false;    // an answer has spoken of this window
+    BudgetState s_;
 };
 
 // A waiting visitor's place: the order of arrival, who gave it, until when.
@@ -57,13 +68,28 @@ struct Ticket {
     long long expires = 0;
 };
 
+// What a queue knows, as the shared state keeps it: three counters, one bit per admitted
+// turn not yet expired, and when the turns still waiting were handed out (a count per
+// second), never a record per waiting visitor.
+struct QueueState {
+    std::string epoch;           // this queue's own, signed into its tickets ("" before the first)
+    std::uint64_t issued = 0;    // the last turn handed out
+    std::uint64_t admitted = 0;  // turns up to here may take a read
+    std::uint64_t floor = 0;     // turns up to here have expired or were redeemed in order
+    std::deque<bool> redeemed;   // for turns floor+1 ... admitted
+    std::deque<long long> admitted_at;
+    std::deque<std::pair<long long, std::uint64_t>> waiting;  // (handed out at, how many), oldest first
+};
+
 // The queue of one account: turns handed out in arrival order and admitted as reads free
-// up, each admitted turn redeemed once. State: three counters and one bit per admitted
-// turn not yet expired, never a record per waiting visitor.
+// up, each admitted turn redeemed once. A ticket names its queue (the epoch): every
+// process that shares the queue honours it, and one that keeps its own queue (its store
+// is down) takes it for a newcomer's.
 class TurnQueue {
    public:
     // `secret` signs the tickets; `bound`: the longest wait offered, in seconds.
-    TurnQueue(std::string secret, long long bound);
+    TurnQueue(std::string secret, long long bound, QueueState state = {});
+    const QueueState& state() const { return s_; }
 
     struct Decision {
         enum class Kind { Go, Wait, Full } kind = Kind::Go;
@@ -80,9 +106,11 @@ class TurnQueue {
     // admitted turns, so that a burst's visitors never wait for it.
     [[nodiscard]] bool spare(ReadBudget& budget, long long now);
 
-    // For the tests and the log: turns handed out and admitted so far.
-    std::uint64_t issued() const { return issued_; }
-    std::uint64_t admitted() const { return admitted_; }
+    // Turns handed out and admitted so far; turns waiting, and for how long the oldest has.
+    std::uint64_t issued() const { return s_.issued; }
+    std::uint64_t admitted() const { return s_.admitted; }
+    std::uint64_t waiting() const { return s_.issued - s_.admitted; }
+    long long oldest_wait(long long now) const;
 
    private:
     std::string sign(const std::string& video_id, std::uint64_t turn, long long expires) const;
@@ -95,11 +123,7 @@ class TurnQueue {
 
     const std::string secret_;
     const long long bound_;
-    std::uint64_t issued_ = 0;    // the last turn handed out
-    std::uint64_t admitted_ = 0;  // turns up to here may take a read
-    std::uint64_t floor_ = 0;     // turns up to here have expired or were redeemed in order
-    std::deque<bool> redeemed_;   // for turns floor_+1 ... admitted_
-    std::deque<long long> admitted_at_;
+    QueueState s_;
 };
 
 }  // namespace watch

@@ -1,6 +1,8 @@
 // Settings: the table of names and defaults, and the one function that reads them.
 #include "common/config.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -8,6 +10,7 @@
 #include <sstream>
 
 #include "common/request.h"
+#include "common/store_redis.h"
 #include "common/text.h"
 #include "common/url.h"
 
@@ -40,7 +43,9 @@ const Setting kSettings[] = {
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
     {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)",
      true},
-    {"WATCH_READ_SHARE", "1", "the part of the key's reads this process spends (1/N for N handlers)", true},
+    {"WATCH_READ_SHARE", "1",
+     "the part of the key's reads a process spends while it keeps its own state (no store, or the store is down)",
+     true},
     {"WATCH_WAIT_SECONDS", "120", "the longest wait for a turn offered; longer gets the 503 page", true},
     {"WATCH_CAPTIONS", "on", "on: the video's captions in the player (one api.video read a video, kept a while); off",
      true},
@@ -55,6 +60,11 @@ const Setting kSettings[] = {
      true},
     {"WATCH_MAX_IN_FLIGHT", "4096", "FastCGI: page views waiting on api.video at once (more get 503)", false},
     {"WATCH_SOCKET", "", "FastCGI: the socket path to take over from a predecessor (spawn-fcgi restarts)", false},
+    {"WATCH_STORE", "",
+     "where a site's processes share their state: a folder (LMDB; default $STATE_DIRECTORY, else "
+     "/var/tmp/apivideo-watch-UID), redis://host:port[/db], or memory (each process its own)",
+     false},
+    {"WATCH_STORE_PASSWORD_FILE", "", "file holding the Redis password (AUTH) of WATCH_STORE", false},
 };
 
 const Setting* find_setting(const char* name) {
@@ -181,6 +191,34 @@ std::string allowed_ids(const std::string& value, const FileReader& read, std::s
     return "";
 }
 
+// WATCH_STORE as the process will open it: a folder made absolute (the default one
+// resolved), a redis:// URL checked, or "memory". Returns the problem, or "".
+std::string store_setting(const SettingLookup& lookup, const FileReader& read, Config& c) {
+    c.store = setting(lookup, "WATCH_STORE");
+    if (c.store.empty()) {
+        // systemd's StateDirectory= (a list when it names several: the first).
+        const char* state_directory = lookup("STATE_DIRECTORY");
+        std::string first =
+            state_directory ? std::string(state_directory).substr(0, std::string(state_directory).find(':')) : "";
+        c.store = !first.empty() ? first : "/var/tmp/apivideo-watch-" + std::to_string(geteuid());
+    }
+    if (c.store.rfind("redis://", 0) == 0) {
+        RedisAddress unused;
+        if (std::string why; !parse_redis_url(c.store, unused, why)) return "WATCH_STORE: " + why;
+        std::string file = setting(lookup, "WATCH_STORE_PASSWORD_FILE");
+        if (!file.empty()) {
+            if (std::string reason; !read(file, c.store_password, reason))
+                return "WATCH_STORE_PASSWORD_FILE: " + reason;
+            c.store_password = std::string(trim(c.store_password));
+        }
+        return "";
+    }
+    if (c.store != "memory" && c.store[0] != '/') {
+        return "WATCH_STORE: must be an absolute folder, a redis://host:port URL, or memory";
+    }
+    return "";
+}
+
 }  // namespace
 
 bool load_config(const SettingLookup& lookup, const FileReader& read, Config& out, std::string& why) {
@@ -290,6 +328,8 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     if (!parse_long(setting(lookup, "WATCH_TRACKS_SECONDS"), 1, 86400, c.tracks_seconds)) {
         problem("WATCH_TRACKS_SECONDS: must be a whole number of seconds from 1 to 86400");
     }
+
+    if (std::string e = store_setting(lookup, read, c); !e.empty()) problem(e);
 
     std::string analytics = setting(lookup, "WATCH_ANALYTICS");
     if (analytics == "apivideo")

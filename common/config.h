@@ -63,6 +63,8 @@ struct Config {
     std::string analytics_script_url;  // folder holding api.video's module (index.js)
     std::string analytics_script_sri;  // empty unless the pinned default
     std::string collector_url;         // api.video's analytics collector, no trailing slash
+    std::string store;                 // the shared state: an LMDB folder, a redis:// URL, or "memory"
+    std::string store_password;        // Redis's AUTH password ("" for none)
 };
 
 // Looks a setting up by name; nullptr when unset.

@@ -321,89 +321,302 @@ std::string processing_json(long long seconds) {
                       "processing", seconds, nullptr);
 }
 
+namespace {
+
+// Each track as [chapters?, src, language, label, default].
+void write_tracks(Writer& w, const std::vector<TextTrack>& tracks) {
+    w.StartArray();
+    for (const TextTrack& t : tracks) {
+        w.StartArray();
+        w.Bool(t.kind == TrackKind::Chapters);
+        w.String(t.src.c_str(), static_cast<rapidjson::SizeType>(t.src.size()));
+        w.String(t.language.c_str(), static_cast<rapidjson::SizeType>(t.language.size()));
+        w.String(t.label.c_str(), static_cast<rapidjson::SizeType>(t.label.size()));
+        w.Bool(t.is_default);
+        w.EndArray();
+    }
+    w.EndArray();
+}
+
+bool read_tracks(const rapidjson::Value& a, std::vector<TextTrack>& out) {
+    if (!a.IsArray()) return false;
+    for (const auto& t : a.GetArray()) {
+        if (!t.IsArray() || t.Size() != 5 || !t[0].IsBool() || !t[1].IsString() || !t[2].IsString() ||
+            !t[3].IsString() || !t[4].IsBool()) {
+            return false;
+        }
+        out.push_back(TextTrack{t[0].GetBool() ? TrackKind::Chapters : TrackKind::Captions,
+                                std::string(t[1].GetString(), t[1].GetStringLength()),
+                                std::string(t[2].GetString(), t[2].GetStringLength()),
+                                std::string(t[3].GetString(), t[3].GetStringLength()), t[4].GetBool()});
+    }
+    return true;
+}
+
+// Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
+void write_view(Writer& w, const WatchView& v, size_t max_description) {
+    w.StartObject();
+    write_string(w, "i", v.video_id);
+    write_string(w, "t", v.title);
+    write_string(w, "s", v.session_token);
+    w.Key("x");
+    w.Int64(v.expires);
+    w.Key("u");
+    w.Bool(v.is_public);
+    for (const AssetField& f : kAssetFields) write_string(w, f.cookie_key, v.assets.*f.url);
+    // A long description would crowd the videos out of the cookie's 4 KB: a returning
+    // viewer's page then goes without it.
+    write_string(w, "d", v.description.size() <= max_description ? v.description : std::string());
+    write_string(w, "l", v.language);
+    w.Key("k");
+    write_tracks(w, v.tracks);
+    w.EndObject();
+}
+
+bool read_view(const rapidjson::Value& e, WatchView& v) {
+    if (!e.IsObject()) return false;
+    auto x = e.FindMember("x");
+    if (x == e.MemberEnd() || !x->value.IsInt64()) return false;
+    v.expires = x->value.GetInt64();
+    auto u = e.FindMember("u");
+    if (u == e.MemberEnd() || !u->value.IsBool()) return false;
+    v.is_public = u->value.GetBool();
+    auto read = [&](const char* key, std::string& field) {
+        auto it = e.FindMember(key);
+        if (it == e.MemberEnd() || !it->value.IsString()) return false;
+        field.assign(it->value.GetString(), it->value.GetStringLength());
+        return true;
+    };
+    if (!read("i", v.video_id) || !read("t", v.title) || !read("s", v.session_token)) return false;
+    for (const AssetField& f : kAssetFields) {
+        if (!read(f.cookie_key, v.assets.*f.url)) return false;
+    }
+    if (!read("d", v.description) || !read("l", v.language)) return false;
+    auto k = e.FindMember("k");
+    return k != e.MemberEnd() && read_tracks(k->value, v.tracks);
+}
+
+// A document the handler wrote itself, read back as strictly as api.video's replies.
+bool parse_own(std::string_view body, size_t max, rapidjson::Document& doc) {
+    if (body.size() > max || too_deep(body) || !is_valid_utf8(body)) return false;
+    doc.Parse<kFlags>(body.data(), body.size());
+    return !doc.HasParseError();
+}
+
+bool int64_member(const rapidjson::Value& o, const char* name, long long& out) {
+    auto it = o.FindMember(name);
+    if (it == o.MemberEnd() || !it->value.IsInt64()) return false;
+    out = it->value.GetInt64();
+    return true;
+}
+
+bool uint64_member(const rapidjson::Value& o, const char* name, std::uint64_t& out) {
+    auto it = o.FindMember(name);
+    if (it == o.MemberEnd() || !it->value.IsUint64()) return false;
+    out = it->value.GetUint64();
+    return true;
+}
+
+}  // namespace
+
 // The longest description the returning-viewer cookie keeps.
 constexpr size_t kCookieDescriptionBytes = 512;
 
-// Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
 std::string views_to_json(const std::vector<WatchView>& views) {
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartArray();
-    for (const WatchView& v : views) {
-        w.StartObject();
-        write_string(w, "i", v.video_id);
-        write_string(w, "t", v.title);
-        write_string(w, "s", v.session_token);
-        w.Key("x");
-        w.Int64(v.expires);
-        w.Key("u");
-        w.Bool(v.is_public);
-        for (const AssetField& f : kAssetFields) write_string(w, f.cookie_key, v.assets.*f.url);
-        // A long description would crowd the videos out of the cookie's 4 KB: a returning
-        // viewer's page then goes without it.
-        write_string(w, "d", v.description.size() <= kCookieDescriptionBytes ? v.description : std::string());
-        write_string(w, "l", v.language);
-        // Each track as [chapters?, src, language, label, default].
-        w.Key("k");
-        w.StartArray();
-        for (const TextTrack& t : v.tracks) {
-            w.StartArray();
-            w.Bool(t.kind == TrackKind::Chapters);
-            w.String(t.src.c_str(), static_cast<rapidjson::SizeType>(t.src.size()));
-            w.String(t.language.c_str(), static_cast<rapidjson::SizeType>(t.language.size()));
-            w.String(t.label.c_str(), static_cast<rapidjson::SizeType>(t.label.size()));
-            w.Bool(t.is_default);
-            w.EndArray();
-        }
-        w.EndArray();
-        w.EndObject();
-    }
+    for (const WatchView& v : views) write_view(w, v, kCookieDescriptionBytes);
     w.EndArray();
     return std::string(buf.GetString(), buf.GetSize());
 }
 
 bool views_from_json(std::string_view body, std::vector<WatchView>& out) {
     try {
-        if (body.size() > 8192 || too_deep(body) || !is_valid_utf8(body)) return false;
         rapidjson::Document doc;
-        doc.Parse<kFlags>(body.data(), body.size());
-        if (doc.HasParseError() || !doc.IsArray()) return false;
+        if (!parse_own(body, 8192, doc) || !doc.IsArray()) return false;
         std::vector<WatchView> views;
         for (const auto& e : doc.GetArray()) {
-            if (!e.IsObject()) return false;
             WatchView v;
-            auto x = e.FindMember("x");
-            if (x == e.MemberEnd() || !x->value.IsInt64()) return false;
-            v.expires = x->value.GetInt64();
-            auto u = e.FindMember("u");
-            if (u == e.MemberEnd() || !u->value.IsBool()) return false;
-            v.is_public = u->value.GetBool();
-            auto read = [&](const char* key, std::string& field) {
-                auto it = e.FindMember(key);
-                if (it == e.MemberEnd() || !it->value.IsString()) return false;
-                field.assign(it->value.GetString(), it->value.GetStringLength());
-                return true;
-            };
-            if (!read("i", v.video_id) || !read("t", v.title) || !read("s", v.session_token)) return false;
-            for (const AssetField& f : kAssetFields) {
-                if (!read(f.cookie_key, v.assets.*f.url)) return false;
-            }
-            if (!read("d", v.description) || !read("l", v.language)) return false;
-            auto k = e.FindMember("k");
-            if (k == e.MemberEnd() || !k->value.IsArray()) return false;
-            for (const auto& t : k->value.GetArray()) {
-                if (!t.IsArray() || t.Size() != 5 || !t[0].IsBool() || !t[1].IsString() || !t[2].IsString() ||
-                    !t[3].IsString() || !t[4].IsBool()) {
-                    return false;
-                }
-                v.tracks.push_back(TextTrack{t[0].GetBool() ? TrackKind::Chapters : TrackKind::Captions,
-                                             std::string(t[1].GetString(), t[1].GetStringLength()),
-                                             std::string(t[2].GetString(), t[2].GetStringLength()),
-                                             std::string(t[3].GetString(), t[3].GetStringLength()), t[4].GetBool()});
-            }
+            if (!read_view(e, v)) return false;
             views.push_back(std::move(v));
         }
         out = std::move(views);
+        return true;
+    } catch (const std::logic_error&) {
+        return false;
+    }
+}
+
+// ---- the shared state's values (shared_state.h) ------------------------------------------
+// Short keys, as in the cookie: every change of a site's state carries its value to the
+// store and back.
+
+std::string account_state_json(const AccountState& s) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    const BudgetState& b = s.budget;
+    w.Key("b");
+    w.StartArray();
+    for (long long n : {b.limit, b.window, b.server_remaining, b.window_end, b.in_flight, b.spent, b.unseen})
+        w.Int64(n);
+    w.Bool(b.answered);
+    w.EndArray();
+    const QueueState& q = s.queue;
+    w.Key("q");
+    w.StartObject();
+    write_string(w, "e", q.epoch);
+    w.Key("i");
+    w.Uint64(q.issued);
+    w.Key("a");
+    w.Uint64(q.admitted);
+    w.Key("f");
+    w.Uint64(q.floor);
+    std::string bits;
+    for (bool r : q.redeemed) bits += r ? '1' : '0';
+    write_string(w, "r", bits);
+    w.Key("t");
+    w.StartArray();
+    for (long long t : q.admitted_at) w.Int64(t);
+    w.EndArray();
+    w.Key("w");
+    w.StartArray();
+    for (const auto& [at, n] : q.waiting) {
+        w.StartArray();
+        w.Int64(at);
+        w.Uint64(n);
+        w.EndArray();
+    }
+    w.EndArray();
+    w.EndObject();
+    w.Key("o");
+    w.StartArray();
+    for (const std::string& o : s.origins) w.String(o.c_str(), static_cast<rapidjson::SizeType>(o.size()));
+    w.EndArray();
+    write_string(w, "s", s.secret);
+    w.Key("p");
+    w.StartObject();
+    for (const auto& [outcome, n] : s.pages) {
+        w.Key(outcome.c_str(), static_cast<rapidjson::SizeType>(outcome.size()));
+        w.Int64(n);
+    }
+    w.EndObject();
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool parse_account_state(std::string_view body, AccountState& out) {
+    try {
+        rapidjson::Document doc;
+        if (!parse_own(body, kMaxJsonBytes, doc) || !doc.IsObject()) return false;
+        AccountState s;
+        auto b = doc.FindMember("b");
+        if (b == doc.MemberEnd() || !b->value.IsArray() || b->value.Size() != 8 || !b->value[7].IsBool()) return false;
+        long long* fields[] = {&s.budget.limit,      &s.budget.window,    &s.budget.server_remaining,
+                               &s.budget.window_end, &s.budget.in_flight, &s.budget.spent,
+                               &s.budget.unseen};
+        for (size_t i = 0; i < 7; ++i) {
+            if (!b->value[static_cast<rapidjson::SizeType>(i)].IsInt64()) return false;
+            *fields[i] = b->value[static_cast<rapidjson::SizeType>(i)].GetInt64();
+        }
+        s.budget.answered = b->value[7].GetBool();
+        auto q = doc.FindMember("q");
+        if (q == doc.MemberEnd() || !q->value.IsObject()) return false;
+        const rapidjson::Value& qv = q->value;
+        std::string bits;
+        if (!optional_string(qv, "e", s.queue.epoch) || !uint64_member(qv, "i", s.queue.issued) ||
+            !uint64_member(qv, "a", s.queue.admitted) || !uint64_member(qv, "f", s.queue.floor) ||
+            !optional_string(qv, "r", bits)) {
+            return false;
+        }
+        for (char c : bits) s.queue.redeemed.push_back(c == '1');
+        auto t = qv.FindMember("t");
+        auto wt = qv.FindMember("w");
+        if (t == qv.MemberEnd() || !t->value.IsArray() || wt == qv.MemberEnd() || !wt->value.IsArray()) return false;
+        for (const auto& x : t->value.GetArray()) {
+            if (!x.IsInt64()) return false;
+            s.queue.admitted_at.push_back(x.GetInt64());
+        }
+        for (const auto& x : wt->value.GetArray()) {
+            if (!x.IsArray() || x.Size() != 2 || !x[0].IsInt64() || !x[1].IsUint64()) return false;
+            s.queue.waiting.emplace_back(x[0].GetInt64(), x[1].GetUint64());
+        }
+        // The queue's invariants, which its logic relies on.
+        if (s.queue.floor > s.queue.admitted || s.queue.admitted > s.queue.issued ||
+            s.queue.redeemed.size() != s.queue.admitted - s.queue.floor ||
+            s.queue.admitted_at.size() != s.queue.redeemed.size()) {
+            return false;
+        }
+        auto o = doc.FindMember("o");
+        if (o == doc.MemberEnd() || !o->value.IsArray()) return false;
+        for (const auto& x : o->value.GetArray()) {
+            if (!x.IsString()) return false;
+            s.origins.emplace_back(x.GetString(), x.GetStringLength());
+        }
+        if (!optional_string(doc, "s", s.secret)) return false;
+        auto p = doc.FindMember("p");
+        if (p == doc.MemberEnd() || !p->value.IsObject()) return false;
+        for (const auto& m : p->value.GetObject()) {
+            if (!m.value.IsInt64()) return false;
+            s.pages[std::string(m.name.GetString(), m.name.GetStringLength())] = m.value.GetInt64();
+        }
+        out = std::move(s);
+        return true;
+    } catch (const std::logic_error&) {
+        return false;
+    }
+}
+
+std::string video_fact_json(const VideoFact& f) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    w.Key("l");
+    w.StartArray();
+    for (const VideoFact::List& l : f.lists) {
+        w.StartArray();
+        w.Int64(l.read_at);
+        w.Int64(l.due_at);
+        write_tracks(w, l.tracks);
+        w.EndArray();
+    }
+    w.EndArray();
+    w.Key("p");
+    if (f.is_playable)
+        w.Bool(*f.is_playable);
+    else
+        w.Null();
+    w.Key("r");
+    w.Int64(f.recheck_at);
+    w.Key("s");
+    write_view(w, f.seen, kMaxJsonBytes);
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool parse_video_fact(std::string_view body, VideoFact& out) {
+    try {
+        rapidjson::Document doc;
+        if (!parse_own(body, kMaxJsonBytes, doc) || !doc.IsObject()) return false;
+        VideoFact f;
+        auto l = doc.FindMember("l");
+        if (l == doc.MemberEnd() || !l->value.IsArray() || l->value.Size() != 2) return false;
+        for (rapidjson::SizeType i = 0; i < 2; ++i) {
+            const rapidjson::Value& x = l->value[i];
+            if (!x.IsArray() || x.Size() != 3 || !x[0].IsInt64() || !x[1].IsInt64() ||
+                !read_tracks(x[2], f.lists[i].tracks)) {
+                return false;
+            }
+            f.lists[i].read_at = x[0].GetInt64();
+            f.lists[i].due_at = x[1].GetInt64();
+        }
+        auto p = doc.FindMember("p");
+        if (p == doc.MemberEnd() || !(p->value.IsBool() || p->value.IsNull())) return false;
+        if (p->value.IsBool()) f.is_playable = p->value.GetBool();
+        auto s = doc.FindMember("s");
+        if (!int64_member(doc, "r", f.recheck_at) || s == doc.MemberEnd() || !read_view(s->value, f.seen)) return false;
+        out = std::move(f);
         return true;
     } catch (const std::logic_error&) {
         return false;

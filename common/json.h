@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/shared_state.h"
 #include "common/video.h"
 
 namespace watch {
@@ -45,5 +46,12 @@ std::string processing_json(long long seconds);
 // sessions. The reader is as strict as for api.video's replies; false on anything odd.
 std::string views_to_json(const std::vector<WatchView>& views);
 bool views_from_json(std::string_view body, std::vector<WatchView>& out);
+
+// The shared state's values (shared_state.h): read back as strictly as a reply, since a
+// store is shared; false on anything odd (the value then counts as none).
+std::string account_state_json(const AccountState& state);
+[[nodiscard]] bool parse_account_state(std::string_view body, AccountState& out);
+std::string video_fact_json(const VideoFact& fact);
+[[nodiscard]] bool parse_video_fact(std::string_view body, VideoFact& out);
 
 }  // namespace watch

@@ -33,8 +33,9 @@ struct Request {
     std::string path;         // the path the visitor asked for (REQUEST_URI before '?'): cookies are scoped to it
     std::string remote_addr;  // REMOTE_ADDR: the address the web server saw the request come from
     std::map<std::string, std::string> proxy_headers;  // those of kClientIpHeaders sent, by name
-    long long now = 0;         // the time of the request, Unix seconds (an input, so tests can set it)
-    bool server_busy = false;  // the driver has as many pages in flight as it may take: no upstream call
+    long long now = 0;          // the time of the request, Unix seconds (an input, so tests can set it)
+    bool server_busy = false;   // the driver has as many pages in flight as it may take: no upstream call
+    bool state_shared = false;  // the driver's store is shared (not this process's memory alone)
     // The variables every CGI/FastCGI request carries (RFC 3875 requires REQUEST_METHOD and
     // QUERY_STRING, even empty) that the server did not send, e.g. "REQUEST_METHOD QUERY_STRING":
     // a location without `include fastcgi_params;`. "" for a complete request.

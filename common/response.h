@@ -11,7 +11,9 @@ struct Response {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    std::string log;  // one line, no newline; empty when there is nothing to report
+    std::string log;      // one line, no newline; empty when there is nothing to report
+    std::string outcome;  // for the status's count: the step that answered ("done", "cookie", "turn", "processing") or
+                          // the status
 
     const std::string* header(const std::string& name) const;
 };

@@ -26,11 +26,7 @@ std::string template_source(const std::string& dir, const std::string& name) {
     throw TemplateError(name + ": not built in");
 }
 
-// The queue adds a nonce of the process to whichever secret it gets (TurnQueue): a turn
-// is a place in one process's queue, never honoured by another.
-std::shared_ptr<Account> new_account(const Config& c) {
-    return std::make_shared<Account>(c, c.cookie_secret.empty() ? random_hex(32) : c.cookie_secret);
-}
+std::shared_ptr<Account> new_account(const Config& c) { return std::make_shared<Account>(c); }
 
 }  // namespace
 

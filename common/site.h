@@ -9,26 +9,21 @@
 #include <set>
 #include <string>
 
-#include "common/budget.h"
 #include "common/config.h"
 #include "common/page.h"
-#include "common/video_facts.h"
+#include "common/shared_state.h"
 
 namespace watch {
 
-// What the handler keeps of one api.video account (an API URL and key) between page
-// views: its read budget and the queue of turns, what it learnt of its videos (caption
-// and chapter lists, playability), and the hosts its videos are served from (the
-// waiting page, made before any read, must allow them).
+// What a process keeps of one api.video account (an API URL and key) besides its shared
+// state (shared_state.h): the account's name there, and the secret it signs cookies and
+// tickets with when the site's settings set none (made once in the shared state, learnt
+// once per process).
 struct Account {
-    Account(const Config& c, std::string turn_secret)
-        : budget(c.reads_per_minute, c.read_share),
-          turns(std::move(turn_secret), c.wait_seconds),
-          facts(c.tracks_seconds) {}
-    ReadBudget budget;
-    TurnQueue turns;
-    VideoFacts facts;
-    std::set<std::string> asset_origins;
+    explicit Account(const Config& c) : id(account_id(c.api_url, c.api_key)) {}
+    const std::string id;
+    std::string secret;          // "" until learnt
+    bool secret_shared = false;  // learnt from the shared store (not this process's memory)
 };
 
 struct Site {

@@ -1,4 +1,4 @@
-// The per-video facts of a process (see video_facts.h).
+// One video's facts (see video_facts.h).
 #include "common/video_facts.h"
 
 #include <algorithm>
@@ -14,22 +14,12 @@ size_t index_of(TrackKind k) { return k == TrackKind::Captions ? 0 : 1; }
 
 }  // namespace
 
-VideoFacts::VideoFacts(long long list_seconds) : list_seconds_(list_seconds) {}
-
-VideoFacts::Entry& VideoFacts::entry(const std::string& id) {
-    if (entries_.size() >= kMaxVideos && !entries_.count(id)) entries_.erase(entries_.begin());
-    return entries_[id];
-}
-
-std::optional<TrackKind> VideoFacts::list_due(const std::string& id, bool captions, bool chapters,
-                                              long long now) const {
-    auto it = entries_.find(id);
+std::optional<TrackKind> VideoFact::list_due(bool captions, bool chapters, long long now) const {
     std::optional<TrackKind> due;
     long long oldest = 0;
     for (TrackKind k : {TrackKind::Captions, TrackKind::Chapters}) {
         if (!(k == TrackKind::Captions ? captions : chapters)) continue;
-        if (it == entries_.end()) return k;
-        const List& l = it->second.lists[index_of(k)];
+        const List& l = lists[index_of(k)];
         if (l.due_at > now) continue;
         if (l.read_at == 0) return k;
         if (!due || l.read_at < oldest) {
@@ -40,75 +30,60 @@ std::optional<TrackKind> VideoFacts::list_due(const std::string& id, bool captio
     return due;
 }
 
-void VideoFacts::store_list(const std::string& id, TrackKind kind, std::vector<TextTrack> tracks, long long now) {
-    List& l = entry(id).lists[index_of(kind)];
+void VideoFact::store_list(TrackKind kind, std::vector<TextTrack> tracks, long long list_seconds, long long now) {
+    List& l = lists[index_of(kind)];
     l.tracks = std::move(tracks);
     l.read_at = now;
-    l.due_at = now + list_seconds_;
+    l.due_at = now + list_seconds;
 }
 
-void VideoFacts::reading(const std::string& id, TrackKind kind, long long now) {
-    entry(id).lists[index_of(kind)].due_at = now + kRetryFailedSeconds;
+void VideoFact::reading(TrackKind kind, long long now) { lists[index_of(kind)].due_at = now + kRetryFailedSeconds; }
+
+void VideoFact::list_failed(TrackKind kind, long long list_seconds, long long now) {
+    lists[index_of(kind)].due_at = now + std::min(list_seconds, kRetryFailedSeconds);
 }
 
-void VideoFacts::list_failed(const std::string& id, TrackKind kind, long long now) {
-    List& l = entry(id).lists[index_of(kind)];
-    l.due_at = now + std::min(list_seconds_, kRetryFailedSeconds);
-}
-
-std::vector<TextTrack> VideoFacts::tracks(const std::string& id, bool captions, bool chapters) const {
+std::vector<TextTrack> VideoFact::tracks(bool captions, bool chapters) const {
     std::vector<TextTrack> out;
-    auto it = entries_.find(id);
-    if (it == entries_.end()) return out;
-    if (captions) out = it->second.lists[index_of(TrackKind::Captions)].tracks;
+    if (captions) out = lists[index_of(TrackKind::Captions)].tracks;
     if (chapters) {
-        const auto& c = it->second.lists[index_of(TrackKind::Chapters)].tracks;
+        const auto& c = lists[index_of(TrackKind::Chapters)].tracks;
         out.insert(out.end(), c.begin(), c.end());
     }
     return out;
 }
 
-bool VideoFacts::knows_tracks(const std::string& id, bool captions, bool chapters) const {
-    auto it = entries_.find(id);
-    if (it == entries_.end()) return !captions && !chapters;
-    return (!captions || it->second.lists[index_of(TrackKind::Captions)].read_at != 0) &&
-           (!chapters || it->second.lists[index_of(TrackKind::Chapters)].read_at != 0);
+bool VideoFact::knows_tracks(bool captions, bool chapters) const {
+    return (!captions || lists[index_of(TrackKind::Captions)].read_at != 0) &&
+           (!chapters || lists[index_of(TrackKind::Chapters)].read_at != 0);
 }
 
-std::optional<bool> VideoFacts::playable(const std::string& id, long long now) const {
-    auto it = entries_.find(id);
-    if (it == entries_.end() || !it->second.playable) return std::nullopt;
-    if (!*it->second.playable && it->second.recheck_at <= now) return std::nullopt;
-    return it->second.playable;
+std::optional<bool> VideoFact::playable(long long now) const {
+    if (!is_playable) return std::nullopt;
+    if (!*is_playable && recheck_at <= now) return std::nullopt;
+    return is_playable;
 }
 
-bool VideoFacts::claim_recheck(const std::string& id, long long now) {
-    auto it = entries_.find(id);
-    if (it == entries_.end() || it->second.playable != false || it->second.recheck_at > now) return false;
-    it->second.recheck_at = now + kRecheckSeconds;
+bool VideoFact::claim_recheck(long long now) {
+    if (is_playable != false || recheck_at > now) return false;
+    recheck_at = now + kRecheckSeconds;
     return true;
 }
 
-const WatchView* VideoFacts::still_encoding(const std::string& id, long long now) const {
-    auto it = entries_.find(id);
-    if (it == entries_.end() || it->second.playable != false || it->second.recheck_at <= now) return nullptr;
-    return &it->second.seen;
+const WatchView* VideoFact::still_encoding(long long now) const {
+    if (is_playable != false || recheck_at <= now) return nullptr;
+    return &seen;
 }
 
-long long VideoFacts::recheck_in(const std::string& id, long long now) const {
-    auto it = entries_.find(id);
-    long long at = it == entries_.end() ? now : it->second.recheck_at;
-    return std::max(1LL, at - now);
-}
+long long VideoFact::recheck_in(long long now) const { return std::max(1LL, (recheck_at ? recheck_at : now) - now); }
 
-void VideoFacts::set_playable(const std::string& id, bool playable, long long now, const WatchView& seen) {
-    Entry& e = entry(id);
-    e.playable = playable;
-    e.recheck_at = playable ? 0 : now + kRecheckSeconds;
-    e.seen = playable ? WatchView{} : seen;
+void VideoFact::set_playable(bool playable, long long now, const WatchView& s) {
+    is_playable = playable;
+    recheck_at = playable ? 0 : now + kRecheckSeconds;
+    seen = playable ? WatchView{} : s;
     // Only what the page of a video still encoding shows: no session, no asset URLs.
-    e.seen.session_token.clear();
-    e.seen.assets = Assets{};
+    seen.session_token.clear();
+    seen.assets = Assets{};
 }
 
 }  // namespace watch

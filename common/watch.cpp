@@ -1,7 +1,11 @@
 // The /watch flow, step by step as README.md tells it: validate the request, check the
-// link and the allow-list, reuse a remembered session, respect api.video's rate limit,
-// read the video, trade its private token for a session, answer. Each failure maps onto
-// the error table and leaves one log line: which step, the video, how long the calls took.
+// link and the allow-list, reuse a remembered session, look the video up in the site's
+// shared state, take a read from its budget (or a turn), read the video, trade its
+// private token for a session, answer. Each failure maps onto the error table and leaves
+// one log line: which step, the video, how long the calls took.
+//
+// Words: a round is what the flow needs done before it goes on (calls and changes); a
+// reply is what api.video sent back; the response is what the visitor gets.
 #include "common/watch.h"
 
 #include <algorithm>
@@ -11,8 +15,9 @@
 #include <optional>
 
 #include "common/apivideo.h"
-#include "common/budget.h"
+#include "common/crypto.h"
 #include "common/links.h"
+#include "common/shared_state.h"
 #include "common/text.h"
 #include "common/url.h"
 #include "common/viewer_cookie.h"
@@ -66,24 +71,38 @@ bool assets_usable(const Assets& a, std::string& why) {
     return true;
 }
 
+std::string turn_cookie(const std::string& value, long long max_age, const std::string& path) {
+    return std::string(kTurnCookie) + "=" + value + "; Max-Age=" + std::to_string(max_age) + "; Path=" + path +
+           "; HttpOnly; Secure; SameSite=Lax";
+}
+
 }  // namespace
 
-// One page view's state between rounds of calls. Its `params.play` holds the link's
-// player options (t, autoplay, loop, download) for the page.
-struct PageView::Flow {
-    enum class Stage { Start, Video, Session, Probe, Status, Done };
+// One page view's state between rounds. Its `params.play` holds the link's player options
+// (t, autoplay, loop, download) for the page. Changes to the shared state hold it (a
+// change may run after its page view is gone, in a store still answering).
+struct PageView::Flow : std::enable_shared_from_this<Flow> {
+    enum class Stage { Start, Secret, Facts, Origins, Admit, Video, Session, Probe, Spare, Status, Saving, Done };
 
     Flow(Request r, std::shared_ptr<const Site> s) : req(std::move(r)), site(std::move(s)), api(site->config) {
         trace.now = req.now;
     }
 
     const Config& config() const { return site->config; }
-
-    CookieSigner cookie_signer() const {
-        return CookieSigner{config().cookie_secret, config().api_url + "\n" + config().api_key};
+    Account& account() const { return *site->account; }
+    // With a shared store the whole budget is this site's; each process on its own takes
+    // its WATCH_READ_SHARE.
+    double share() const { return req.state_shared ? 1.0 : config().read_share; }
+    // The secret of cookies and tickets: the site's own, or the one made in the shared state.
+    const std::string& secret() const {
+        return config().cookie_secret.empty() ? account().secret : config().cookie_secret;
     }
 
-    std::vector<HttpCall> begin() {
+    CookieSigner cookie_signer() const { return CookieSigner{secret(), config().api_url + "\n" + config().api_key}; }
+
+    // ---- before any read ---------------------------------------------------------------
+
+    Round begin() {
         // Decided first, so a custom player gets even a 400 or 405 as problem+json;
         // format= wins over Accept.
         std::string format = requested_format(req.query);
@@ -109,22 +128,62 @@ struct PageView::Flow {
         if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.video_id)) {
             return fail(Failure::UnknownVideo, "allow-list", "id not in WATCH_ALLOWED_IDS");
         }
+        // A site that sets no secret signs with one made once for all its processes.
+        const bool learnt = !account().secret.empty() && (account().secret_shared || !req.state_shared);
+        if (config().cookie_secret.empty() && !learnt) return learn_secret();
+        return returning_viewer();
+    }
 
-        // A returning viewer: the session given before is still good, api.video is spared.
-        if (!config().cookie_secret.empty()) {
-            remembered = read_viewer_cookie(req.cookie, cookie_signer(), req.now);
-            for (const WatchView& v : remembered) {
-                if (v.video_id == params.video_id) return answer(v, "cookie", false);
-            }
+    Round learn_secret() {
+        stage = Stage::Secret;
+        auto self = shared_from_this();
+        return Round{{}, {change_account(account().id, [self](AccountState& s) {
+                         bool made = s.secret.empty();
+                         if (made) s.secret = random_hex(32);
+                         self->learnt_secret = s.secret;
+                         return made;
+                     })}};
+    }
+
+    Round after_secret() {
+        account().secret = learnt_secret;
+        account().secret_shared = req.state_shared;
+        return returning_viewer();
+    }
+
+    // A returning viewer: the session given before is still good, api.video is spared.
+    Round returning_viewer() {
+        remembered = read_viewer_cookie(req.cookie, cookie_signer(), req.now);
+        for (const WatchView& v : remembered) {
+            if (v.video_id == params.video_id) return answer(v, "cookie", false);
         }
+        return look_up_video();
+    }
 
-        // A video still encoding, checked a moment ago: its page again, without a call.
-        if (const WatchView* seen = site->account->facts.still_encoding(params.video_id, req.now)) {
+    // What the site knows of the video; a video still encoding is claimed for a recheck
+    // by the first page view that finds its time come.
+    Round look_up_video() {
+        stage = Stage::Facts;
+        auto self = shared_from_this();
+        return Round{{}, {change_video(account().id, params.video_id, [self](VideoFact& f) {
+                         self->fact = f;  // as it was: a page that claims the recheck does not serve the cached page
+                         self->rechecking = f.claim_recheck(self->req.now);
+                         return self->rechecking;
+                     })}};
+    }
+
+    Round after_facts() {
+        // A video still encoding, checked a moment ago: its page again, without a call,
+        // once the hosts its player will load from are known.
+        if (const WatchView* seen = fact.still_encoding(req.now)) {
             view = *seen;
-            return processing();
+            stage = Stage::Origins;
+            auto self = shared_from_this();
+            return Round{{}, {change_account(account().id, [self](AccountState& s) {
+                             self->origins = std::set<std::string>(s.origins.begin(), s.origins.end());
+                             return false;
+                         })}};
         }
-        rechecking = site->account->facts.claim_recheck(params.video_id, req.now);
-
         if (req.server_busy) {
             return fail(Failure::Overloaded, "busy", "WATCH_MAX_IN_FLIGHT page views are waiting on api.video", 1);
         }
@@ -132,183 +191,165 @@ struct PageView::Flow {
         return admit(ticket, "");
     }
 
-    // The read budget decides: the video's read now, a turn to wait for, or (past the
-    // bound) the 503 page.
-    std::vector<HttpCall> admit(const std::string& with_ticket, const std::string& why) {
-        Account& account = *site->account;
-        TurnQueue::Decision d = account.turns.admit(with_ticket, params.video_id, account.budget, req.now);
-        switch (d.kind) {
+    // ---- the read budget ----------------------------------------------------------------
+
+    // The read budget decides: the video's read now (and beside it at most one of its lists
+    // when one is due and a read is spare: captions are worth a read, never a wait), a turn
+    // to wait for, or (past the bound) the 503 page. `why`: the 429 that brought it here.
+    Round admit(const std::string& with_ticket, const std::string& why) {
+        stage = Stage::Admit;
+        admit_why = why;
+        auto self = shared_from_this();
+        const std::optional<TrackKind> due = fact.list_due(config().captions, config().chapters, req.now);
+        round.changes.push_back(change_account(account().id, [self, with_ticket, due](AccountState& s) {
+            const Config& c = self->config();
+            ReadBudget budget = budget_of(s, c.reads_per_minute, self->share());
+            TurnQueue turns(self->secret(), c.wait_seconds, s.queue);
+            self->decision = turns.admit(with_ticket, self->params.video_id, budget, self->req.now);
+            self->list_read.reset();
+            if (self->decision.kind == TurnQueue::Decision::Kind::Go && due && turns.spare(budget, self->req.now)) {
+                self->list_read = due;
+            }
+            self->origins.clear();
+            self->origins.insert(s.origins.begin(), s.origins.end());
+            s.budget = budget.state();
+            s.queue = turns.state();
+            return true;
+        }));
+        return take_round();
+    }
+
+    Round after_admit() {
+        switch (decision.kind) {
             case TurnQueue::Decision::Kind::Go: return read_video();
-            case TurnQueue::Decision::Kind::Wait: return wait_for_turn(d, why);
+            case TurnQueue::Decision::Kind::Wait: return wait_for_turn();
             case TurnQueue::Decision::Kind::Full: break;
         }
         return fail(Failure::RateLimited, "rate-limit",
-                    (why.empty() ? "" : why + "; ") + "a turn would come after WATCH_WAIT_SECONDS", d.seconds);
+                    (admit_why.empty() ? "" : admit_why + "; ") + "a turn would come after WATCH_WAIT_SECONDS",
+                    decision.seconds);
     }
 
-    // The video's read, and beside it at most one of its lists when one is due and a read
-    // is spare (nobody waits for a turn): captions are worth a read, never a wait.
-    std::vector<HttpCall> read_video() {
+    Round read_video() {
         stage = Stage::Video;
-        reads_out = 1;  // admit() took it
-        std::vector<HttpCall> calls = {api.video(params.video_id)};
-        Account& account = *site->account;
-        list_read = account.facts.list_due(params.video_id, config().captions, config().chapters, req.now);
-        if (list_read && !account.turns.spare(account.budget, req.now)) list_read.reset();
+        reads_out = list_read ? 2 : 1;
+        round.calls.push_back(api.video(params.video_id));
         if (list_read) {
-            ++reads_out;
-            account.facts.reading(params.video_id, *list_read, req.now);
-            calls.push_back(api.tracks(params.video_id, *list_read));
+            const TrackKind kind = *list_read;
+            const long long now = req.now;
+            change_fact([kind, now](VideoFact& f) {
+                f.reading(kind, now);
+                return true;
+            });
+            round.calls.push_back(api.tracks(params.video_id, kind));
         }
-        return calls;
+        return take_round();
+    }
+
+    // An answer to a read this page view took: the budget hears what its headers say.
+    void answered(const HttpResult& r) {
+        --reads_out;
+        auto self = shared_from_this();
+        const HttpResult heard = headers_only(r);
+        round.changes.push_back(change_account(account().id, [self, heard](AccountState& s) {
+            ReadBudget budget = budget_of(s, self->config().reads_per_minute, self->share());
+            budget.answered(heard, self->req.now);
+            s.budget = budget.state();
+            return true;
+        }));
+    }
+
+    // What the budget reads of a reply: its outcome, status and headers, not its body.
+    static HttpResult headers_only(const HttpResult& r) {
+        HttpResult h;
+        h.outcome = r.outcome;
+        h.status = r.status;
+        h.rate = r.rate;
+        return h;
     }
 
     // The waiting page (or its JSON): it asks again at its turn, with its ticket, which a
     // cookie keeps too, so a reload keeps the place.
-    std::vector<HttpCall> wait_for_turn(const TurnQueue::Decision& d, const std::string& why) {
-        const std::string self = req.path.empty() ? "/" : req.path;
+    Round wait_for_turn() {
         Waiting w;
         w.video_id = params.video_id;
-        w.ticket = d.ticket;
-        w.seconds = d.seconds;
-        w.page_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "html"}});
-        w.json_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "json"}});
-        w.asset_origins = site->account->asset_origins;
+        w.ticket = decision.ticket;
+        w.seconds = decision.seconds;
+        w.page_url = self_url({{"turn", decision.ticket}, {"format", "html"}});
+        w.json_url = self_url({{"turn", decision.ticket}, {"format", "json"}});
+        w.asset_origins = origins;
         Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config(), params.play);
-        r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=" + d.ticket +
-                                                 "; Max-Age=" + std::to_string(config().wait_seconds) +
-                                                 "; Path=" + self + "; HttpOnly; Secure; SameSite=Lax");
+        r.headers.emplace_back("Set-Cookie", turn_cookie(decision.ticket, config().wait_seconds, cookie_path()));
         // Waiting is no failure; a 429 that brought it is worth a line.
-        if (!why.empty() || config().log == LogLevel::Requests) {
-            r.log = trace.line(
-                r.status, "turn",
-                (why.empty() ? "" : why + "; ") + "waits for a turn, about " + std::to_string(d.seconds) + " s");
+        if (!admit_why.empty() || config().log == LogLevel::Requests) {
+            r.log = trace.line(r.status, "turn",
+                               (admit_why.empty() ? "" : admit_why + "; ") + "waits for a turn, about " +
+                                   std::to_string(decision.seconds) + " s");
         }
-        return done(std::move(r));
+        return done(std::move(r), "turn");
     }
 
-    std::vector<HttpCall> next(std::vector<HttpResult> answers) {
-        Account& account = *site->account;
-        if (stage == Stage::Video) {
-            if (answers.size() != 1u + (list_read ? 1 : 0))
-                throw std::logic_error("a round's answers do not match its calls");
-            if (list_read) store_list(answers[1]);
-            const HttpResult& r = answers[0];
-            trace.video_ms = r.elapsed_ms;
-            answered(r);
-            Video video;
-            UpstreamError err;
-            if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
-            return on_video(video);
+    // ---- the replies ----------------------------------------------------------------------
+
+    Round next(std::vector<HttpResult> replies) {
+        if (replies.size() != round_calls) throw std::logic_error("a round's replies do not match its calls");
+        switch (stage) {
+            case Stage::Secret: return after_secret();
+            case Stage::Facts: return after_facts();
+            case Stage::Origins: return processing();
+            case Stage::Admit: return after_admit();
+            case Stage::Video: return after_video(replies);
+            case Stage::Session: return after_session(replies[0]);
+            case Stage::Probe: return after_probe(replies[0]);
+            case Stage::Spare: return after_spare();
+            case Stage::Status: return after_status(replies[0]);
+            case Stage::Saving: return finish();
+            case Stage::Start:
+            case Stage::Done: break;
         }
-        if (answers.size() != 1) throw std::logic_error("a round's answers do not match its calls");
-        const HttpResult& r = answers[0];
-        if (stage == Stage::Session) {
-            trace.session_ms = r.elapsed_ms;
-            UpstreamError err;
-            if (!api.read_session(r, view.session_token, err)) {
-                if (err.failure == Failure::RateLimited) account.budget.refuse(err.retry_after, req.now);
-                return upstream_failed(err, "session");
-            }
-            for (const AssetField& f : kAssetFields) {
-                view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
-            }
-            return probe_or_answer();
-        }
-        if (stage == Stage::Probe) {
-            // Only a 404 says "not yet"; any other trouble is the player's to show. A 404
-            // is asked about once more, when a read is spare: a manifest refused for any
-            // other reason must not hold the video's page back from everyone.
-            std::optional<bool> playable = ApiVideo::read_asset(r);
-            if (playable == true) account.facts.set_playable(params.video_id, true, req.now);
-            if (playable != false) return answer(view, "done", true);
-            // Not beside a list read: a page view spends at most one read beyond the video.
-            if (!list_read && account.turns.spare(account.budget, req.now)) {
-                stage = Stage::Status;
-                ++reads_out;
-                return {api.status(params.video_id)};
-            }
-            return still_encoding();
-        }
-        if (stage == Stage::Status) {
-            answered(r);
-            bool playable = false;
-            UpstreamError err;
-            if (!api.read_status(r, playable, err)) return still_encoding();  // the manifest's word, then
-            if (!playable) return still_encoding();
-            account.facts.set_playable(params.video_id, true, req.now);
-            note = "the HLS manifest answered 404, yet api.video says the video plays";
-            return answer(view, "done", true);
-        }
-        throw std::logic_error("answers after the page view ended");
+        throw std::logic_error("replies after the page view ended");
     }
 
-    // An answer to a read this page view took: the budget hears what it says.
-    void answered(const HttpResult& r) {
-        site->account->budget.answered(r, req.now);
-        --reads_out;
-    }
-
-    // A page view that ends with reads out (its visitor left): they are in flight no more.
-    ~Flow() {
-        if (reads_out > 0) site->account->budget.release(reads_out);
+    Round after_video(std::vector<HttpResult>& replies) {
+        if (list_read) keep_list(replies[1]);
+        const HttpResult& r = replies[0];
+        trace.video_ms = r.elapsed_ms;
+        answered(r);
+        Video video;
+        UpstreamError err;
+        if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
+        return on_video(video);
     }
 
     // A caption or chapter list read beside the video: kept whatever it says, and never
     // the page's failure (a page without captions beats no page).
-    void store_list(const HttpResult& r) {
-        Account& account = *site->account;
+    void keep_list(const HttpResult& r) {
         answered(r);
         std::vector<TextTrack> tracks;
         UpstreamError err;
-        if (api.read_tracks(r, *list_read, tracks, err)) {
-            account.facts.store_list(params.video_id, *list_read, std::move(tracks), req.now);
+        const TrackKind kind = *list_read;
+        const long long seconds = config().tracks_seconds, now = req.now;
+        if (api.read_tracks(r, kind, tracks, err)) {
+            change_fact([kind, tracks, seconds, now](VideoFact& f) {
+                f.store_list(kind, tracks, seconds, now);
+                return true;
+            });
         } else {
-            account.facts.list_failed(params.video_id, *list_read, req.now);
+            change_fact([kind, seconds, now](VideoFact& f) {
+                f.list_failed(kind, seconds, now);
+                return true;
+            });
             note = err.detail + " (the page went without it)";
         }
-    }
-
-    // A video this process has not yet seen play: its HLS manifest says whether it is
-    // encoded (api.video lists the assets of a video still encoding; they answer 404).
-    std::vector<HttpCall> probe_or_answer() {
-        std::optional<bool> playable =
-            rechecking ? std::nullopt : site->account->facts.playable(params.video_id, req.now);
-        if (playable == false) return processing();
-        if (playable || view.assets.hls.empty()) return answer(view, "done", true);
-        stage = Stage::Probe;
-        return {api.asset(view.assets.hls)};
-    }
-
-    std::vector<HttpCall> still_encoding() {
-        site->account->facts.set_playable(params.video_id, false, req.now, view);
-        return processing();
-    }
-
-    // The page of a video still encoding: it asks again by itself, when this process
-    // would check again.
-    std::vector<HttpCall> processing() {
-        Processing p;
-        p.view = view;
-        p.seconds = site->account->facts.recheck_in(params.video_id, req.now);
-        const std::string self = req.path.empty() ? "/" : req.path;
-        p.page_url = self + "?" + req.query;
-        p.json_url = self + "?" + query_with(req.query, {{"format", "json"}});
-        p.asset_origins = site->account->asset_origins;
-        Response r = json ? site->pages.processing_json(p) : site->pages.processing(p, player, config(), params.play);
-        if (config().log == LogLevel::Requests) r.log = trace.line(r.status, "processing", "still encoding");
-        return done(std::move(r));
     }
 
     // The video read: a public one plays from its asset URLs as they are, and so does one
     // marked private whose assets carry no token at all (there is nothing to trade); a
     // private one needs its token traded for a session.
-    std::vector<HttpCall> on_video(const Video& video) {
+    Round on_video(const Video& video) {
         std::string why;
         if (!assets_usable(video.assets, why)) return fail(Failure::BadReply, "video", why);
-        for (const AssetField& f : kAssetFields) {
-            if (auto u = parse_url(video.assets.*f.url)) site->account->asset_origins.insert(origin_of(*u));
-        }
+        learn_origins(video.assets);
         view.video_id = video.id;
         view.title = video.title;
         view.description = video.description;
@@ -326,46 +367,167 @@ struct PageView::Flow {
             return probe_or_answer();
         }
         stage = Stage::Session;
-        return {api.session(token->session_url)};
+        round.calls.push_back(api.session(token->session_url));
+        return take_round();
     }
 
-    // A 429 shuts the budget (ReadBudget::answered or refuse): the visitor takes a turn.
-    std::vector<HttpCall> upstream_failed(const UpstreamError& err, const char* step) {
+    // The hosts the account's videos are served from: a waiting page allows them.
+    void learn_origins(const Assets& assets) {
+        std::vector<std::string> found;
+        for (const AssetField& f : kAssetFields) {
+            if (auto u = parse_url(assets.*f.url)) found.push_back(origin_of(*u));
+        }
+        if (std::all_of(found.begin(), found.end(), [&](const std::string& o) { return origins.count(o); })) return;
+        round.changes.push_back(change_account(account().id, [found](AccountState& s) {
+            bool changed = false;
+            for (const std::string& o : found) {
+                if (std::find(s.origins.begin(), s.origins.end(), o) != s.origins.end()) continue;
+                if (s.origins.size() >= kMaxOrigins) s.origins.erase(s.origins.begin());
+                s.origins.push_back(o);
+                changed = true;
+            }
+            return changed;
+        }));
+    }
+
+    Round after_session(const HttpResult& r) {
+        trace.session_ms = r.elapsed_ms;
+        UpstreamError err;
+        if (!api.read_session(r, view.session_token, err)) {
+            if (err.failure == Failure::RateLimited) refuse(err.retry_after);
+            return upstream_failed(err, "session");
+        }
+        for (const AssetField& f : kAssetFields)
+            view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
+        return probe_or_answer();
+    }
+
+    // The delivery host's own 429: nothing is read until it has passed.
+    void refuse(long long seconds) {
+        auto self = shared_from_this();
+        round.changes.push_back(change_account(account().id, [self, seconds](AccountState& s) {
+            ReadBudget budget = budget_of(s, self->config().reads_per_minute, self->share());
+            budget.refuse(seconds, self->req.now);
+            s.budget = budget.state();
+            return true;
+        }));
+    }
+
+    // A 429 shuts the budget (the answer's headers, or refuse()): the visitor takes a turn.
+    Round upstream_failed(const UpstreamError& err, const char* step) {
         if (err.failure == Failure::RateLimited) return admit("", err.detail);
         return fail(err.failure, step, err.detail, err.retry_after);
     }
 
-    std::vector<HttpCall> answer(WatchView v, const char* step, bool remember) {
+    // ---- is it encoded yet? -------------------------------------------------------------
+
+    // A video the site has not yet seen play: its HLS manifest says whether it is encoded
+    // (api.video lists the assets of a video still encoding; they answer 404).
+    Round probe_or_answer() {
+        std::optional<bool> playable = rechecking ? std::nullopt : fact.playable(req.now);
+        if (playable == false) return processing();
+        if (playable || view.assets.hls.empty()) return answer(view, "done", true);
+        stage = Stage::Probe;
+        round.calls.push_back(api.asset(view.assets.hls));
+        return take_round();
+    }
+
+    // Only a 404 says "not yet"; any other trouble is the player's to show. A 404 is asked
+    // about once more, when a read is spare: a manifest refused for any other reason must
+    // not hold the video's page back from everyone.
+    Round after_probe(const HttpResult& r) {
+        std::optional<bool> playable = ApiVideo::read_asset(r);
+        if (playable == true) set_playable(true);
+        if (playable != false) return answer(view, "done", true);
+        // Not beside a list read: a page view spends at most one read beyond the video.
+        if (list_read) return still_encoding();
+        stage = Stage::Spare;
+        auto self = shared_from_this();
+        round.changes.push_back(change_account(account().id, [self](AccountState& s) {
+            ReadBudget budget = budget_of(s, self->config().reads_per_minute, self->share());
+            TurnQueue turns(self->secret(), self->config().wait_seconds, s.queue);
+            self->spare_granted = turns.spare(budget, self->req.now);
+            s.budget = budget.state();
+            s.queue = turns.state();
+            return self->spare_granted;
+        }));
+        return take_round();
+    }
+
+    Round after_spare() {
+        if (!spare_granted) return still_encoding();
+        stage = Stage::Status;
+        ++reads_out;
+        round.calls.push_back(api.status(params.video_id));
+        return take_round();
+    }
+
+    Round after_status(const HttpResult& r) {
+        answered(r);
+        bool playable = false;
+        UpstreamError err;
+        if (!api.read_status(r, playable, err) || !playable) return still_encoding();  // the manifest's word, then
+        set_playable(true);
+        note = "the HLS manifest answered 404, yet api.video says the video plays";
+        return answer(view, "done", true);
+    }
+
+    void set_playable(bool playable) {
+        const long long now = req.now;
+        const WatchView seen = view;
+        change_fact([playable, now, seen](VideoFact& f) {
+            f.set_playable(playable, now, seen);
+            return true;
+        });
+    }
+
+    Round still_encoding() {
+        set_playable(false);
+        return processing();
+    }
+
+    // The page of a video still encoding: it asks again by itself, when the site would
+    // check again.
+    Round processing() {
+        Processing p;
+        p.view = view;
+        p.seconds = fact.recheck_in(req.now);
+        p.page_url = self_url({});
+        p.json_url = self_url({{"format", "json"}});
+        p.asset_origins = origins;
+        Response r = json ? site->pages.processing_json(p) : site->pages.processing(p, player, config(), params.play);
+        if (config().log == LogLevel::Requests) r.log = trace.line(r.status, "processing", "still encoding");
+        return done(std::move(r), "processing");
+    }
+
+    // ---- the response ---------------------------------------------------------------------
+
+    Round answer(WatchView v, const char* step, bool remember) {
         with_tracks(v);
         Player p = player;
         if (p == Player::Embed && v.assets.player.empty()) p = Player::VideoJs;
         Response r = json ? site->pages.watch_json(v, params.play) : site->pages.watch(v, p, config(), params.play);
-        if (remember && !config().cookie_secret.empty()) {
+        if (remember) {
             std::string cookie = viewer_cookie_header(v, remembered, cookie_signer(), req.path, req.now);
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
         }
-        if (!ticket.empty()) {  // the turn is taken: its cookie goes
-            r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) +
-                                                     "=; Max-Age=0; Path=" + (req.path.empty() ? "/" : req.path) +
-                                                     "; HttpOnly; Secure; SameSite=Lax");
-        }
+        if (!ticket.empty())
+            r.headers.emplace_back("Set-Cookie", turn_cookie("", 0, cookie_path()));  // the turn is taken
         // Trouble beside the page (a list that failed) is worth a line though it went out.
         if (!note.empty())
             r.log = trace.line(r.status, step, note);
         else if (config().log == LogLevel::Requests)
             r.log = trace.line(r.status, step, "");
-        return done(std::move(r));
+        return done(std::move(r), step);
     }
 
-    // The captions and chapters this process knows for the video (the page adds the
-    // session to each file: the delivery host asks for it on every file of a private
-    // video). A returning viewer's cookie keeps those it was given, used while this
-    // process has not read both lists itself (another process gave the cookie, or a
-    // restart came).
+    // The captions and chapters the site knows for the video (the page adds the session to
+    // each file: the delivery host asks for it on every file of a private video). A
+    // returning viewer's cookie keeps those it was given, used while the site has not read
+    // both lists (a cookie made before a store was emptied, say).
     void with_tracks(WatchView& v) const {
-        const VideoFacts& facts = site->account->facts;
         const bool captions = config().captions, chapters = config().chapters;
-        if (!v.tracks.empty() && !facts.knows_tracks(v.video_id, captions, chapters)) {
+        if (!v.tracks.empty() && !fact.knows_tracks(captions, chapters)) {
             v.tracks.erase(std::remove_if(v.tracks.begin(), v.tracks.end(),
                                           [&](const TextTrack& t) {
                                               return !(t.kind == TrackKind::Captions ? captions : chapters);
@@ -373,7 +535,7 @@ struct PageView::Flow {
                            v.tracks.end());
             return;
         }
-        v.tracks = facts.tracks(v.video_id, captions, chapters);
+        v.tracks = fact.tracks(captions, chapters);
     }
 
     // The log's reason for a refused link; for an address, where the client's came from
@@ -388,39 +550,88 @@ struct PageView::Flow {
         return name;
     }
 
-    std::vector<HttpCall> fail(Failure f, const char* step, const std::string& detail, long long retry_after = 0) {
+    Round fail(Failure f, const char* step, const std::string& detail, long long retry_after = 0) {
         Response r = site->pages.error(f, json, retry_after);
         r.log = trace.line(r.status, step, detail);
-        return done(std::move(r));
+        return done(std::move(r), nullptr);
     }
 
-    std::vector<HttpCall> done(Response r) {
+    // The response is ready; the changes it still owes the shared state go first.
+    Round done(Response r, const char* outcome) {
         response = std::move(r);
+        response.outcome = outcome ? outcome : std::to_string(response.status);
+        if (round.changes.empty()) return finish();
+        stage = Stage::Saving;
+        return take_round();
+    }
+
+    Round finish() {
         stage = Stage::Done;
-        return {};
+        return Round{};
+    }
+
+    // The round built so far goes out; the flow waits for it.
+    Round take_round() {
+        Round r = std::move(round);
+        round = Round{};
+        round_calls = r.calls.size();
+        return r;
+    }
+
+    // A change to the video's facts: to what this page view knows of them now, and to the
+    // shared state's beside the next round's calls.
+    void change_fact(std::function<bool(VideoFact&)> change) {
+        change(fact);
+        round.changes.push_back(change_video(account().id, params.video_id, std::move(change)));
+    }
+
+    // This page's URL with `set` changed: what a waiting or processing page asks again.
+    // A server that sent no REQUEST_URI gets a query-only URL, which stays on this page.
+    std::string self_url(const std::vector<QueryParam>& set) const {
+        std::string query = set.empty() ? req.query : query_with(req.query, set);
+        return req.path + "?" + query;
+    }
+
+    // The path cookies are scoped to: this page's.
+    std::string cookie_path() const { return req.path.empty() ? "/" : req.path; }
+
+    // The reads this page view took whose replies never came back.
+    std::vector<StateChange> give_back() {
+        if (reads_out <= 0) return {};
+        const long long reads = reads_out;
+        reads_out = 0;
+        const long long per_minute = config().reads_per_minute;
+        const double share_now = share();
+        return {change_account(account().id, [reads, per_minute, share_now](AccountState& s) {
+            ReadBudget budget = budget_of(s, per_minute, share_now);
+            budget.release(reads);
+            s.budget = budget.state();
+            return true;
+        })};
     }
 
     // Anything unexpected: the 500 page, and the reason in the log. e.what() comes from
     // this program or the standard library, never from a setting.
-    std::vector<HttpCall> internal(const char* what) {
+    Round internal(const char* what) {
+        round = Round{};
         try {
             Response r = site->pages.error(Failure::Internal, false);
             r.log = log_line_now(500, "internal", what);
-            return done(std::move(r));
+            return done(std::move(r), nullptr);
         } catch (...) {
         }
-        // Even the error page failed (out of memory): the smallest answer that is still true.
+        // Even the error page failed (out of memory): the smallest response that is still true.
         Response r;
         r.status = 500;
         r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
         r.headers.emplace_back("Cache-Control", "no-store");
         r.body = "Internal Server Error\n";
         r.log = "500 step=internal: could not render the error page";
-        return done(std::move(r));
+        return done(std::move(r), nullptr);
     }
 
     template <typename Step>
-    std::vector<HttpCall> guarded(Step step) {
+    Round guarded(Step step) {
         try {
             return step();
         } catch (const std::exception& e) {
@@ -435,12 +646,21 @@ struct PageView::Flow {
     ApiVideo api;
     Trace trace;
     Stage stage = Stage::Start;
+    Round round;             // being built: calls and changes for the next round
+    size_t round_calls = 0;  // the calls of the round out, whose replies come back
     WatchParams params;
-    std::string ticket;                  // the turn this visitor came with, if any
+    std::string ticket;  // the turn this visitor came with, if any
+    // What the shared state said (written by the changes' last runs).
+    std::string learnt_secret;
+    VideoFact fact;
+    bool rechecking = false;  // this page view checks a video still encoding
+    TurnQueue::Decision decision;
+    std::string admit_why;               // the 429 that sent this page view back to the budget
     std::optional<TrackKind> list_read;  // the list read beside the video, if any
-    long long reads_out = 0;             // reads taken whose answers have not come
-    bool rechecking = false;             // this page view checks a video still encoding
-    std::string note;                    // trouble beside a page that went out, for the log
+    bool spare_granted = false;
+    std::set<std::string> origins;  // the hosts the account's videos came from
+    long long reads_out = 0;        // reads taken whose replies have not come
+    std::string note;               // trouble beside a page that went out, for the log
     bool json = false;
     Player player = Player::VideoJs;
     std::vector<WatchView> remembered;
@@ -449,21 +669,26 @@ struct PageView::Flow {
 };
 
 PageView::PageView(Request request, std::shared_ptr<const Site> site)
-    : flow_(std::make_unique<Flow>(std::move(request), std::move(site))) {}
+    : flow_(std::make_shared<Flow>(std::move(request), std::move(site))) {}
 PageView::~PageView() = default;
 
-std::vector<HttpCall> PageView::start() {
+Round PageView::start() {
     return flow_->guarded([&] { return flow_->begin(); });
 }
 
-std::vector<HttpCall> PageView::resume(std::vector<HttpResult> answers) {
-    return flow_->guarded([&] { return flow_->next(std::move(answers)); });
+Round PageView::resume(std::vector<HttpResult> replies) {
+    return flow_->guarded([&] { return flow_->next(std::move(replies)); });
 }
 
 Response PageView::take_response() {
-    if (flow_->stage != Flow::Stage::Done) flow_->internal("the response was taken before the page view ended");
+    if (flow_->stage != Flow::Stage::Done) {
+        flow_->internal("the response was taken before the page view ended");
+        flow_->stage = Flow::Stage::Done;
+    }
     return std::move(flow_->response);
 }
+
+std::vector<StateChange> PageView::abandon() { return flow_->give_back(); }
 
 std::string log_line_now(int status, const std::string& step, const std::string& detail) {
     Trace t;
@@ -471,10 +696,11 @@ std::string log_line_now(int status, const std::string& step, const std::string&
     return t.line(status, step.c_str(), detail);
 }
 
-Response handle_watch(const Request& request, std::shared_ptr<const Site> site, HttpClient& http) {
-    PageView page(request, std::move(site));
-    for (std::vector<HttpCall> calls = page.start(); !calls.empty();) {
-        calls = page.resume(http.get_all(calls));
+Response handle_watch(Request request, std::shared_ptr<const Site> site, HttpClient& http, StateStore& state) {
+    PageView page(std::move(request), std::move(site));
+    for (Round round = page.start(); !round.empty();) {
+        if (!round.changes.empty()) state.apply(std::move(round.changes), [](bool, const std::string&) {});
+        round = page.resume(round.calls.empty() ? std::vector<HttpResult>{} : http.get_all(round.calls));
     }
     return page.take_response();
 }

@@ -1,8 +1,9 @@
 // The core: one /watch request in, one complete response out, as a plain function of the
-// request and api.video's answers. It makes no call itself: it says which calls it needs,
-// a round at a time; its driver makes them (a round at a time for CGI and --query, every
-// page's at once on the event loop for FastCGI) and hands the answers back. No FastCGI or CGI
-// types, no sockets.
+// request, api.video's replies and the site's shared state. It makes no call and touches
+// no store itself: it says what it needs, a round at a time (upstream calls, and changes
+// to the shared state); its driver carries them out (a round at a time for CGI and
+// --query, every page's at once on the event loop for FastCGI) and hands the replies
+// back. No FastCGI or CGI types, no sockets.
 #pragma once
 #include <memory>
 #include <string>
@@ -12,8 +13,18 @@
 #include "common/request.h"
 #include "common/response.h"
 #include "common/site.h"
+#include "common/state_store.h"
 
 namespace watch {
+
+// What a page view needs done before it can go on: upstream calls, in any order or all
+// at once, and changes to the shared state, each atomic, in their order. The calls and the
+// changes may run at the same time.
+struct Round {
+    std::vector<HttpCall> calls;
+    std::vector<StateChange> changes;
+    bool empty() const { return calls.empty() && changes.empty(); }
+};
 
 class PageView {
    public:
@@ -22,23 +33,27 @@ class PageView {
     PageView(const PageView&) = delete;
     PageView& operator=(const PageView&) = delete;
 
-    // The calls to make now, in any order or all at once; none when the response is ready.
-    std::vector<HttpCall> start();
-    // The answers to the last round, one per call in its order; returns the next round.
-    std::vector<HttpCall> resume(std::vector<HttpResult> answers);
-    // The response, once a round asked for no call. Its `log` holds the line for the
-    // server's error log (empty when there is nothing to log). Never throws: anything
-    // unexpected on the way became the 500 answer.
+    // The first round; an empty one when the response is ready.
+    Round start();
+    // The replies to the last round's calls, one per call in its order (its changes have
+    // been applied, to the shared store or this process's memory); returns the next round.
+    Round resume(std::vector<HttpResult> replies);
+    // The response, once a round came back empty. Its `log` holds the line for the server's
+    // error log (empty when there is nothing to log). Never throws: anything unexpected on
+    // the way became the 500 response.
     Response take_response();
+    // A page view that ends before its response (its visitor left): the changes that give
+    // back what it holds (its reads in flight), to apply without waiting for them.
+    std::vector<StateChange> abandon();
 
    private:
     struct Flow;
-    std::unique_ptr<Flow> flow_;
+    std::shared_ptr<Flow> flow_;  // shared with its changes, which may outlive it in a store
 };
 
-// A page view whose rounds of calls are made one after another on `http` (the calls of
-// a round at once): CGI and --query.
-Response handle_watch(const Request& request, std::shared_ptr<const Site> site, HttpClient& http);
+// A page view whose rounds are carried out one after another on `http` and `state` (a
+// store that applies in place): CGI and --query.
+Response handle_watch(Request request, std::shared_ptr<const Site> site, HttpClient& http, StateStore& state);
 
 // The same line format for failures the adapters meet before the core (a broken site
 // configuration): "<time> 500 id=- step=config: why".

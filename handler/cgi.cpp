@@ -1,11 +1,16 @@
 // CGI and the shell command: one request from the environment (or --query), written to
-// stdout in the CGI response form, the log line to stderr (the server's error log).
+// stdout in the CGI response form, the log line to stderr (the server's error log). The
+// site's state is shared through its store as by FastCGI processes: a CGI process reads
+// and changes it in place (LMDB), or blocks on Redis a few milliseconds at most.
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
+#include "common/shared_state.h"
 #include "common/watch.h"
 #include "handler/adapter.h"
+#include "handler/log.h"
+#include "handler/store.h"
 
 namespace watch {
 
@@ -18,6 +23,16 @@ int write_cgi_response(const Response& r, bool with_body) {
     return 0;
 }
 
+// One page view with the site's store: its response, and its outcome counted.
+Response serve(Request req, const std::shared_ptr<const Site>& site, const HttpGlobal& http) {
+    OpenedStore state = open_store(site->config, nullptr, [](const std::string& line) { log_lines(line); });
+    req.state_shared = state.fallback != nullptr;  // until the store fails, which it says
+    HttpClient client(http);
+    Response r = handle_watch(std::move(req), site, client, *state.store);
+    state.store->apply({count_pages(site->account->id, {{r.outcome, 1}})}, [](bool, const std::string&) {});
+    return r;
+}
+
 }  // namespace
 
 int serve_cgi(std::shared_ptr<const Site> site, const std::string& site_error, const HttpGlobal& http) {
@@ -27,10 +42,10 @@ int serve_cgi(std::shared_ptr<const Site> site, const std::string& site_error, c
         Response r = builtin_pages().error(Failure::Internal, false);
         r.log = log_line_now(500, "config", site_error);
         write_cgi_response(r, req.method != "HEAD");
-        return 0;  // the server got a complete answer; the log says what is wrong
+        return 0;  // the server got a complete response; the log says what is wrong
     }
-    HttpClient client(http);
-    return write_cgi_response(handle_watch(req, std::move(site), client), req.method != "HEAD");
+    const bool head = req.method == "HEAD";
+    return write_cgi_response(serve(std::move(req), site, http), !head);
 }
 
 int serve_shell(const std::string& query, std::shared_ptr<const Site> site, const HttpGlobal& http) {
@@ -39,8 +54,7 @@ int serve_shell(const std::string& query, std::shared_ptr<const Site> site, cons
     req.query = query;
     req.path = "/watch";
     req.now = static_cast<long long>(std::time(nullptr));
-    HttpClient client(http);
-    Response r = handle_watch(req, std::move(site), client);
+    Response r = serve(std::move(req), site, http);
     if (write_cgi_response(r, true) != 0) return 1;
     return r.status < 400 ? 0 : 1;
 }

@@ -19,10 +19,12 @@
 #include <csignal>
 #include <cstring>
 #include <list>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
 
+#include "common/shared_state.h"
 #include "common/watch.h"
 #include "handler/adapter.h"
 #include "handler/event_loop.h"
@@ -30,6 +32,7 @@
 #include "handler/handover.h"
 #include "handler/log.h"
 #include "handler/page_driver.h"
+#include "handler/store.h"
 #include "handler/upstream.h"
 
 namespace watch {
@@ -84,6 +87,8 @@ class Server final : private FastCgiConnection::Owner {
     Server(const Listener& listener, Sites& sites, const SettingLookup& env, const HttpGlobal& http,
            size_t max_connections)
         : upstream_(loop_, http, 2 * sites.base().config.max_in_flight, [](const std::string& l) { log_lines(l); }),
+          store_loop_(loop_),
+          state_(open_store(sites.base().config, &store_loop_, [](const std::string& l) { log_lines(l); })),
           listener_(listener),
           handover_(loop_, listener_),
           sites_(sites),
@@ -102,6 +107,9 @@ class Server final : private FastCgiConnection::Owner {
             return 1;
         }
         loop_.run([this] { return !accepting_ && conns_.empty(); });
+        // The last counts go to a store that applies in place (LMDB); Redis's loop is over.
+        for (auto& [id, counts] : counts_)
+            state_.store->apply({count_pages(id, counts)}, [](bool, const std::string&) {});
         return 0;
     }
 
@@ -178,10 +186,15 @@ class Server final : private FastCgiConnection::Owner {
                 return respond(c, r, head);
             }
             req.server_busy = in_flight_ >= max_in_flight_;
+            req.state_shared = state_.shared();
+            const std::string account = site->account->id;
             auto driver = std::make_unique<PageDriver>(
-                upstream_, std::make_unique<PageView>(std::move(req), std::move(site)),
-                [this, &c, head](Response&& r) { respond(c, r, head); }, [&c](const std::string& why) { c.close(why); },
-                in_flight_);
+                upstream_, *state_.store, std::make_unique<PageView>(std::move(req), std::move(site)),
+                [this, &c, head, account](Response&& r) {
+                    count(account, r.outcome);
+                    respond(c, r, head);
+                },
+                [&c](const std::string& why) { c.close(why); }, in_flight_);
             PageDriver& page = *driver;
             c.serve(std::move(driver));
             page.start();
@@ -202,6 +215,18 @@ class Server final : private FastCgiConnection::Owner {
                 log = "apivideo-watch: " + r.log + "\n";
         }
         c.respond(serialize_cgi(r, !head), log);
+    }
+
+    // Page views by outcome, counted here and added to the shared state now and then.
+    void count(const std::string& account, const std::string& outcome) {
+        ++counts_[account][outcome];
+        if (flush_.pending()) return;
+        flush_ = loop_.after(kCountFlushMs, [this] {
+            std::vector<StateChange> changes;
+            for (auto& [id, counts] : counts_) changes.push_back(count_pages(id, std::move(counts)));
+            counts_.clear();
+            state_.store->apply(std::move(changes), [](bool, const std::string&) {});
+        });
     }
 
     void on_idle(FastCgiConnection& c, bool idle) override {
@@ -253,8 +278,12 @@ class Server final : private FastCgiConnection::Owner {
         log_lines("SIGHUP: settings files and templates read again");
     }
 
+    static constexpr long kCountFlushMs = 1000;
+
     EventLoop loop_;
     Upstream upstream_;
+    StoreOnLoop store_loop_;
+    OpenedStore state_;
     Listener listener_;
     Handover handover_;
     Sites& sites_;
@@ -266,8 +295,10 @@ class Server final : private FastCgiConnection::Owner {
     EventLoop::Timer resume_;
     Shortage shortage_;
     std::unordered_map<FastCgiConnection*, std::unique_ptr<FastCgiConnection>> conns_;
-    std::list<FastCgiConnection*> idle_;  // the oldest first
-    size_t open_ = 0;                     // connections not yet closed (conns_ keeps the closed ones to the turn's end)
+    std::list<FastCgiConnection*> idle_;                              // the oldest first
+    std::map<std::string, std::map<std::string, long long>> counts_;  // by account, by outcome
+    EventLoop::Timer flush_;
+    size_t open_ = 0;  // connections not yet closed (conns_ keeps the closed ones to the turn's end)
     size_t in_flight_ = 0;
     bool accepting_ = true;
     bool stopping_ = false;

@@ -5,9 +5,10 @@
 
 namespace watch {
 
-PageDriver::PageDriver(Upstream& upstream, std::unique_ptr<PageView> page, OnResponse done, OnFailure failed,
-                       size_t& in_flight)
+PageDriver::PageDriver(Upstream& upstream, StateStore& state, std::unique_ptr<PageView> page, OnResponse done,
+                       OnFailure failed, size_t& in_flight)
     : upstream_(upstream),
+      state_(state),
       page_(std::move(page)),
       done_(std::move(done)),
       failed_(std::move(failed)),
@@ -21,10 +22,16 @@ PageDriver::~PageDriver() {
 }
 
 void PageDriver::abandon() {
+    if (abandoned_) return;
+    abandoned_ = true;
+    alive_.reset();
     for (HttpMulti::Id id : calls_) upstream_.cancel(id);
     calls_.clear();
     done_ = nullptr;
     failed_ = nullptr;
+    // The reads this page took go back to the budget; nobody waits for that.
+    std::vector<StateChange> give_back = page_->abandon();
+    if (!give_back.empty()) state_.apply(std::move(give_back), [](bool, const std::string&) {});
 }
 
 void PageDriver::start() {
@@ -35,25 +42,41 @@ void PageDriver::start() {
     }
 }
 
-// Starts a round, or hands the response over when the page asks for no call.
-void PageDriver::run(std::vector<HttpCall> calls) {
-    if (calls.empty()) {
+// Starts a round: its calls at once, its changes beside them; or hands the response over
+// when the page needs nothing more.
+void PageDriver::run(Round round) {
+    if (round.empty()) {
         OnResponse done = std::move(done_);
         failed_ = nullptr;
         if (done) done(page_->take_response());  // last: it may end this driver
         return;
     }
-    replies_.assign(calls.size(), HttpResult{});
-    pending_ = calls.size();
+    replies_.assign(round.calls.size(), HttpResult{});
+    pending_ = round.calls.size() + (round.changes.empty() ? 0 : 1);
     calls_.clear();
-    for (size_t i = 0; i < calls.size(); ++i) {
-        calls_.push_back(upstream_.start(calls[i], [this, i](HttpResult&& r) { on_reply(i, std::move(r)); }));
+    for (size_t i = 0; i < round.calls.size(); ++i) {
+        calls_.push_back(upstream_.start(round.calls[i], [this, i](HttpResult&& r) { on_reply(i, std::move(r)); }));
+    }
+    if (!round.changes.empty()) {
+        // Applied in place by LMDB (then this returns after on_applied), later by Redis.
+        std::weak_ptr<bool> alive = alive_;
+        state_.apply(std::move(round.changes), [this, alive](bool, const std::string&) {
+            if (!alive.expired()) on_applied();
+        });
     }
 }
 
 void PageDriver::on_reply(size_t i, HttpResult&& r) {
+    replies_[i] = std::move(r);
+    step();
+}
+
+// The store applied the round's changes (to itself or, when it is down, to this process's
+// memory): the page goes on either way.
+void PageDriver::on_applied() { step(); }
+
+void PageDriver::step() {
     try {
-        replies_[i] = std::move(r);
         if (--pending_ > 0) return;
         calls_.clear();
         run(page_->resume(std::move(replies_)));

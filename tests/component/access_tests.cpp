@@ -28,8 +28,7 @@ watch::Response get_with(Core& core, const std::string& query, const std::map<st
         auto it = all.find(name);
         return it == all.end() ? nullptr : it->second.c_str();
     });
-    watch::HttpClient client(core.global);
-    return watch::handle_watch(req, core.site, client);
+    return core.get(std::move(req));
 }
 
 watch::Link link_for(const std::string& id, long long exp) {

@@ -70,10 +70,30 @@ BOOST_AUTO_TEST_CASE(tampered_foreign_and_expired_cookies_make_a_fresh_flow) {
     }
 }
 
-BOOST_AUTO_TEST_CASE(without_the_secret_nothing_is_remembered) {
+// A site that sets no secret signs with one made once in its shared state: a reload
+// costs no read by default, and a site whose state is another's (another store, a store
+// emptied) does not honour the cookie.
+BOOST_AUTO_TEST_CASE(without_a_secret_set_the_one_made_in_the_shared_state_signs) {
     Core core;
     watch::Response first = core.get(watch_query(kPrivateVideo));
-    BOOST_TEST(!first.header("Set-Cookie"));
+    BOOST_TEST_REQUIRE(first.header("Set-Cookie"));
+    const std::string secret = core.account_state().secret;
+    BOOST_TEST(secret.size() == 64u);
+    shared_standin().reset();
+    watch::Response reload = core.get(Core::Call{watch_query(kPrivateVideo), "GET", cookie_pair(first)});
+    BOOST_TEST(reload.status == 200);
+    BOOST_TEST(shared_standin().requests().empty(), "the cookie spared api.video");
+    BOOST_TEST(core.account_state().secret == secret, "made once");
+    // Another process with the same store (a new Core sharing this one's memory) honours it.
+    Core other;
+    other.state = std::move(core.state);
+    watch::Response there = other.get(Core::Call{watch_query(kPrivateVideo), "GET", cookie_pair(first)});
+    BOOST_TEST(shared_standin().requests().empty(), "honoured by a process that shares the state");
+    // A site with a state of its own (a fresh store) makes its own secret, and reads.
+    Core elsewhere;
+    watch::Response fresh = elsewhere.get(Core::Call{watch_query(kPrivateVideo), "GET", cookie_pair(first)});
+    BOOST_TEST(fresh.status == 200);
+    BOOST_TEST(shared_standin().video_reads() == 1u, "a cookie signed in another state is not honoured");
 }
 
 // A 429 (which the budget would have prevented, but another process or host on the key

@@ -164,16 +164,20 @@ BOOST_AUTO_TEST_CASE(a_video_still_encoding_gets_the_page_that_waits_for_it) {
 // and the reads it took are given back, not held against every later window.
 BOOST_AUTO_TEST_CASE(a_page_view_that_ends_early_gives_its_reads_back) {
     Core core(Core::Settings{{"APIVIDEO_READS_PER_MINUTE", "100"}});
-    watch::ReadBudget& budget = core.site->account->budget;
     const long long t = now();
-    const long long before = budget.available(t);
+    auto available = [&](long long at) {
+        return watch::budget_of(core.account_state(), core.config().reads_per_minute, 1).available(at);
+    };
+    const long long before = available(t);
     {
         watch::PageView page(Core::request(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t}), core.site);
-        std::vector<watch::HttpCall> calls = page.start();
-        BOOST_REQUIRE(calls.size() == 2u);  // the video, and its caption list beside it
-        BOOST_TEST(budget.available(t) == before - 2);
+        watch::Round round = core.until_calls(page, page.start());
+        BOOST_REQUIRE(round.calls.size() == 2u);  // the video, and its caption list beside it
+        BOOST_TEST(available(t) == before - 2);
+        // The visitor leaves: what the page view gives back goes to the shared state.
+        core.state->apply(page.abandon(), [](bool, const std::string&) {});
     }
-    BOOST_TEST(budget.available(t + 3600) == 100, "a later window has all its reads");
+    BOOST_TEST(available(t + 3600) == 100, "a later window has all its reads");
 }
 
 // The cached page of a video still encoding allows the hosts its player will load from
@@ -198,9 +202,9 @@ BOOST_AUTO_TEST_CASE(one_page_view_checks_again_the_others_wait) {
     const long long t0 = now();
     standin().knobs(std::string(R"({"playable":{")") + kPrivateVideo + R"(":false}})");
     core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", t0});
-    const long long later = t0 + watch::VideoFacts::kRecheckSeconds;
+    const long long later = t0 + watch::VideoFact::kRecheckSeconds;
     watch::PageView checking(Core::request(Core::Call{watch_query(kPrivateVideo), "GET", "", "", later}), core.site);
-    BOOST_TEST(!checking.start().empty(), "the first asks api.video");
+    BOOST_TEST(!core.until_calls(checking, checking.start()).calls.empty(), "the first asks api.video");
     standin().reset();
     watch::Response other = core.get(Core::Call{watch_query(kPrivateVideo), "GET", "", "", later});
     standin().knobs("");

@@ -36,9 +36,30 @@ watch::Request Core::request(const Call& call) {
     return req;
 }
 
-watch::Response Core::get(const Call& call) {
+watch::Response Core::get(const Call& call) { return get(request(call)); }
+
+watch::Response Core::get(watch::Request request) {
     watch::HttpClient client(global);
-    return watch::handle_watch(request(call), site, client);
+    return watch::handle_watch(std::move(request), site, client, *state);
+}
+
+watch::Round Core::until_calls(watch::PageView& page, watch::Round round) {
+    while (!round.empty() && round.calls.empty()) {
+        state->apply(std::move(round.changes), [](bool, const std::string&) {});
+        round = page.resume({});
+    }
+    return round;
+}
+
+watch::AccountState Core::account_state() {
+    watch::AccountState out;
+    state->apply({watch::change_account(site->account->id,
+                                        [&out](watch::AccountState& s) {
+                                            out = s;
+                                            return false;
+                                        })},
+                 [](bool, const std::string&) {});
+    return out;
 }
 
 std::string session_of(const std::string& url) {

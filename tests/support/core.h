@@ -6,7 +6,9 @@
 #include <string>
 
 #include "common/http_client.h"
+#include "common/shared_state.h"
 #include "common/site.h"
+#include "common/state_store.h"
 #include "common/watch.h"
 
 namespace testing {
@@ -30,9 +32,18 @@ struct Core {
     static watch::Request request(const Call& call);
     watch::Response get(const Call& call);
     watch::Response get(const std::string& query) { return get(Call(query)); }
+    watch::Response get(watch::Request request);
+
+    // Applies the changes of `round` and of the rounds after it, until one asks for calls
+    // (returned as it is) or the page view is done (an empty round).
+    watch::Round until_calls(watch::PageView& page, watch::Round round);
+    // The site's account as the shared state holds it now.
+    watch::AccountState account_state();
 
     watch::HttpGlobal global;
     std::shared_ptr<const watch::Site> site;
+    // The site's shared state: this process's memory, fresh for each Core.
+    std::unique_ptr<watch::StateStore> state = std::make_unique<watch::MemoryStore>();
 };
 
 // The value of the avh parameter in a URL ("" when absent).

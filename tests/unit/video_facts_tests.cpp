@@ -1,15 +1,17 @@
 // Unit tests for common/video_facts.cpp: which list a page view reads, for how long a
-// list is kept, and when a video still encoding is checked again.
+// list is kept, and when a video still encoding is checked again; and that a video's facts
+// come back from the shared state's encoding as they went in.
 #include <boost/test/unit_test.hpp>
 
 #include <string>
 #include <vector>
 
+#include "common/json.h"
 #include "common/video_facts.h"
 
 using watch::TextTrack;
 using watch::TrackKind;
-using watch::VideoFacts;
+using watch::VideoFact;
 
 namespace {
 
@@ -27,82 +29,109 @@ BOOST_AUTO_TEST_SUITE(video_facts_tests)
 // At most one list a page view: captions first, chapters on the next view, then none
 // until a list's time is up, then the one read longest ago.
 BOOST_AUTO_TEST_CASE(one_list_a_page_view_and_none_while_both_are_fresh) {
-    VideoFacts f(300);
-    BOOST_TEST((f.list_due(kId, true, true, 1000) == TrackKind::Captions));
-    f.store_list(kId, TrackKind::Captions, one(TrackKind::Captions, "en"), 1000);
-    BOOST_TEST((f.list_due(kId, true, true, 1001) == TrackKind::Chapters));
-    BOOST_TEST(!f.knows_tracks(kId, true, true));
-    BOOST_TEST(f.knows_tracks(kId, true, false));
-    f.store_list(kId, TrackKind::Chapters, one(TrackKind::Chapters, "en"), 1010);
-    BOOST_TEST(f.knows_tracks(kId, true, true));
-    BOOST_TEST(!f.list_due(kId, true, true, 1299));
-    BOOST_TEST((f.list_due(kId, true, true, 1300) == TrackKind::Captions));
-    BOOST_TEST((f.list_due(kId, false, true, 1310) == TrackKind::Chapters));
-    BOOST_TEST(!f.list_due(kId, false, false, 5000), "both off: never a read");
+    VideoFact f;
+    const long long seconds = 300;
+    BOOST_TEST((f.list_due(true, true, 1000) == TrackKind::Captions));
+    f.store_list(TrackKind::Captions, one(TrackKind::Captions, "en"), seconds, 1000);
+    BOOST_TEST((f.list_due(true, true, 1001) == TrackKind::Chapters));
+    BOOST_TEST(!f.knows_tracks(true, true));
+    BOOST_TEST(f.knows_tracks(true, false));
+    f.store_list(TrackKind::Chapters, one(TrackKind::Chapters, "en"), seconds, 1010);
+    BOOST_TEST(f.knows_tracks(true, true));
+    BOOST_TEST(!f.list_due(true, true, 1299));
+    BOOST_TEST((f.list_due(true, true, 1300) == TrackKind::Captions));
+    BOOST_TEST((f.list_due(false, true, 1310) == TrackKind::Chapters));
+    BOOST_TEST(!f.list_due(false, false, 5000), "both off: never a read");
 }
 
 // Page views at once: the first takes the list read, the others do not read it again.
 BOOST_AUTO_TEST_CASE(a_list_being_read_is_not_due_for_others) {
-    VideoFacts f(300);
-    BOOST_REQUIRE((f.list_due(kId, true, true, 1000) == TrackKind::Captions));
-    f.reading(kId, TrackKind::Captions, 1000);
-    BOOST_TEST((f.list_due(kId, true, true, 1000) == TrackKind::Chapters));
-    f.reading(kId, TrackKind::Chapters, 1000);
-    BOOST_TEST(!f.list_due(kId, true, true, 1001));
-    f.store_list(kId, TrackKind::Captions, one(TrackKind::Captions, "en"), 1001);
-    BOOST_TEST(!f.list_due(kId, true, true, 1002));
+    VideoFact f;
+    const long long seconds = 300;
+    BOOST_REQUIRE((f.list_due(true, true, 1000) == TrackKind::Captions));
+    f.reading(TrackKind::Captions, 1000);
+    BOOST_TEST((f.list_due(true, true, 1000) == TrackKind::Chapters));
+    f.reading(TrackKind::Chapters, 1000);
+    BOOST_TEST(!f.list_due(true, true, 1001));
+    f.store_list(TrackKind::Captions, one(TrackKind::Captions, "en"), seconds, 1001);
+    BOOST_TEST(!f.list_due(true, true, 1002));
 }
 
 BOOST_AUTO_TEST_CASE(a_stale_list_is_shown_until_it_is_read_again) {
-    VideoFacts f(60);
-    f.store_list(kId, TrackKind::Captions, one(TrackKind::Captions, "en"), 1000);
-    f.store_list(kId, TrackKind::Chapters, one(TrackKind::Chapters, "de"), 1000);
-    auto t = f.tracks(kId, true, true);
+    VideoFact f;
+    const long long seconds = 60;
+    f.store_list(TrackKind::Captions, one(TrackKind::Captions, "en"), seconds, 1000);
+    f.store_list(TrackKind::Chapters, one(TrackKind::Chapters, "de"), seconds, 1000);
+    auto t = f.tracks(true, true);
     BOOST_REQUIRE(t.size() == 2u);
     BOOST_TEST((t[0].kind == TrackKind::Captions));
     BOOST_TEST((t[1].kind == TrackKind::Chapters));
-    BOOST_TEST(f.tracks(kId, true, false).size() == 1u);
-    BOOST_TEST(f.tracks(kId, false, false).empty());
-    BOOST_TEST(f.tracks("vi0000000000000000000000", true, true).empty());
+    BOOST_TEST(f.tracks(true, false).size() == 1u);
+    BOOST_TEST(f.tracks(false, false).empty());
+    BOOST_TEST(VideoFact().tracks(true, true).empty());
 }
 
 // A failed read keeps the last good list and is tried again within a minute, not on
 // every page view.
 BOOST_AUTO_TEST_CASE(a_failed_read_waits_a_minute_and_keeps_the_last_list) {
-    VideoFacts f(600);
-    f.store_list(kId, TrackKind::Captions, one(TrackKind::Captions, "en"), 1000);
-    f.store_list(kId, TrackKind::Chapters, {}, 1000);
-    f.list_failed(kId, TrackKind::Captions, 1600);
-    BOOST_TEST(!f.list_due(kId, true, false, 1601));
-    BOOST_TEST(!f.list_due(kId, true, false, 1659));
-    BOOST_TEST((f.list_due(kId, true, false, 1660) == TrackKind::Captions));
-    BOOST_TEST(f.tracks(kId, true, false).size() == 1u);
+    VideoFact f;
+    const long long seconds = 600;
+    f.store_list(TrackKind::Captions, one(TrackKind::Captions, "en"), seconds, 1000);
+    f.store_list(TrackKind::Chapters, {}, seconds, 1000);
+    f.list_failed(TrackKind::Captions, seconds, 1600);
+    BOOST_TEST(!f.list_due(true, false, 1601));
+    BOOST_TEST(!f.list_due(true, false, 1659));
+    BOOST_TEST((f.list_due(true, false, 1660) == TrackKind::Captions));
+    BOOST_TEST(f.tracks(true, false).size() == 1u);
     // Never read and failed: not due again at once either.
-    VideoFacts g(600);
-    g.list_failed(kId, TrackKind::Captions, 1000);
-    BOOST_TEST((g.list_due(kId, true, true, 1001) == TrackKind::Chapters));
-    BOOST_TEST(!g.knows_tracks(kId, true, false));
+    VideoFact g;
+    g.list_failed(TrackKind::Captions, seconds, 1000);
+    BOOST_TEST((g.list_due(true, true, 1001) == TrackKind::Chapters));
+    BOOST_TEST(!g.knows_tracks(true, false));
 }
 
 BOOST_AUTO_TEST_CASE(a_video_that_plays_is_never_checked_again_one_encoding_soon) {
-    VideoFacts f(300);
-    BOOST_TEST(!f.playable(kId, 1000).has_value());
+    VideoFact f;
+    BOOST_TEST(!f.playable(1000).has_value());
     watch::WatchView seen;
     seen.title = "Soon";
     seen.session_token = "s";
     seen.assets.hls = "https://vod.api.video/x/token/t/hls/manifest.m3u8?avh=s";
-    f.set_playable(kId, false, 1000, seen);
-    BOOST_TEST((f.playable(kId, 1000) == false));
-    BOOST_REQUIRE(f.still_encoding(kId, 1019));
-    BOOST_TEST(f.still_encoding(kId, 1019)->title == "Soon");
-    BOOST_TEST(f.still_encoding(kId, 1019)->session_token.empty(), "no session kept");
-    BOOST_TEST(f.still_encoding(kId, 1019)->assets.hls.empty());
-    BOOST_TEST(!f.still_encoding(kId, 1020));
-    BOOST_TEST(f.recheck_in(kId, 1005) == VideoFacts::kRecheckSeconds - 5);
-    BOOST_TEST(!f.playable(kId, 1000 + VideoFacts::kRecheckSeconds).has_value(), "checked again");
-    f.set_playable(kId, true, 1030);
-    BOOST_TEST((f.playable(kId, 999999) == true));
-    BOOST_TEST(f.recheck_in("vi0000000000000000000000", 5) == 1);
+    f.set_playable(false, 1000, seen);
+    BOOST_TEST((f.playable(1000) == false));
+    BOOST_REQUIRE(f.still_encoding(1019));
+    BOOST_TEST(f.still_encoding(1019)->title == "Soon");
+    BOOST_TEST(f.still_encoding(1019)->session_token.empty(), "no session kept");
+    BOOST_TEST(f.still_encoding(1019)->assets.hls.empty());
+    BOOST_TEST(!f.still_encoding(1020));
+    BOOST_TEST(f.recheck_in(1005) == VideoFact::kRecheckSeconds - 5);
+    BOOST_TEST(!f.playable(1000 + VideoFact::kRecheckSeconds).has_value(), "checked again");
+    f.set_playable(true, 1030);
+    BOOST_TEST((f.playable(999999) == true));
+    BOOST_TEST(VideoFact().recheck_in(5) == 1);
+}
+
+// The shared state keeps a video's facts as JSON: read back, they say the same; anything
+// else read back is refused (and counts as no facts at all).
+BOOST_AUTO_TEST_CASE(facts_come_back_from_the_shared_state_as_they_went_in) {
+    VideoFact f;
+    f.store_list(TrackKind::Captions, one(TrackKind::Captions, "en"), 300, 1000);
+    f.reading(TrackKind::Chapters, 1001);
+    watch::WatchView seen;
+    seen.video_id = kId;
+    seen.title = "Tôt <b>";
+    f.set_playable(false, 1002, seen);
+    VideoFact back;
+    BOOST_TEST_REQUIRE(watch::parse_video_fact(watch::video_fact_json(f), back));
+    BOOST_TEST(watch::video_fact_json(back) == watch::video_fact_json(f));
+    BOOST_TEST(back.tracks(true, true).size() == 1u);
+    BOOST_TEST((back.list_due(true, true, 1002) == std::nullopt));
+    BOOST_TEST(back.still_encoding(1003)->title == "Tôt <b>");
+    for (const char* bad :
+         {"", "{}", "[1]", "{\"l\":[],\"p\":null,\"r\":0,\"s\":{}}", "{\"l\":[[0,0,[]],[0,0,[]]],\"p\":1,\"r\":0}"}) {
+        VideoFact x;
+        BOOST_TEST(!watch::parse_video_fact(bad, x), bad);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
