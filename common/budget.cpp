@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <vector>
 
 #include "common/apivideo.h"
 #include "common/crypto.h"
@@ -14,6 +16,8 @@ namespace {
 // How long an admitted turn keeps its read for the visitor to come and take it: the
 // waiting page asks at the time it was given, which is when reads free up.
 constexpr long long kReservationSeconds = 15;
+// Early tickets of other queues a queue takes in, at most (an outage's waiting visitors).
+constexpr size_t kMaxEarly = 1000;
 
 bool parse_number(std::string_view s, unsigned long long& out) {
     if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
@@ -133,28 +137,45 @@ TurnQueue::TurnQueue(std::string secret, long long bound, QueueState state)
     if (s_.epoch.empty()) s_.epoch = random_hex(8);
 }
 
-std::string TurnQueue::sign(const std::string& video_id, std::uint64_t turn, long long expires) const {
-    std::string body = std::to_string(turn) + "." + std::to_string(expires);
-    return body + "." +
-           base64url_encode(
-               hmac_sha256(secret_, "apivideo-watch turn v2\n" + s_.epoch + "\n" + video_id + "\n" + body));
+std::string TurnQueue::sign(const std::string& video_id, std::uint64_t turn, long long arrival, long long expires,
+                            const std::string& epoch) const {
+    std::string body =
+        std::to_string(turn) + "." + std::to_string(arrival) + "." + std::to_string(expires) + "." + epoch;
+    return body + "." + base64url_encode(hmac_sha256(secret_, "apivideo-watch turn v3\n" + video_id + "\n" + body));
+}
+
+std::uint64_t TurnQueue::waiting() const {
+    std::uint64_t n = s_.issued - s_.admitted;
+    for (const EarlyTicket& e : s_.early) n += e.admitted_at == 0;
+    return n;
 }
 
 long long TurnQueue::oldest_wait(long long now) const {
-    return s_.waiting.empty() ? 0 : std::max(0LL, now - s_.waiting.front().first);
+    long long oldest = s_.waiting.empty() ? now : s_.waiting.front().first;
+    for (const EarlyTicket& e : s_.early) {
+        if (e.admitted_at == 0) oldest = std::min(oldest, e.arrival);
+    }
+    return std::max(0LL, now - oldest);
 }
 
+// "turn.arrival.expires.epoch.signature", the signature checked against its own epoch.
 bool TurnQueue::read(const std::string& ticket, const std::string& video_id, long long now, Ticket& out) const {
-    size_t a = ticket.find('.'), b = ticket.find('.', a == std::string::npos ? a : a + 1);
-    if (ticket.size() > 128 || b == std::string::npos) return false;
-    unsigned long long turn = 0, expires = 0;
-    if (!parse_number(std::string_view(ticket).substr(0, a), turn) ||
-        !parse_number(std::string_view(ticket).substr(a + 1, b - a - 1), expires)) {
+    if (ticket.size() > 160) return false;
+    std::vector<std::string_view> part;
+    std::string_view rest(ticket);
+    for (size_t dot; part.size() < 4 && (dot = rest.find('.')) != std::string_view::npos; rest.remove_prefix(dot + 1)) {
+        part.push_back(rest.substr(0, dot));
+    }
+    unsigned long long turn = 0, arrival = 0, expires = 0;
+    if (part.size() != 4 || !parse_number(part[0], turn) || !parse_number(part[1], arrival) ||
+        !parse_number(part[2], expires) || part[3].size() != 16 ||
+        part[3].find_first_not_of("0123456789abcdef") != std::string_view::npos) {
         return false;
     }
-    if (!constant_time_equal(ticket, sign(video_id, turn, static_cast<long long>(expires)))) return false;
-    if (static_cast<long long>(expires) <= now) return false;
-    out = Ticket{turn, static_cast<long long>(expires)};
+    Ticket t{std::string(part[3]), turn, static_cast<long long>(arrival), static_cast<long long>(expires)};
+    if (!constant_time_equal(ticket, sign(video_id, t.turn, t.arrival, t.expires, t.epoch))) return false;
+    if (t.expires <= now) return false;
+    out = t;
     return true;
 }
 
@@ -163,18 +184,30 @@ long long TurnQueue::held(long long now) const {
     long long n = 0;
     for (size_t i = 0; i < s_.redeemed.size(); ++i)
         n += !s_.redeemed[i] && now < s_.admitted_at[i] + kReservationSeconds;
+    for (const EarlyTicket& e : s_.early)
+        n += e.admitted_at && !e.redeemed && now < e.admitted_at + kReservationSeconds;
     return n;
 }
 
 // Admits the next turns for the reads that are free beyond those held for admitted
-// turns, and forgets admitted turns older than any ticket can be.
+// turns, early tickets first, and forgets admitted turns older than any ticket can be.
 void TurnQueue::advance(ReadBudget& budget, long long now) {
     while (s_.floor < s_.admitted && s_.admitted_at.front() + bound_ <= now) {
         ++s_.floor;
         s_.admitted_at.pop_front();
         s_.redeemed.pop_front();
     }
-    for (long long free = budget.available(now) - held(now); free > 0 && s_.admitted < s_.issued; --free) {
+    s_.early.erase(
+        std::remove_if(s_.early.begin(), s_.early.end(), [&](const EarlyTicket& e) { return e.expires <= now; }),
+        s_.early.end());
+    long long free = budget.available(now) - held(now);
+    for (EarlyTicket& e : s_.early) {
+        if (free <= 0) break;
+        if (e.admitted_at) continue;
+        e.admitted_at = now;
+        --free;
+    }
+    for (; free > 0 && s_.admitted < s_.issued; --free) {
         ++s_.admitted;
         s_.admitted_at.push_back(now);
         s_.redeemed.push_back(false);
@@ -182,54 +215,95 @@ void TurnQueue::advance(ReadBudget& budget, long long now) {
     }
 }
 
-// When turn `turn`'s read should be free: reads come a window at a time.
-long long TurnQueue::estimate(std::uint64_t turn, ReadBudget& budget, long long now) {
-    if (turn <= s_.admitted) return 1;
-    const long long ahead = static_cast<long long>(turn - s_.admitted);
+// When the read of one with `ahead` turns before it (itself included) should be free:
+// reads come a window at a time.
+long long TurnQueue::estimate(long long ahead, ReadBudget& budget, long long now) {
+    if (ahead <= 0) return 1;
     const long long per_window = std::max(1LL, budget.per_window());
     return std::max(1LL, budget.seconds_to_next(now)) + (ahead - 1) / per_window * budget.window_seconds();
 }
 
-TurnQueue::Decision TurnQueue::wait(const std::string& video_id, std::uint64_t turn, long long expires,
-                                    ReadBudget& budget, long long now) {
+TurnQueue::Decision TurnQueue::wait(const std::string& video_id, std::uint64_t turn, long long arrival,
+                                    long long expires, ReadBudget& budget, long long now) {
     Decision d;
-    long long seconds = estimate(turn, budget, now);
+    long long early_waiting = 0;
+    for (const EarlyTicket& e : s_.early) early_waiting += e.admitted_at == 0;
+    long long seconds =
+        estimate(early_waiting + static_cast<long long>(turn - std::min(turn, s_.admitted)), budget, now);
     if (now + seconds > expires) {
         d.kind = Decision::Kind::Full;
         d.seconds = seconds;
         return d;
     }
     d.kind = Decision::Kind::Wait;
-    d.ticket = sign(video_id, turn, expires);
+    d.ticket = sign(video_id, turn, arrival, expires, s_.epoch);
     d.seconds = seconds;
+    return d;
+}
+
+// A ticket of another queue: served first when its visitor arrived before everyone waiting
+// here (nullopt: not so, or a replay; it is then a newcomer's).
+std::optional<TurnQueue::Decision> TurnQueue::early(const Ticket& t, const std::string& ticket, ReadBudget& budget,
+                                                    long long now) {
+    const std::string id = t.epoch + ":" + std::to_string(t.turn);
+    auto it = std::find_if(s_.early.begin(), s_.early.end(), [&](const EarlyTicket& e) { return e.id == id; });
+    if (it == s_.early.end()) {
+        // Arrivals are whole seconds: one in the same second as the first waiting here is
+        // taken for earlier (an outage's visitor, most likely, who arrived first).
+        const bool before_all = s_.waiting.empty() || t.arrival <= s_.waiting.front().first;
+        if (!before_all || s_.early.size() >= kMaxEarly) return std::nullopt;
+        // In arrival order among the early ones.
+        auto at =
+            std::find_if(s_.early.begin(), s_.early.end(), [&](const EarlyTicket& e) { return e.arrival > t.arrival; });
+        it = s_.early.insert(at, EarlyTicket{id, t.arrival, t.expires, 0, false});
+        size_t i = static_cast<size_t>(it - s_.early.begin());
+        advance(budget, now);
+        it = s_.early.begin() + static_cast<std::ptrdiff_t>(i);
+    }
+    if (it->redeemed) return std::nullopt;  // a replay goes to the back, as a newcomer
+    if (it->admitted_at && budget.take(now)) {
+        it->redeemed = true;
+        return Decision{};
+    }
+    long long ahead = 0;
+    for (auto e = s_.early.begin(); e != it; ++e) ahead += e->admitted_at == 0;
+    Decision d;
+    d.kind = Decision::Kind::Wait;
+    d.ticket = ticket;  // its own queue's: kept as it is
+    d.seconds = estimate(ahead + 1, budget, now);
     return d;
 }
 
 bool TurnQueue::spare(ReadBudget& budget, long long now) {
     advance(budget, now);
-    return s_.admitted == s_.issued && budget.available(now) - held(now) > budget.per_window() / 2 && budget.take(now);
+    return waiting() == 0 && budget.available(now) - held(now) > budget.per_window() / 2 && budget.take(now);
 }
 
 TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget,
                                      long long now) {
     advance(budget, now);
     Ticket t;
-    if (!ticket.empty() && read(ticket, video_id, now, t) && t.turn > s_.floor && t.turn <= s_.issued) {
-        if (t.turn > s_.admitted) return wait(video_id, t.turn, t.expires, budget, now);  // a reload keeps its place
-        size_t i = static_cast<size_t>(t.turn - s_.floor - 1);
-        if (!s_.redeemed[i]) {
-            if (!budget.take(now)) return wait(video_id, t.turn, t.expires, budget, now);
-            s_.redeemed[i] = true;
-            return Decision{};
+    if (!ticket.empty() && read(ticket, video_id, now, t)) {
+        if (t.epoch != s_.epoch) {
+            if (std::optional<Decision> d = early(t, ticket, budget, now)) return *d;
+        } else if (t.turn > s_.floor && t.turn <= s_.issued) {
+            if (t.turn > s_.admitted)
+                return wait(video_id, t.turn, t.arrival, t.expires, budget, now);  // a reload keeps its place
+            size_t i = static_cast<size_t>(t.turn - s_.floor - 1);
+            if (!s_.redeemed[i]) {
+                if (!budget.take(now)) return wait(video_id, t.turn, t.arrival, t.expires, budget, now);
+                s_.redeemed[i] = true;
+                return Decision{};
+            }
+            // Redeemed already: a replay goes to the back, as a newcomer.
         }
-        // Redeemed already: a replay goes to the back, as a newcomer.
     }
-    // A newcomer (or a ticket forged, expired, replayed or another process's) goes now
-    // only when nobody waits and a read is free beyond those held for admitted turns.
-    if (s_.admitted == s_.issued && budget.available(now) - held(now) > 0 && budget.take(now)) return Decision{};
+    // A newcomer (or a ticket forged, expired or replayed) goes now only when nobody
+    // waits and a read is free beyond those held for admitted turns.
+    if (waiting() == 0 && budget.available(now) - held(now) > 0 && budget.take(now)) return Decision{};
     // A turn only for one who can have it within the bound: a turn nobody comes for
     // would hold a read when admitted.
-    Decision d = wait(video_id, s_.issued + 1, now + bound_, budget, now);
+    Decision d = wait(video_id, s_.issued + 1, now, now + bound_, budget, now);
     if (d.kind == Decision::Kind::Wait) {
         ++s_.issued;
         if (s_.waiting.empty() || s_.waiting.back().first != now) s_.waiting.emplace_back(now, 0);

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -62,29 +63,47 @@ class ReadBudget {
     BudgetState s_;
 };
 
-// A waiting visitor's place: the order of arrival, who gave it, until when.
+// A waiting visitor's place: the queue that gave it (its epoch), the turn there, when the
+// visitor arrived, until when it holds.
 struct Ticket {
+    std::string epoch;
     std::uint64_t turn = 0;
+    long long arrival = 0;
     long long expires = 0;
+};
+
+// A ticket of another queue (one a process kept while its store was down, or the shared
+// queue before a store came back empty) whose visitor arrived before anyone waiting here:
+// it is served first, in the order of arrival.
+struct EarlyTicket {
+    std::string id;  // "epoch:turn"
+    long long arrival = 0, expires = 0;
+    long long admitted_at = 0;  // 0: still waiting
+    bool redeemed = false;
 };
 
 // What a queue knows, as the shared state keeps it: three counters, one bit per admitted
 // turn not yet expired, and when the turns still waiting were handed out (a count per
-// second), never a record per waiting visitor.
+// second), never a record per waiting visitor; besides, the few early tickets of other
+// queues it has taken in.
 struct QueueState {
     std::string epoch;           // this queue's own, signed into its tickets ("" before the first)
+    bool local = false;          // kept by one process while its store was down
     std::uint64_t issued = 0;    // the last turn handed out
     std::uint64_t admitted = 0;  // turns up to here may take a read
     std::uint64_t floor = 0;     // turns up to here have expired or were redeemed in order
     std::deque<bool> redeemed;   // for turns floor+1 ... admitted
     std::deque<long long> admitted_at;
     std::deque<std::pair<long long, std::uint64_t>> waiting;  // (handed out at, how many), oldest first
+    std::deque<EarlyTicket> early;
 };
 
 // The queue of one account: turns handed out in arrival order and admitted as reads free
-// up, each admitted turn redeemed once. A ticket names its queue (the epoch): every
-// process that shares the queue honours it, and one that keeps its own queue (its store
-// is down) takes it for a newcomer's.
+// up, each admitted turn redeemed once. A ticket names its queue (the epoch) and when its
+// visitor arrived: every process that shares the queue honours its turn; a queue that
+// did not give it (a process's own while its store was down, or the shared one after the
+// store came back) serves it first if its visitor arrived before everyone waiting there,
+// so an outage does not send its waiting visitors to the back.
 class TurnQueue {
    public:
     // `secret` signs the tickets; `bound`: the longest wait offered, in seconds.
@@ -109,17 +128,19 @@ class TurnQueue {
     // Turns handed out and admitted so far; turns waiting, and for how long the oldest has.
     std::uint64_t issued() const { return s_.issued; }
     std::uint64_t admitted() const { return s_.admitted; }
-    std::uint64_t waiting() const { return s_.issued - s_.admitted; }
+    std::uint64_t waiting() const;
     long long oldest_wait(long long now) const;
 
    private:
-    std::string sign(const std::string& video_id, std::uint64_t turn, long long expires) const;
+    std::string sign(const std::string& video_id, std::uint64_t turn, long long arrival, long long expires,
+                     const std::string& epoch) const;
     bool read(const std::string& ticket, const std::string& video_id, long long now, Ticket& out) const;
     void advance(ReadBudget& budget, long long now);
     long long held(long long now) const;
-    long long estimate(std::uint64_t turn, ReadBudget& budget, long long now);
-    Decision wait(const std::string& video_id, std::uint64_t turn, long long expires, ReadBudget& budget,
-                  long long now);
+    long long estimate(long long ahead, ReadBudget& budget, long long now);
+    Decision wait(const std::string& video_id, std::uint64_t turn, long long arrival, long long expires,
+                  ReadBudget& budget, long long now);
+    std::optional<Decision> early(const Ticket& t, const std::string& ticket, ReadBudget& budget, long long now);
 
     const std::string secret_;
     const long long bound_;

@@ -489,6 +489,20 @@ std::string account_state_json(const AccountState& s) {
         w.EndArray();
     }
     w.EndArray();
+    w.Key("l");
+    w.Bool(q.local);
+    w.Key("x");
+    w.StartArray();
+    for (const EarlyTicket& e : q.early) {
+        w.StartArray();
+        w.String(e.id.c_str(), static_cast<rapidjson::SizeType>(e.id.size()));
+        w.Int64(e.arrival);
+        w.Int64(e.expires);
+        w.Int64(e.admitted_at);
+        w.Bool(e.redeemed);
+        w.EndArray();
+    }
+    w.EndArray();
     w.EndObject();
     w.Key("o");
     w.StartArray();
@@ -541,6 +555,20 @@ bool parse_account_state(std::string_view body, AccountState& out) {
         for (const auto& x : wt->value.GetArray()) {
             if (!x.IsArray() || x.Size() != 2 || !x[0].IsInt64() || !x[1].IsUint64()) return false;
             s.queue.waiting.emplace_back(x[0].GetInt64(), x[1].GetUint64());
+        }
+        auto local = qv.FindMember("l");
+        auto early = qv.FindMember("x");
+        if (local == qv.MemberEnd() || !local->value.IsBool() || early == qv.MemberEnd() || !early->value.IsArray()) {
+            return false;
+        }
+        s.queue.local = local->value.GetBool();
+        for (const auto& x : early->value.GetArray()) {
+            if (!x.IsArray() || x.Size() != 5 || !x[0].IsString() || !x[1].IsInt64() || !x[2].IsInt64() ||
+                !x[3].IsInt64() || !x[4].IsBool()) {
+                return false;
+            }
+            s.queue.early.push_back(EarlyTicket{std::string(x[0].GetString(), x[0].GetStringLength()), x[1].GetInt64(),
+                                                x[2].GetInt64(), x[3].GetInt64(), x[4].GetBool()});
         }
         // The queue's invariants, which its logic relies on.
         if (s.queue.floor > s.queue.admitted || s.queue.admitted > s.queue.issued ||
@@ -621,6 +649,53 @@ bool parse_video_fact(std::string_view body, VideoFact& out) {
     } catch (const std::logic_error&) {
         return false;
     }
+}
+
+std::string status_json(const StoreCondition& store, const std::vector<AccountStatus>& accounts, long long now) {
+    rapidjson::StringBuffer buf;
+    Writer w(buf);
+    w.StartObject();
+    write_string(w, "time", iso_time(now));
+    w.Key("store");
+    w.StartObject();
+    write_string(w, "name", store.name);
+    w.Key("shared");
+    w.Bool(store.shared);
+    write_string(w, "outage", store.outage);
+    w.EndObject();
+    w.Key("accounts");
+    w.StartArray();
+    for (const AccountStatus& a : accounts) {
+        w.StartObject();
+        write_string(w, "id", a.id);
+        write_string(w, "apiUrl", a.api_url);
+        w.Key("reads");
+        w.StartObject();
+        for (auto [name, value] : {std::pair{"left", a.left}, std::pair{"perWindow", a.limit},
+                                   std::pair{"inFlight", a.in_flight}, std::pair{"windowEndsIn", a.window_ends_in}}) {
+            w.Key(name);
+            w.Int64(value);
+        }
+        w.EndObject();
+        w.Key("queue");
+        w.StartObject();
+        w.Key("waiting");
+        w.Uint64(a.waiting);
+        w.Key("oldestWait");
+        w.Int64(a.oldest_wait);
+        w.EndObject();
+        w.Key("pages");
+        w.StartObject();
+        for (const auto& [outcome, n] : a.pages) {
+            w.Key(outcome.c_str(), static_cast<rapidjson::SizeType>(outcome.size()));
+            w.Int64(n);
+        }
+        w.EndObject();
+        w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    return std::string(buf.GetString(), buf.GetSize()) + "\n";
 }
 
 }  // namespace watch

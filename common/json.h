@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/shared_state.h"
+#include "common/status.h"
 #include "common/video.h"
 
 namespace watch {
@@ -52,6 +53,9 @@ bool views_from_json(std::string_view body, std::vector<WatchView>& out);
 std::string account_state_json(const AccountState& state);
 [[nodiscard]] bool parse_account_state(std::string_view body, AccountState& out);
 std::string video_fact_json(const VideoFact& fact);
+
+// The operator's status (status.h) as JSON.
+std::string status_json(const StoreCondition& store, const std::vector<AccountStatus>& accounts, long long now);
 [[nodiscard]] bool parse_video_fact(std::string_view body, VideoFact& out);
 
 }  // namespace watch

@@ -36,6 +36,7 @@ struct Request {
     long long now = 0;          // the time of the request, Unix seconds (an input, so tests can set it)
     bool server_busy = false;   // the driver has as many pages in flight as it may take: no upstream call
     bool state_shared = false;  // the driver's store is shared (not this process's memory alone)
+    bool state_outage = false;  // the driver has a store, and it is down: this process keeps its own meanwhile
     // The variables every CGI/FastCGI request carries (RFC 3875 requires REQUEST_METHOD and
     // QUERY_STRING, even empty) that the server did not send, e.g. "REQUEST_METHOD QUERY_STRING":
     // a location without `include fastcgi_params;`. "" for a complete request.

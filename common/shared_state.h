@@ -49,6 +49,12 @@ StateChange change_video(const std::string& account, const std::string& video_id
 // Adds page views by outcome (a process counts its own, and adds them now and then).
 StateChange count_pages(const std::string& account, std::map<std::string, long long> counts);
 
+// What a process made of a key while the store was down (`outage`), merged into what the
+// store kept (FallbackStore's Merge): the queue's visitors who waited in the process's own
+// queue join the kept queue by arrival, ahead of those who came later; the budget counts
+// the reads spent meanwhile; the page counts are not lost.
+std::string merge_outage(const std::string& key, const std::string& kept, const std::string& outage);
+
 // The budget and the queue of a state, as the site's settings make them.
 ReadBudget budget_of(const AccountState& s, long long per_minute, double share);
 

@@ -116,6 +116,14 @@ std::shared_ptr<const Site> Sites::with_account(std::shared_ptr<const Site> site
     return std::make_shared<const Site>(Site{site->config, site->pages, account});
 }
 
+std::vector<std::shared_ptr<const Site>> Sites::all() const {
+    std::vector<std::shared_ptr<const Site>> out = {base_};
+    for (const auto& kv : sites_) {
+        if (kv.second.site) out.push_back(kv.second.site);
+    }
+    return out;
+}
+
 size_t Sites::accounts() const {
     size_t n = 0;
     for (const auto& kv : accounts_) n += !kv.second.expired();

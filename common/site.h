@@ -58,6 +58,8 @@ class Sites {
     std::shared_ptr<const Site> for_request(const SettingLookup& params, std::string& error);
 
     const Site& base() const { return *base_; }
+    // Every site this process serves now: the base one and those its requests named.
+    std::vector<std::shared_ptr<const Site>> all() const;
     // Accounts in use (by a site kept, or a page under way): bounded by the sites kept.
     size_t accounts() const;
 

@@ -67,12 +67,22 @@ class MemoryStore final : public StateStore {
 
 // A store that may fail (LMDB full, Redis gone or slow), and this process's memory behind
 // it: changes the store cannot apply are applied to memory, the log hears of it once per
-// outage, the store is tried again after a backoff (0.5 s, doubling to 30 s), and rejoined
+// outage, the store is tried again after a backoff (0.1 s, doubling to 10 s), and rejoined
 // as soon as it answers. No page waits for a store that is down.
+//
+// Memory keeps the last value the store gave for each key, so an outage goes on from the
+// site's state as it was (its budget's window, its queue and the tickets it gave), not
+// from nothing. When the store is back, what the outage made of each key is merged into
+// what the store kept (`merge`: the core's, which knows what a value means), and a store
+// that comes back without a key (a Redis restarted empty) gets it back from memory.
 class FallbackStore final : public StateStore {
    public:
     using Log = std::function<void(const std::string& line)>;
-    FallbackStore(std::unique_ptr<StateStore> store, Log log);
+    // What the store keeps of a key, and what this process made of it during an outage:
+    // the value to leave in the store when it is back.
+    using Merge =
+        std::function<std::string(const std::string& key, const std::string& kept, const std::string& outage)>;
+    FallbackStore(std::unique_ptr<StateStore> store, Log log, Merge merge = {});
     void apply(std::vector<StateChange> changes, Done done) override;
     std::string name() const override;
     std::vector<std::string> keys(const std::string& prefix, size_t max) override;
@@ -82,9 +92,13 @@ class FallbackStore final : public StateStore {
 
    private:
     using Clock = std::chrono::steady_clock;
+    StateChange through_memory(const StateChange& c);
+    void merge_outage();
     std::unique_ptr<StateStore> store_;
     MemoryStore memory_;
     Log log_;
+    Merge merge_;
+    std::unordered_map<std::string, long long> outage_keys_;  // key -> lifetime, changed while down
     bool down_ = false;
     std::string why_;
     Clock::time_point retry_at_{};

@@ -28,6 +28,8 @@ namespace {
 
 // The cookie that keeps a waiting visitor's ticket across a reload.
 constexpr const char* kTurnCookie = "apivideo_watch_turn";
+// How soon a visitor waiting for a turn of a process on its own (its store down) asks again.
+constexpr long long kOutageRetrySeconds = 2;
 
 struct Trace {
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -96,6 +98,27 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // The secret of cookies and tickets: the site's own, or the one made in the shared state.
     const std::string& secret() const {
         return config().cookie_secret.empty() ? account().secret : config().cookie_secret;
+    }
+
+    // The queue a change works on: the shared one, or while the store is down a queue of
+    // this process's own, begun afresh (its tickets must not pass for the shared queue's
+    // turns; the shared queue serves them first, by arrival, when it is back).
+    QueueState& queue_of(AccountState& s) const {
+        if (!req.state_shared && !s.queue.local) {
+            s.queue = QueueState{};
+            s.queue.local = true;
+        } else if (req.state_shared) {
+            s.queue.local = false;  // a queue a store came back with is the shared one now
+        }
+        return s.queue;
+    }
+
+    // Tickets are signed with the secret kept beside the queue they name, so the two always
+    // go together (a store restarted from one process's memory brings both).
+    std::string ticket_secret(AccountState& s) const {
+        if (!config().cookie_secret.empty()) return config().cookie_secret;
+        if (s.secret.empty()) s.secret = random_hex(32);
+        return s.secret;
     }
 
     CookieSigner cookie_signer() const { return CookieSigner{secret(), config().api_url + "\n" + config().api_key}; }
@@ -204,7 +227,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         round.changes.push_back(change_account(account().id, [self, with_ticket, due](AccountState& s) {
             const Config& c = self->config();
             ReadBudget budget = budget_of(s, c.reads_per_minute, self->share());
-            TurnQueue turns(self->secret(), c.wait_seconds, s.queue);
+            TurnQueue turns(self->ticket_secret(s), c.wait_seconds, self->queue_of(s));
             self->decision = turns.admit(with_ticket, self->params.video_id, budget, self->req.now);
             self->list_read.reset();
             if (self->decision.kind == TurnQueue::Decision::Kind::Go && due && turns.spare(budget, self->req.now)) {
@@ -274,7 +297,9 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         Waiting w;
         w.video_id = params.video_id;
         w.ticket = decision.ticket;
-        w.seconds = decision.seconds;
+        // While the store is down the turn is this process's own: the visitor asks again
+        // soon, to take its place in the shared queue (by arrival) once the store is back.
+        w.seconds = req.state_outage ? std::min(decision.seconds, kOutageRetrySeconds) : decision.seconds;
         w.page_url = self_url({{"turn", decision.ticket}, {"format", "html"}});
         w.json_url = self_url({{"turn", decision.ticket}, {"format", "json"}});
         w.asset_origins = origins;
@@ -445,7 +470,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         auto self = shared_from_this();
         round.changes.push_back(change_account(account().id, [self](AccountState& s) {
             ReadBudget budget = budget_of(s, self->config().reads_per_minute, self->share());
-            TurnQueue turns(self->secret(), self->config().wait_seconds, s.queue);
+            TurnQueue turns(self->ticket_secret(s), self->config().wait_seconds, self->queue_of(s));
             self->spare_granted = turns.spare(budget, self->req.now);
             s.budget = budget.state();
             s.queue = turns.state();
@@ -696,13 +721,17 @@ std::string log_line_now(int status, const std::string& step, const std::string&
     return t.line(status, step.c_str(), detail);
 }
 
+Response run_view(View& view, HttpClient& http, StateStore& state) {
+    for (Round round = view.start(); !round.empty();) {
+        if (!round.changes.empty()) state.apply(std::move(round.changes), [](bool, const std::string&) {});
+        round = view.resume(round.calls.empty() ? std::vector<HttpResult>{} : http.get_all(round.calls));
+    }
+    return view.take_response();
+}
+
 Response handle_watch(Request request, std::shared_ptr<const Site> site, HttpClient& http, StateStore& state) {
     PageView page(std::move(request), std::move(site));
-    for (Round round = page.start(); !round.empty();) {
-        if (!round.changes.empty()) state.apply(std::move(round.changes), [](bool, const std::string&) {});
-        round = page.resume(round.calls.empty() ? std::vector<HttpResult>{} : http.get_all(round.calls));
-    }
-    return page.take_response();
+    return run_view(page, http, state);
 }
 
 }  // namespace watch

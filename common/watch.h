@@ -26,33 +26,46 @@ struct Round {
     bool empty() const { return calls.empty() && changes.empty(); }
 };
 
-class PageView {
+// What a driver carries out, round by round, until its response: a page view, or the
+// status.
+class View {
    public:
-    PageView(Request request, std::shared_ptr<const Site> site);
-    ~PageView();
-    PageView(const PageView&) = delete;
-    PageView& operator=(const PageView&) = delete;
-
+    virtual ~View() = default;
     // The first round; an empty one when the response is ready.
-    Round start();
+    virtual Round start() = 0;
     // The replies to the last round's calls, one per call in its order (its changes have
     // been applied, to the shared store or this process's memory); returns the next round.
-    Round resume(std::vector<HttpResult> replies);
+    virtual Round resume(std::vector<HttpResult> replies) = 0;
     // The response, once a round came back empty. Its `log` holds the line for the server's
     // error log (empty when there is nothing to log). Never throws: anything unexpected on
     // the way became the 500 response.
-    Response take_response();
-    // A page view that ends before its response (its visitor left): the changes that give
-    // back what it holds (its reads in flight), to apply without waiting for them.
-    std::vector<StateChange> abandon();
+    virtual Response take_response() = 0;
+    // A view that ends before its response (its visitor left): the changes that give back
+    // what it holds (a page's reads in flight), to apply without waiting for them.
+    virtual std::vector<StateChange> abandon() = 0;
+};
+
+class PageView final : public View {
+   public:
+    PageView(Request request, std::shared_ptr<const Site> site);
+    ~PageView() override;
+    PageView(const PageView&) = delete;
+    PageView& operator=(const PageView&) = delete;
+
+    Round start() override;
+    Round resume(std::vector<HttpResult> replies) override;
+    Response take_response() override;
+    std::vector<StateChange> abandon() override;
 
    private:
     struct Flow;
     std::shared_ptr<Flow> flow_;  // shared with its changes, which may outlive it in a store
 };
 
-// A page view whose rounds are carried out one after another on `http` and `state` (a
-// store that applies in place): CGI and --query.
+// A view whose rounds are carried out one after another on `http` and `state` (a store
+// that applies in place): CGI and the shell.
+Response run_view(View& view, HttpClient& http, StateStore& state);
+// The /watch page view, so: CGI and --query.
 Response handle_watch(Request request, std::shared_ptr<const Site> site, HttpClient& http, StateStore& state);
 
 // The same line format for failures the adapters meet before the core (a broken site

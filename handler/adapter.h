@@ -6,6 +6,7 @@
 
 #include "common/http_client.h"
 #include "common/site.h"
+#include "common/status.h"
 #include "handler/listener.h"
 
 namespace watch {
@@ -21,5 +22,8 @@ int serve_cgi(std::shared_ptr<const Site> site, const std::string& site_error, c
 
 // --query: serves GET /watch?QUERY and prints the whole response (status, headers, page).
 int serve_shell(const std::string& query, std::shared_ptr<const Site> site, const HttpGlobal& http);
+
+// --status: prints the site's status (status.h) from its shared state.
+int print_status(StatusFormat format, std::shared_ptr<const Site> site, const HttpGlobal& http);
 
 }  // namespace watch

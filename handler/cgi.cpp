@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/shared_state.h"
+#include "common/status.h"
 #include "common/watch.h"
 #include "handler/adapter.h"
 #include "handler/log.h"
@@ -23,11 +24,17 @@ int write_cgi_response(const Response& r, bool with_body) {
     return 0;
 }
 
-// One page view with the site's store: its response, and its outcome counted.
-Response serve(Request req, const std::shared_ptr<const Site>& site, const HttpGlobal& http) {
+// One page view with the site's store: its response, and its outcome counted. Or the
+// status, where the web server says so (WATCH_STATUS=on, as nginx's fastcgi_param or
+// Apache's SetEnv set it; a visitor's headers arrive as HTTP_*, never as this).
+Response serve(Request req, const std::shared_ptr<const Site>& site, const HttpGlobal& http, bool status) {
     OpenedStore state = open_store(site->config, nullptr, [](const std::string& line) { log_lines(line); });
     req.state_shared = state.fallback != nullptr;  // until the store fails, which it says
     HttpClient client(http);
+    if (status) {
+        StatusView view({site}, state.condition(), status_format(req.query, req.accept), req.now);
+        return run_view(view, client, *state.store);
+    }
     Response r = handle_watch(std::move(req), site, client, *state.store);
     state.store->apply({count_pages(site->account->id, {{r.outcome, 1}})}, [](bool, const std::string&) {});
     return r;
@@ -45,7 +52,8 @@ int serve_cgi(std::shared_ptr<const Site> site, const std::string& site_error, c
         return 0;  // the server got a complete response; the log says what is wrong
     }
     const bool head = req.method == "HEAD";
-    return write_cgi_response(serve(std::move(req), site, http), !head);
+    const char* status = std::getenv("WATCH_STATUS");
+    return write_cgi_response(serve(std::move(req), site, http, status && std::string(status) == "on"), !head);
 }
 
 int serve_shell(const std::string& query, std::shared_ptr<const Site> site, const HttpGlobal& http) {
@@ -54,9 +62,17 @@ int serve_shell(const std::string& query, std::shared_ptr<const Site> site, cons
     req.query = query;
     req.path = "/watch";
     req.now = static_cast<long long>(std::time(nullptr));
-    Response r = serve(std::move(req), site, http);
+    Response r = serve(std::move(req), site, http, false);
     if (write_cgi_response(r, true) != 0) return 1;
     return r.status < 400 ? 0 : 1;
+}
+
+int print_status(StatusFormat format, std::shared_ptr<const Site> site, const HttpGlobal& http) {
+    OpenedStore state = open_store(site->config, nullptr, [](const std::string& line) { log_lines(line); });
+    HttpClient client(http);
+    StatusView view({site}, state.condition(), format, static_cast<long long>(std::time(nullptr)));
+    Response r = run_view(view, client, *state.store);
+    return std::fwrite(r.body.data(), 1, r.body.size(), stdout) == r.body.size() && std::fflush(stdout) == 0 ? 0 : 1;
 }
 
 }  // namespace watch

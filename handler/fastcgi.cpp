@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/shared_state.h"
+#include "common/status.h"
 #include "common/watch.h"
 #include "handler/adapter.h"
 #include "handler/event_loop.h"
@@ -187,9 +188,19 @@ class Server final : private FastCgiConnection::Owner {
             }
             req.server_busy = in_flight_ >= max_in_flight_;
             req.state_shared = state_.shared();
+            req.state_outage = state_.fallback && !req.state_shared;
             const std::string account = site->account->id;
+            // The status, where the web server says so (a FastCGI parameter no visitor can set).
+            const char* status = fr.param("WATCH_STATUS");
+            std::unique_ptr<View> view;
+            if (status && std::string(status) == "on") {
+                view = std::make_unique<StatusView>(sites_.all(), state_.condition(),
+                                                    status_format(req.query, req.accept), req.now);
+            } else {
+                view = std::make_unique<PageView>(std::move(req), std::move(site));
+            }
             auto driver = std::make_unique<PageDriver>(
-                upstream_, *state_.store, std::make_unique<PageView>(std::move(req), std::move(site)),
+                upstream_, *state_.store, std::move(view),
                 [this, &c, head, account](Response&& r) {
                     count(account, r.outcome);
                     respond(c, r, head);

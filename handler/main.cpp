@@ -40,6 +40,7 @@ void usage(FILE* to) {
                  "usage: apivideo-watch                  serve FastCGI (socket on fd 0, or systemd's fd 3) or CGI\n"
                  "       apivideo-watch --query QUERY    serve GET /watch?QUERY once and print the response\n"
                  "       apivideo-watch --check [--online]  check the settings and templates (--online: and the key)\n"
+                 "       apivideo-watch --status [--json | --openmetrics]  the site's budget, queue and page counts\n"
                  "       apivideo-watch sign --id ID [--ttl DURATION] [OPTIONS]  print a signed watch link\n"
                  "       apivideo-watch --help | --version | sign --help\n"
                  "\nSettings (environment, or per site as FastCGI parameters):\n%s",
@@ -247,7 +248,8 @@ int sign(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     std::string query;
-    bool shell = false, want_check = false, online = false;
+    bool shell = false, want_check = false, online = false, want_status = false;
+    watch::StatusFormat status_format = watch::StatusFormat::Text;
     if (argc > 1 && std::strcmp(argv[1], "sign") == 0) return sign(argc, argv);
     // --help wins wherever it stands, even where a value was due (--query --help).
     for (int i = 1; i < argc; ++i) {
@@ -263,6 +265,12 @@ int main(int argc, char** argv) {
             return 0;
         } else if (a == "--check") {
             want_check = true;
+        } else if (a == "--status") {
+            want_status = true;
+        } else if (a == "--json" && want_status) {
+            status_format = watch::StatusFormat::Json;
+        } else if (a == "--openmetrics" && want_status) {
+            status_format = watch::StatusFormat::OpenMetrics;
         } else if (a == "--online") {
             online = true;
         } else if (a == "--query" && i + 1 < argc) {
@@ -281,6 +289,14 @@ int main(int argc, char** argv) {
     try {
         watch::HttpGlobal http;
         if (want_check) return check(online, http);
+        if (want_status) {
+            std::shared_ptr<const watch::Site> site;
+            if (std::string err; !watch::load_site(env, site, err)) {
+                watch::log_lines(err, "");
+                return 1;
+            }
+            return watch::print_status(status_format, site, http);
+        }
 
         std::shared_ptr<const watch::Site> site;
         std::string site_error;

@@ -5,7 +5,7 @@
 
 namespace watch {
 
-PageDriver::PageDriver(Upstream& upstream, StateStore& state, std::unique_ptr<PageView> page, OnResponse done,
+PageDriver::PageDriver(Upstream& upstream, StateStore& state, std::unique_ptr<View> page, OnResponse done,
                        OnFailure failed, size_t& in_flight)
     : upstream_(upstream),
       state_(state),

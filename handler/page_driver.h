@@ -22,7 +22,7 @@ class PageDriver {
     // driver abandoned first (its visitor left) runs neither, and gives back what its page
     // holds in the shared state. `in_flight` counts the drivers alive (WATCH_MAX_IN_FLIGHT
     // bounds them).
-    PageDriver(Upstream& upstream, StateStore& state, std::unique_ptr<PageView> page, OnResponse done, OnFailure failed,
+    PageDriver(Upstream& upstream, StateStore& state, std::unique_ptr<View> page, OnResponse done, OnFailure failed,
                size_t& in_flight);
     ~PageDriver();
     PageDriver(const PageDriver&) = delete;
@@ -43,7 +43,7 @@ class PageDriver {
 
     Upstream& upstream_;
     StateStore& state_;
-    std::unique_ptr<PageView> page_;
+    std::unique_ptr<View> page_;
     OnResponse done_;
     OnFailure failed_;
     std::vector<HttpMulti::Id> calls_;  // of the round under way

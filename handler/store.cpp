@@ -1,6 +1,7 @@
 // Opening the state store, and Redis on the event loop (see store.h).
 #include "handler/store.h"
 
+#include "common/shared_state.h"
 #include "common/store_lmdb.h"
 
 namespace watch {
@@ -37,6 +38,14 @@ std::unique_ptr<StoreLoop::Timer> StoreOnLoop::after(long ms, std::function<void
     return t;
 }
 
+StoreCondition OpenedStore::condition() const {
+    StoreCondition c;
+    c.name = store->name();
+    c.shared = shared();
+    if (fallback) c.outage = fallback->outage();
+    return c;
+}
+
 OpenedStore open_store(const Config& config, StoreLoop* loop, const std::function<void(const std::string&)>& log) {
     OpenedStore out;
     std::unique_ptr<StateStore> store;
@@ -56,7 +65,7 @@ OpenedStore open_store(const Config& config, StoreLoop* loop, const std::functio
         out.store = std::make_unique<MemoryStore>();
         return out;
     }
-    auto fallback = std::make_unique<FallbackStore>(std::move(store), log);
+    auto fallback = std::make_unique<FallbackStore>(std::move(store), log, &merge_outage);
     out.fallback = fallback.get();
     out.store = std::move(fallback);
     return out;

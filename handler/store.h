@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "common/state_store.h"
+#include "common/status.h"
 #include "common/store_redis.h"
 #include "handler/event_loop.h"
 
@@ -21,6 +22,8 @@ struct OpenedStore {
     std::unique_ptr<StateStore> store;
     FallbackStore* fallback = nullptr;  // the store's, when it has one
     bool shared() const { return fallback && fallback->shared(); }
+    // As the status tells it.
+    StoreCondition condition() const;
 };
 OpenedStore open_store(const Config& config, StoreLoop* loop, const std::function<void(const std::string&)>& log);
 

@@ -221,10 +221,12 @@ BOOST_AUTO_TEST_CASE(forged_foreign_and_old_tickets_wait_at_the_back) {
     std::string forged = first;
     forged.back() = forged.back() == 'A' ? 'B' : 'A';
     std::string other_video = admit(q, b, "", kT0, "vi7PuBL1cPuBL1cPuBL1c001").ticket;  // turn 2
+    // Another queue's, whose visitor came after those waiting here (one who came before
+    // would be served first: the next tests).
     TurnQueue other_process("secret-of-this-site-0123456789abcdef", 120);
     ReadBudget b2 = seen(2, 2);
-    admit(other_process, b2, "", kT0);
-    std::string foreign = admit(other_process, b2, "", kT0).ticket;
+    admit(other_process, b2, "", kT0 + 1);
+    std::string foreign = admit(other_process, b2, "", kT0 + 1).ticket;
     for (const std::string& t : {forged, other_video, foreign, std::string("1.9999999999.x"), std::string("junk")}) {
         TurnQueue::Decision d = admit(q, b, t, kT0);
         BOOST_TEST((d.kind == Kind::Wait), t);
@@ -272,6 +274,58 @@ BOOST_AUTO_TEST_CASE(a_turn_nobody_comes_for_frees_its_read) {
     // Nobody came for turn 1: once its hold lapses, turn 2 gets the read.
     BOOST_TEST((admit(q, b, newcomer.ticket, kT0 + 10).kind == Kind::Wait));
     BOOST_TEST((admit(q, b, newcomer.ticket, kT0 + 20).kind == Kind::Go));
+}
+
+// A store's outage: the visitor who waited in one process's own queue arrived before those
+// now waiting in the shared one, and is served first; after them, one who came later.
+BOOST_AUTO_TEST_CASE(a_ticket_of_another_queue_whose_visitor_came_first_is_served_first) {
+    const std::string secret = "the-site's-secret-0123456789abcdef";
+    ReadBudget b = seen(2, 10), lb = seen(2, 10);  // a read left in each
+    TurnQueue local(secret, 120), shared(secret, 120);
+    BOOST_TEST((admit(local, lb, "", kT0 + 1).kind == Kind::Go));
+    TurnQueue::Decision early = admit(local, lb, "", kT0 + 1);  // the budget's spent: waits
+    BOOST_REQUIRE((early.kind == Kind::Wait));
+    // The shared queue: its reads spent, then two who came later wait there.
+    BOOST_TEST((admit(shared, b, "", kT0 + 2).kind == Kind::Go));
+    TurnQueue::Decision later1 = admit(shared, b, "", kT0 + 3);
+    TurnQueue::Decision later2 = admit(shared, b, "", kT0 + 3);
+    BOOST_REQUIRE((later1.kind == Kind::Wait && later2.kind == Kind::Wait));
+    // The early visitor comes to the shared queue: it waits ahead of both.
+    TurnQueue::Decision there = admit(shared, b, early.ticket, kT0 + 4);
+    BOOST_REQUIRE((there.kind == Kind::Wait));
+    BOOST_TEST(there.ticket == early.ticket, "its own ticket, kept");
+    BOOST_TEST(shared.waiting() == 3u);
+    BOOST_TEST(shared.oldest_wait(kT0 + 4) == 3);
+    // The window ends: two reads, the early visitor's first, then the first who came later.
+    b.answered(answer(200, 2, 2, 10), kT0 + 11);
+    BOOST_TEST((admit(shared, b, later2.ticket, kT0 + 12).kind == Kind::Wait), "the second later one waits on");
+    BOOST_TEST((admit(shared, b, early.ticket, kT0 + 12).kind == Kind::Go));
+    BOOST_TEST((admit(shared, b, later1.ticket, kT0 + 12).kind == Kind::Go));
+    // A replay of the early ticket is a newcomer's.
+    BOOST_TEST((admit(shared, b, early.ticket, kT0 + 13).kind == Kind::Wait));
+}
+
+BOOST_AUTO_TEST_CASE(a_ticket_of_another_queue_whose_visitor_came_later_is_a_newcomer) {
+    const std::string secret = "the-site's-secret-0123456789abcdef";
+    ReadBudget b = seen(2, 10), lb = seen(2, 10);  // a read left in each
+    TurnQueue local(secret, 120), shared(secret, 120);
+    BOOST_TEST((admit(shared, b, "", kT0 + 1).kind == Kind::Go));
+    TurnQueue::Decision first = admit(shared, b, "", kT0 + 2);
+    BOOST_REQUIRE((first.kind == Kind::Wait));
+    BOOST_TEST((admit(local, lb, "", kT0 + 5).kind == Kind::Go));
+    TurnQueue::Decision late = admit(local, lb, "", kT0 + 5);
+    BOOST_REQUIRE((late.kind == Kind::Wait));
+    TurnQueue::Decision there = admit(shared, b, late.ticket, kT0 + 6);
+    BOOST_REQUIRE((there.kind == Kind::Wait));
+    BOOST_TEST(there.ticket != late.ticket, "a turn of the shared queue's, behind the first");
+    BOOST_TEST(shared.waiting() == 2u);
+    // Another site's secret: not a ticket at all.
+    TurnQueue other("another-site's-secret-0123456789abcd", 120);
+    ReadBudget ob = seen(2, 10);
+    BOOST_TEST((admit(other, ob, "", kT0 + 1).kind == Kind::Go));
+    TurnQueue::Decision foreign = admit(other, ob, "", kT0 + 1);
+    BOOST_TEST((admit(shared, b, foreign.ticket, kT0 + 6).kind == Kind::Wait));
+    BOOST_TEST(shared.waiting() == 3u, "a newcomer at the back");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
