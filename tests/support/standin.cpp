@@ -148,6 +148,15 @@ const Standin& shared_standin() {
     return s;
 }
 
+void fresh_standin(const std::string& knobs) {
+    shared_standin().reset();
+    if (!knobs.empty()) shared_standin().knobs(knobs);
+}
+
+HttpReply standin_api_get(const std::string& path, const std::string& key) {
+    return http_get(shared_standin().api() + path, {api_authorization(key)});
+}
+
 std::string json_string_field(const std::string& json, const std::string& path) {
     rapidjson::Document d;
     d.Parse(json.c_str());

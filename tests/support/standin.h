@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/http.h"
 #include "tests/support/process.h"
 
 namespace testing {
@@ -78,6 +79,10 @@ class Standin {
 // One stand-in shared by every test of the run, started on first use. Tests reset it
 // (and clear their knobs) before they rely on its log.
 const Standin& shared_standin();
+// The shared stand-in reset, then given these knobs (JSON) if any: how a test starts afresh.
+void fresh_standin(const std::string& knobs = "");
+// GET on the shared stand-in's API host with the key's Basic header.
+HttpReply standin_api_get(const std::string& path, const std::string& key = kKey);
 
 // A string in a small JSON reply by its dotted path ("assets.mp4"); "" when absent.
 std::string json_string_field(const std::string& json, const std::string& path);
