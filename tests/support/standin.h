@@ -20,6 +20,14 @@ extern const char* const kNodeClientVideo;  // says private, carries no token
 extern const char* const kDocsVideo;
 extern const char* const kUnknownVideo;  // well formed, not in the fixtures
 
+// Fixture live streams (tests/fixtures/live/), each on or off air as its fixture says until
+// switched through the control API (Standin::broadcast); reset() puts them back.
+extern const char* const kPrivateLive;  // private, on air
+extern const char* const kWaitingLive;  // private, off air: not started yet
+extern const char* const kPublicLive;   // public, on air
+extern const char* const kMarkupLive;   // private, on air, markup in its name
+extern const char* const kUnknownLive;  // well formed, not in the fixtures
+
 // The API keys the stand-in accepts.
 extern const char* const kKey;
 extern const char* const kOtherKey;
@@ -28,7 +36,7 @@ extern const char* const kOtherKey;
 std::string api_authorization(const std::string& key);
 
 struct StandinRequest {
-    std::string host;  // "api" or "vod"
+    std::string host;  // "api", "vod", "live" or "collector"
     std::string method, path, query;
     long status = 0;
     bool has_authorization = false;
@@ -56,9 +64,13 @@ class Standin {
 
     const std::string& api() const { return api_; }  // "http://127.0.0.1:PORT"
     const std::string& vod() const { return vod_; }
+    const std::string& live() const { return live_; }            // live.api.video's stand-in
     const std::string& collector() const { return collector_; }  // the analytics collector
 
     std::vector<StandinRequest> requests() const;
+    // Switches a fixture live stream on or off air (JSON as the control API's POST
+    // /_standin/live-streams/{id} takes it, e.g. {"broadcasting":false,"endlist_s":0}).
+    void broadcast(const std::string& live_stream_id, const std::string& json) const;
     // Requests to the API host, and to the delivery host.
     size_t api_calls() const;
     // GET /videos/{id} on the API host: the video reads, lists (captions, chapters) not counted.
@@ -73,7 +85,7 @@ class Standin {
    private:
     TempDir dir_;
     std::unique_ptr<Process> proc_;
-    std::string api_, vod_, collector_;
+    std::string api_, vod_, live_, collector_;
 };
 
 // One stand-in shared by every test of the run, started on first use. Tests reset it
