@@ -18,21 +18,6 @@ namespace {
 
 const Standin& standin() { return shared_standin(); }
 
-// A fresh stand-in state with these knobs (JSON), as every case here starts.
-void fresh(const std::string& knobs = "") {
-    standin().reset();
-    if (!knobs.empty()) standin().knobs(knobs);
-}
-
-HttpReply api_get(const std::string& path, const std::string& key = kKey) {
-    return http_get(standin().api() + path, {api_authorization(key)});
-}
-
-long header_number(const HttpReply& r, const std::string& name) {
-    std::string v = r.header(name);
-    return v.empty() || v.find_first_not_of("0123456789") != std::string::npos ? -1 : std::stol(v);
-}
-
 rapidjson::Document parse(const std::string& body) {
     rapidjson::Document d;
     d.Parse(body.c_str());
@@ -51,7 +36,7 @@ struct VideoSession {
 };
 
 VideoSession open_session(const char* id) {
-    HttpReply video = api_get(std::string("/videos/") + id);
+    HttpReply video = standin_api_get(std::string("/videos/") + id);
     BOOST_REQUIRE(video.status == 200);
     std::string mp4 = json_string_field(video.body, "assets.thumbnail");
     size_t at = mp4.find("/token/");
@@ -67,7 +52,7 @@ VideoSession open_session(const char* id) {
 
 // What GET /videos/{id}/status says about playability.
 bool playable(const char* id) {
-    rapidjson::Document d = parse(api_get(std::string("/videos/") + id + "/status").body);
+    rapidjson::Document d = parse(standin_api_get(std::string("/videos/") + id + "/status").body);
     return d.IsObject() && d.HasMember("encoding") && d["encoding"]["playable"].IsBool() &&
            d["encoding"]["playable"].GetBool();
 }
@@ -109,7 +94,7 @@ BOOST_AUTO_TEST_SUITE(standin_tests)
 // ---- the read budget ------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(every_authenticated_api_request_counts_down_the_budget_then_429_with_the_headers) {
-    fresh(R"({"rate_limit":{"limit":6,"window_s":30}})");
+    fresh_standin(R"({"rate_limit":{"limit":6,"window_s":30}})");
     const std::string id = kPrivateVideo;
     // Each kind of authenticated request costs one read, a 404 or a 405 included.
     const std::string paths[] = {"/videos/" + id,
@@ -120,27 +105,27 @@ BOOST_AUTO_TEST_CASE(every_authenticated_api_request_counts_down_the_budget_then
                                  "/videos"};
     long expected = 5;
     for (const auto& path : paths) {
-        HttpReply r = api_get(path);
+        HttpReply r = standin_api_get(path);
         BOOST_TEST(r.status != 429, path);
-        BOOST_TEST(header_number(r, "x-ratelimit-limit") == 6, path);
-        BOOST_TEST(header_number(r, "x-ratelimit-remaining") == expected, path);
-        long retry = header_number(r, "x-ratelimit-retry-after");
+        BOOST_TEST(r.header_number("x-ratelimit-limit") == 6, path);
+        BOOST_TEST(r.header_number("x-ratelimit-remaining") == expected, path);
+        long retry = r.header_number("x-ratelimit-retry-after");
         BOOST_TEST((retry >= 1 && retry <= 30), path << ": retry-after " << retry);
         if (expected == 3) {
             // A wrong key is no key's read: nothing counted, the next answer goes on from here.
             HttpReply denied = http_get(standin().api() + "/videos/" + id, {api_authorization("not-a-key")});
             BOOST_TEST(denied.status == 401);
-            BOOST_TEST(header_number(denied, "x-ratelimit-limit") == 6);
+            BOOST_TEST(denied.header_number("x-ratelimit-limit") == 6);
         }
         --expected;
     }
-    HttpReply over = api_get("/videos/" + id);
+    HttpReply over = standin_api_get("/videos/" + id);
     BOOST_TEST(over.status == 429);
     BOOST_TEST(over.body == k429Body);
     BOOST_TEST(over.header("content-type") == "application/json");
-    BOOST_TEST(header_number(over, "x-ratelimit-limit") == 6);
-    BOOST_TEST(header_number(over, "x-ratelimit-remaining") == 0);
-    long retry = header_number(over, "x-ratelimit-retry-after");
+    BOOST_TEST(over.header_number("x-ratelimit-limit") == 6);
+    BOOST_TEST(over.header_number("x-ratelimit-remaining") == 0);
+    long retry = over.header_number("x-ratelimit-retry-after");
     BOOST_TEST((retry >= 1 && retry <= 30), "retry-after " << retry);
     // The 429 mints no token: the refused read did nothing.
     BOOST_TEST(over.body.find("token") == std::string::npos);
@@ -153,58 +138,59 @@ BOOST_AUTO_TEST_CASE(every_authenticated_api_request_counts_down_the_budget_then
 }
 
 BOOST_AUTO_TEST_CASE(the_budget_refills_when_the_window_ends_as_retry_after_said) {
-    fresh(R"({"rate_limit":{"limit":2,"window_s":2}})");
-    BOOST_TEST(api_get("/videos/" + std::string(kPublicVideo)).status == 200);
-    BOOST_TEST(api_get("/videos/" + std::string(kPublicVideo)).status == 200);
-    HttpReply over = api_get("/videos/" + std::string(kPublicVideo));
+    fresh_standin(R"({"rate_limit":{"limit":2,"window_s":2}})");
+    BOOST_TEST(standin_api_get("/videos/" + std::string(kPublicVideo)).status == 200);
+    BOOST_TEST(standin_api_get("/videos/" + std::string(kPublicVideo)).status == 200);
+    HttpReply over = standin_api_get("/videos/" + std::string(kPublicVideo));
     BOOST_REQUIRE(over.status == 429);
-    long retry = header_number(over, "x-ratelimit-retry-after");
+    long retry = over.header_number("x-ratelimit-retry-after");
     BOOST_REQUIRE((retry >= 1 && retry <= 2));
     std::this_thread::sleep_for(std::chrono::milliseconds(retry * 1000 + 100));
-    HttpReply again = api_get("/videos/" + std::string(kPublicVideo));
+    HttpReply again = standin_api_get("/videos/" + std::string(kPublicVideo));
     BOOST_TEST(again.status == 200);
-    BOOST_TEST(header_number(again, "x-ratelimit-remaining") == 1);
-    BOOST_TEST(header_number(again, "x-ratelimit-retry-after") == 2);
+    BOOST_TEST(again.header_number("x-ratelimit-remaining") == 1);
+    BOOST_TEST(again.header_number("x-ratelimit-retry-after") == 2);
 }
 
 BOOST_AUTO_TEST_CASE(each_key_has_its_own_budget_and_may_have_its_own_limit) {
-    fresh(R"({"rate_limit":{"limit":2,"window_s":30,"keys":{")" + std::string(kOtherKey) + R"(":{"limit":3}}}})");
+    fresh_standin(R"({"rate_limit":{"limit":2,"window_s":30,"keys":{")" + std::string(kOtherKey) +
+                  R"(":{"limit":3}}}})");
     const std::string path = "/videos/" + std::string(kPublicVideo);
-    BOOST_TEST(api_get(path, kKey).status == 200);
-    BOOST_TEST(api_get(path, kKey).status == 200);
-    BOOST_TEST(api_get(path, kKey).status == 429);
-    HttpReply other = api_get(path, kOtherKey);
+    BOOST_TEST(standin_api_get(path, kKey).status == 200);
+    BOOST_TEST(standin_api_get(path, kKey).status == 200);
+    BOOST_TEST(standin_api_get(path, kKey).status == 429);
+    HttpReply other = standin_api_get(path, kOtherKey);
     BOOST_TEST(other.status == 200);
-    BOOST_TEST(header_number(other, "x-ratelimit-limit") == 3);
-    BOOST_TEST(header_number(other, "x-ratelimit-remaining") == 2);
-    BOOST_TEST(api_get(path, kKey).status == 429);  // still spent
+    BOOST_TEST(other.header_number("x-ratelimit-limit") == 3);
+    BOOST_TEST(other.header_number("x-ratelimit-remaining") == 2);
+    BOOST_TEST(standin_api_get(path, kKey).status == 429);  // still spent
 }
 
 BOOST_AUTO_TEST_CASE(reset_refills_and_the_429_knob_still_answers_without_counting) {
-    fresh(R"({"rate_limit":{"limit":1,"window_s":30}})");
+    fresh_standin(R"({"rate_limit":{"limit":1,"window_s":30}})");
     const std::string path = "/videos/" + std::string(kPublicVideo);
-    BOOST_TEST(api_get(path).status == 200);
-    BOOST_TEST(api_get(path).status == 429);
-    fresh();  // back to the command line's budget (the harness's large one), refilled
-    HttpReply after = api_get(path);
+    BOOST_TEST(standin_api_get(path).status == 200);
+    BOOST_TEST(standin_api_get(path).status == 429);
+    fresh_standin();  // back to the command line's budget (the harness's large one), refilled
+    HttpReply after = standin_api_get(path);
     BOOST_TEST(after.status == 200);
-    BOOST_TEST(header_number(after, "x-ratelimit-remaining") == header_number(after, "x-ratelimit-limit") - 1);
+    BOOST_TEST(after.header_number("x-ratelimit-remaining") == after.header_number("x-ratelimit-limit") - 1);
 
     standin().knobs(R"({"rate_limit":{"limit":5,"window_s":30},)"
                     R"("rules":[{"host":"api","path":"^/videos/","times":1,)"
                     R"("action":{"status":429,"retry_after":7}}]})");
-    HttpReply injected = api_get(path);
+    HttpReply injected = standin_api_get(path);
     BOOST_TEST(injected.status == 429);
     BOOST_TEST(injected.header("x-ratelimit-retry-after") == "7");
     BOOST_TEST(injected.header("retry-after") == "7");
     BOOST_TEST(injected.header("x-ratelimit-remaining") == "0");
-    HttpReply next = api_get(path);
+    HttpReply next = standin_api_get(path);
     BOOST_TEST(next.status == 200);
-    BOOST_TEST(header_number(next, "x-ratelimit-remaining") == 4);  // the injected 429 took nothing
+    BOOST_TEST(next.header_number("x-ratelimit-remaining") == 4);  // the injected 429 took nothing
 }
 
 BOOST_AUTO_TEST_CASE(rate_limit_knobs_that_make_no_sense_are_refused) {
-    fresh();
+    fresh_standin();
     for (const char* bad : {R"({"rate_limit":{"limit":0}})", R"({"rate_limit":{"window_s":0}})",
                             R"({"rate_limit":{"limit":"5"}})", R"({"rate_limit":{"burst":5}})",
                             R"({"rate_limit":{"keys":{"k":{"keys":{}}}}})", R"({"playable":{"vi000":true}})"}) {
@@ -219,9 +205,9 @@ BOOST_AUTO_TEST_CASE(rate_limit_knobs_that_make_no_sense_are_refused) {
 // ---- captions and chapters --------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(caption_and_chapter_lists_have_api_videos_shape) {
-    fresh();
+    fresh_standin();
     const std::string id = kPrivateVideo;
-    HttpReply r = api_get("/videos/" + id + "/captions");
+    HttpReply r = standin_api_get("/videos/" + id + "/captions");
     BOOST_TEST(r.status == 200);
     rapidjson::Document d = parse(r.body);
     BOOST_REQUIRE((d.IsObject() && d.HasMember("data") && d["data"].IsArray() && d["data"].Size() == 2u));
@@ -249,35 +235,35 @@ BOOST_AUTO_TEST_CASE(caption_and_chapter_lists_have_api_videos_shape) {
     BOOST_TEST(str(p["links"][0], "uri") == "/videos/" + id + "/captions?currentPage=1&pageSize=25");
 
     // A second page of one.
-    rapidjson::Document second = parse(api_get("/videos/" + id + "/captions?currentPage=2&pageSize=1").body);
+    rapidjson::Document second = parse(standin_api_get("/videos/" + id + "/captions?currentPage=2&pageSize=1").body);
     BOOST_REQUIRE(second["data"].Size() == 1u);
     BOOST_TEST(str(second["data"][0], "srclang") == "fr");
     BOOST_TEST(second["pagination"]["pagesTotal"].GetInt() == 2);
     BOOST_TEST(str(second["pagination"]["links"][2], "rel") == "previous");
     for (const char* bad : {"pageSize=0", "pageSize=101", "currentPage=0", "currentPage=x"}) {
-        BOOST_TEST(api_get("/videos/" + id + "/captions?" + bad).status == 400, bad);
+        BOOST_TEST(standin_api_get("/videos/" + id + "/captions?" + bad).status == 400, bad);
     }
 
     // One caption by language, and one that is not there.
-    BOOST_TEST(json_string_field(api_get("/videos/" + id + "/captions/fr").body, "srclang") == "fr");
-    BOOST_TEST(api_get("/videos/" + id + "/captions/de").status == 404);
+    BOOST_TEST(json_string_field(standin_api_get("/videos/" + id + "/captions/fr").body, "srclang") == "fr");
+    BOOST_TEST(standin_api_get("/videos/" + id + "/captions/de").status == 404);
 
-    rapidjson::Document chapters = parse(api_get("/videos/" + id + "/chapters").body);
+    rapidjson::Document chapters = parse(standin_api_get("/videos/" + id + "/chapters").body);
     BOOST_REQUIRE(chapters["data"].Size() == 1u);
     BOOST_TEST(str(chapters["data"][0], "language") == "en");
     BOOST_TEST(str(chapters["data"][0], "src") == vtt_url(kPrivateVideo, "chapters", "en"));
     BOOST_TEST(str(chapters["data"][0], "uri") == "/videos/" + id + "/chapters/en");
 
     // A video without any: an empty page. An unknown video: api.video's 404.
-    rapidjson::Document none = parse(api_get("/videos/" + std::string(kDocsVideo) + "/captions").body);
+    rapidjson::Document none = parse(standin_api_get("/videos/" + std::string(kDocsVideo) + "/captions").body);
     BOOST_TEST(none["data"].Size() == 0u);
     BOOST_TEST(none["pagination"]["itemsTotal"].GetInt() == 0);
-    BOOST_TEST(api_get("/videos/" + std::string(kUnknownVideo) + "/chapters").status == 404);
+    BOOST_TEST(standin_api_get("/videos/" + std::string(kUnknownVideo) + "/chapters").status == 404);
     BOOST_TEST(http_get(standin().api() + "/videos/" + id + "/captions").status == 401);
 }
 
 BOOST_AUTO_TEST_CASE(a_private_videos_vtt_is_served_only_with_a_session_of_that_video) {
-    fresh();
+    fresh_standin();
     VideoSession s = open_session(kPrivateVideo);
     VideoSession other = open_session(kNoMp4Video);
     const std::string en = vtt_url(kPrivateVideo, "captions", "en");
@@ -316,7 +302,7 @@ BOOST_AUTO_TEST_CASE(a_private_videos_vtt_is_served_only_with_a_session_of_that_
 }
 
 BOOST_AUTO_TEST_CASE(vtt_answers_allow_a_cross_origin_read_only_when_asked_and_never_with_credentials) {
-    fresh();
+    fresh_standin();
     VideoSession s = open_session(kPrivateVideo);
     const std::string url = vtt_url(kPrivateVideo, "captions", "en") + "?avh=" + s.session;
     HttpReply with = http_get(url, {"Origin: http://127.0.0.1:8080"});
@@ -337,15 +323,15 @@ BOOST_AUTO_TEST_CASE(vtt_answers_allow_a_cross_origin_read_only_when_asked_and_n
 // ---- status and a video still encoding --------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(status_says_playable_or_not_and_a_video_still_encoding_has_no_hls_yet) {
-    fresh();
-    rapidjson::Document ready = parse(api_get("/videos/" + std::string(kPrivateVideo) + "/status").body);
+    fresh_standin();
+    rapidjson::Document ready = parse(standin_api_get("/videos/" + std::string(kPrivateVideo) + "/status").body);
     BOOST_TEST(playable(kPrivateVideo));
     BOOST_TEST(str(ready["ingest"], "status") == "uploaded");
     BOOST_REQUIRE(ready["encoding"]["qualities"].Size() >= 2u);
     for (const auto& q : ready["encoding"]["qualities"].GetArray()) BOOST_TEST(str(q, "status") == "encoded");
     BOOST_TEST(ready["encoding"]["metadata"]["duration"].GetInt() == 4);
 
-    HttpReply status = api_get("/videos/" + std::string(kEncodingVideo) + "/status");
+    HttpReply status = standin_api_get("/videos/" + std::string(kEncodingVideo) + "/status");
     BOOST_TEST(status.status == 200);
     rapidjson::Document encoding = parse(status.body);
     BOOST_TEST(!encoding["encoding"]["playable"].GetBool());
@@ -380,7 +366,7 @@ BOOST_AUTO_TEST_CASE(status_says_playable_or_not_and_a_video_still_encoding_has_
 // ---- the analytics collector --------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(the_collector_accepts_a_ping_as_the_module_sends_it_and_logs_the_video) {
-    fresh();
+    fresh_standin();
     HttpReply r = post_ping("/vod", v1_ping(kPrivateVideo));
     BOOST_TEST(r.status == 200);
     BOOST_TEST(r.header("access-control-allow-origin") == "*");
@@ -431,15 +417,16 @@ BOOST_AUTO_TEST_CASE(the_collector_accepts_a_ping_as_the_module_sends_it_and_log
 // ---- what the page shows about a video ----------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(fixtures_carry_a_language_a_description_and_a_public_thumbnail) {
-    fresh();
-    HttpReply fr = api_get("/videos/" + std::string(kNoMp4Video));
+    fresh_standin();
+    HttpReply fr = standin_api_get("/videos/" + std::string(kNoMp4Video));
     BOOST_TEST(json_string_field(fr.body, "language") == "fr");
     BOOST_TEST(json_string_field(fr.body, "description").find("Privée") == 0u);
-    HttpReply markup = api_get("/videos/" + std::string(kMarkupVideo));
+    HttpReply markup = standin_api_get("/videos/" + std::string(kMarkupVideo));
     BOOST_TEST(json_string_field(markup.body, "description").find("<img src=x onerror=alert(1)>") != std::string::npos);
     // The stand-in's own fixture keys never reach the answer.
-    BOOST_TEST(api_get("/videos/" + std::string(kPrivateVideo)).body.find("_standin") == std::string::npos);
-    std::string thumbnail = json_string_field(api_get("/videos/" + std::string(kPublicVideo)).body, "assets.thumbnail");
+    BOOST_TEST(standin_api_get("/videos/" + std::string(kPrivateVideo)).body.find("_standin") == std::string::npos);
+    std::string thumbnail =
+        json_string_field(standin_api_get("/videos/" + std::string(kPublicVideo)).body, "assets.thumbnail");
     HttpReply image = http_get(thumbnail);
     BOOST_TEST(image.status == 200);
     BOOST_TEST(image.header("content-type") == "image/jpeg");

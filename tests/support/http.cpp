@@ -16,6 +16,11 @@ std::string HttpReply::header(const std::string& name) const {
     return it == headers.end() ? "" : it->second;
 }
 
+long HttpReply::header_number(const std::string& name) const {
+    std::string v = header(name);
+    return v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos ? -1 : std::stol(v);
+}
+
 static size_t on_body(char* d, size_t s, size_t n, void* p) {
     static_cast<std::string*>(p)->append(d, s * n);
     return s * n;

@@ -13,6 +13,8 @@ struct HttpReply {
     std::string body;
     std::string error;
     std::string header(const std::string& lower_name) const;
+    // A header's value as a non-negative integer; -1 when absent or not one.
+    long header_number(const std::string& lower_name) const;
 };
 
 struct HttpRequest {

@@ -19,6 +19,12 @@ const char* const kNodeClientVideo = "vi4blUQJFrYWbaG44NChkH27";
 const char* const kDocsVideo = "viDocsExamp1eAABBCC00000";
 const char* const kUnknownVideo = "vi000000000000000000000Z";
 
+const char* const kPrivateLive = "li5fG2hPr1vAtEL1vEStr001";
+const char* const kWaitingLive = "liWa1t1nGPr1vAtEL1vE0001";
+const char* const kPublicLive = "li7PuBL1cL1vEPuBL1cL1v01";
+const char* const kMarkupLive = "li9MarkUpNaMeL1vEStr0001";
+const char* const kUnknownLive = "li000000000000000000000Z";
+
 const char* const kKey = "test-key-1-do-not-use-in-production";
 const char* const kOtherKey = "test-key-2-do-not-use-in-production";
 
@@ -58,8 +64,9 @@ Standin::Standin(const Options& o) {
     std::string ports = read_file(dir_.file("ports.json"));
     api_ = json_string_field(ports, "api");
     vod_ = json_string_field(ports, "vod");
+    live_ = json_string_field(ports, "live");
     collector_ = json_string_field(ports, "collector");
-    if (api_.empty() || vod_.empty() || collector_.empty()) {
+    if (api_.empty() || vod_.empty() || live_.empty() || collector_.empty()) {
         throw std::runtime_error("bad stand-in port file: " + ports);
     }
 }
@@ -135,6 +142,15 @@ void Standin::knobs(const std::string& json) const {
     if (r.status != 200) throw std::runtime_error("stand-in knobs refused: " + r.body);
 }
 
+void Standin::broadcast(const std::string& live_stream_id, const std::string& json) const {
+    HttpRequest q;
+    q.method = "POST";
+    q.url = api_ + "/_standin/live-streams/" + live_stream_id;
+    q.body = json;
+    HttpReply r = http(q);
+    if (r.status != 200) throw std::runtime_error("stand-in broadcast switch refused: " + r.body);
+}
+
 std::string Standin::get_video_as_seed(const std::string& id) const {
     // The seed's request, but with the space after "Basic" it forgot.
     HttpReply r =
@@ -146,6 +162,15 @@ std::string Standin::get_video_as_seed(const std::string& id) const {
 const Standin& shared_standin() {
     static Standin s;
     return s;
+}
+
+void fresh_standin(const std::string& knobs) {
+    shared_standin().reset();
+    if (!knobs.empty()) shared_standin().knobs(knobs);
+}
+
+HttpReply standin_api_get(const std::string& path, const std::string& key) {
+    return http_get(shared_standin().api() + path, {api_authorization(key)});
 }
 
 std::string json_string_field(const std::string& json, const std::string& path) {

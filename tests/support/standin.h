@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/http.h"
 #include "tests/support/process.h"
 
 namespace testing {
@@ -19,6 +20,14 @@ extern const char* const kNodeClientVideo;  // says private, carries no token
 extern const char* const kDocsVideo;
 extern const char* const kUnknownVideo;  // well formed, not in the fixtures
 
+// Fixture live streams (tests/fixtures/live/), each on or off air as its fixture says until
+// switched through the control API (Standin::broadcast); reset() puts them back.
+extern const char* const kPrivateLive;  // private, on air
+extern const char* const kWaitingLive;  // private, off air: not started yet
+extern const char* const kPublicLive;   // public, on air
+extern const char* const kMarkupLive;   // private, on air, markup in its name
+extern const char* const kUnknownLive;  // well formed, not in the fixtures
+
 // The API keys the stand-in accepts.
 extern const char* const kKey;
 extern const char* const kOtherKey;
@@ -27,7 +36,7 @@ extern const char* const kOtherKey;
 std::string api_authorization(const std::string& key);
 
 struct StandinRequest {
-    std::string host;  // "api" or "vod"
+    std::string host;  // "api", "vod", "live" or "collector"
     std::string method, path, query;
     long status = 0;
     bool has_authorization = false;
@@ -55,9 +64,13 @@ class Standin {
 
     const std::string& api() const { return api_; }  // "http://127.0.0.1:PORT"
     const std::string& vod() const { return vod_; }
+    const std::string& live() const { return live_; }            // live.api.video's stand-in
     const std::string& collector() const { return collector_; }  // the analytics collector
 
     std::vector<StandinRequest> requests() const;
+    // Switches a fixture live stream on or off air (JSON as the control API's POST
+    // /_standin/live-streams/{id} takes it, e.g. {"broadcasting":false,"endlist_s":0}).
+    void broadcast(const std::string& live_stream_id, const std::string& json) const;
     // Requests to the API host, and to the delivery host.
     size_t api_calls() const;
     // GET /videos/{id} on the API host: the video reads, lists (captions, chapters) not counted.
@@ -72,12 +85,16 @@ class Standin {
    private:
     TempDir dir_;
     std::unique_ptr<Process> proc_;
-    std::string api_, vod_, collector_;
+    std::string api_, vod_, live_, collector_;
 };
 
 // One stand-in shared by every test of the run, started on first use. Tests reset it
 // (and clear their knobs) before they rely on its log.
 const Standin& shared_standin();
+// The shared stand-in reset, then given these knobs (JSON) if any: how a test starts afresh.
+void fresh_standin(const std::string& knobs = "");
+// GET on the shared stand-in's API host with the key's Basic header.
+HttpReply standin_api_get(const std::string& path, const std::string& key = kKey);
 
 // A string in a small JSON reply by its dotted path ("assets.mp4"); "" when absent.
 std::string json_string_field(const std::string& json, const std::string& path);
