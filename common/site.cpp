@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/ca_bundle.h"
 #include "common/crypto.h"
 
 namespace watch {
@@ -62,6 +63,14 @@ bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, st
     struct stat st {};
     if (!config.template_dir.empty() && (stat(config.template_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
         why = "WATCH_TEMPLATE_DIR: " + config.template_dir + " is not a folder this process can read";
+        return false;
+    }
+    if (config.ca_trust.from == CaTrust::From::Path && stat(config.ca_trust.path.c_str(), &st) != 0) {
+        why = "APIVIDEO_CA_TRUST: " + config.ca_trust.path + ": " + std::strerror(errno);
+        return false;
+    }
+    if (config.ca_trust.from == CaTrust::From::BuiltIn && !builtin_ca_bundle()) {
+        why = "APIVIDEO_CA_TRUST: builtin, but this binary has no CA certificates built in (make static's has)";
         return false;
     }
     try {

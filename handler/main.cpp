@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/apivideo.h"
+#include "common/ca_bundle.h"
 #include "common/links.h"
 #include "common/request.h"
 #include "common/site.h"
@@ -77,10 +78,10 @@ void print_lines(const std::string& lines, const char* prefix) {
     }
 }
 
-int check(bool online, const watch::HttpGlobal& http) {
-    std::shared_ptr<const watch::Site> site;
-    if (std::string err; !watch::load_site(env, site, err)) {
-        print_lines(err, "");
+int check(const std::shared_ptr<const watch::Site>& site, const std::string& site_error, bool online,
+          const watch::HttpGlobal& http) {
+    if (!site_error.empty()) {
+        print_lines(site_error, "");
         return 1;
     }
     const watch::Config& c = site->config;
@@ -110,6 +111,7 @@ int check(bool online, const watch::HttpGlobal& http) {
         }
         std::printf("apivideo-watch: api.video accepted the API key at %s\n", c.api_url.c_str());
     }
+    std::printf("apivideo-watch: trusted CA certificates: %s\n", http.trust_source().c_str());
     std::printf("apivideo-watch: settings and templates are fine\n");
     return 0;
 }
@@ -273,6 +275,9 @@ int main(int argc, char** argv) {
         std::string a = argv[i];
         if (a == "--version") {
             std::printf("apivideo-watch %s\n", kVersion);
+            if (const watch::CaBundle* ca = watch::builtin_ca_bundle()) {
+                std::printf("CA certificates built in: %zu, from %s (%s)\n", ca->count, ca->source, ca->date);
+            }
             return 0;
         } else if (a == "--check") {
             want_check = true;
@@ -292,12 +297,12 @@ int main(int argc, char** argv) {
     }
 
     try {
-        watch::HttpGlobal http;
-        if (want_check) return check(online, http);
-
         std::shared_ptr<const watch::Site> site;
         std::string site_error;
         if (!watch::load_site(env, site, site_error) && site_error.empty()) site_error = "the settings are broken";
+        // Broken settings make no upstream call: the default trust then serves nothing.
+        watch::HttpGlobal http(site ? site->config.ca_trust : watch::CaTrust{});
+        if (want_check) return check(site, site_error, online, http);
 
         bool fastcgi = !shell && watch::started_with_socket();
         if (fastcgi || shell) {
