@@ -4,6 +4,8 @@
 #   make test       install what the tests need (Debian, as root), build, run every test
 #   make demo       install, build, start the stand-in, nginx and the handler, print a URL
 #   make deb        the Debian package, in build/deb/ (mk/deb.mk)
+#   make static     one executable needing no shared library, build/static/ (mk/static.mk)
+#   make dist       the release archive for shared hosts, in build/dist/ (mk/static.mk)
 #   make clean      remove build/
 #
 # Variables people override: CXX, CXXFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1 (show commands).
@@ -119,4 +121,5 @@ clean:
 # Further targets (install, fuzz, bench, …) live in mk/, one file per concern.
 -include $(wildcard mk/*.mk)
 
--include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
+# build/static/ holds libcurl's sources, whose documentation has .d files of its own.
+-include $(shell find $(BUILD) -path build/static -prune -o -type f -name '*.d' -print 2>/dev/null)
