@@ -14,6 +14,7 @@
 
 #include "common/apivideo.h"
 #include "common/ca_bundle.h"
+#include "common/crypto.h"
 #include "common/links.h"
 #include "common/request.h"
 #include "common/site.h"
@@ -297,14 +298,20 @@ int main(int argc, char** argv) {
     }
 
     try {
+        const bool fastcgi = !shell && !want_check && watch::started_with_socket();
+        const bool cgi = !shell && !want_check && !fastcgi && env("GATEWAY_INTERFACE");
         std::shared_ptr<const watch::Site> site;
         std::string site_error;
-        if (!watch::load_site(env, site, site_error) && site_error.empty()) site_error = "the settings are broken";
+        if (!watch::load_site(env, site, site_error,
+                              cgi ? watch::Pages::Compile::OnUse : watch::Pages::Compile::AtLoad) &&
+            site_error.empty()) {
+            site_error = "the settings are broken";
+        }
+        if (cgi) watch::leave_crypto_cleanup_to_exit();
         // Broken settings make no upstream call: the default trust then serves nothing.
         watch::HttpGlobal http(site ? site->config.ca_trust : watch::CaTrust{});
         if (want_check) return check(site, site_error, online, http);
 
-        bool fastcgi = !shell && watch::started_with_socket();
         if (fastcgi || shell) {
             // A long-running server with broken settings would fail every visitor: refuse.
             if (!site_error.empty()) {
@@ -323,7 +330,7 @@ int main(int argc, char** argv) {
             watch::Sites sites(env, site);
             return watch::serve_fastcgi(listener, sites, env, http);
         }
-        if (env("GATEWAY_INTERFACE")) return watch::serve_cgi(site, site_error, http);
+        if (cgi) return watch::serve_cgi(site, site_error, http);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "apivideo-watch: %s\n", e.what());
         return 1;
