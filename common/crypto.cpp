@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -129,7 +130,7 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 namespace {
 
 // The kernel's random bytes (getrandom), drawn a pool at a time: a page's nonce costs a
-// system call once in 256 pages, and no cryptography at all (the first use of any OpenSSL
+// system call once in 64 pages, and no cryptography at all (the first use of any OpenSSL
 // algorithm in a process costs more than a CGI page's own work: bench/results.md). A
 // forked child draws a pool of its own before its first use: the fork handler only counts,
 // so it is safe whenever a fork comes, even after a thread's pool is gone (a fork from an
@@ -137,7 +138,7 @@ namespace {
 std::atomic<unsigned> forks{0};
 
 struct Generator {
-    unsigned char pool[4096];
+    unsigned char pool[1024];
     size_t used = sizeof pool;
     unsigned drawn_at_fork = 0;
     static Generator& instance() {
@@ -150,9 +151,11 @@ struct Generator {
         while (n > 0) {
             if (used == sizeof pool || drawn_at_fork != forks.load()) {
                 drawn_at_fork = forks.load();
-                // At most 256 bytes a call are never cut short (getrandom(2)).
-                for (size_t at = 0; at < sizeof pool; at += 256) {
-                    if (getrandom(pool + at, 256, 0) != 256) throw std::runtime_error("getrandom failed");
+                // One call, unless a signal cuts it short (getrandom(2): only past 256 bytes).
+                for (size_t at = 0; at < sizeof pool;) {
+                    ssize_t got = getrandom(pool + at, sizeof pool - at, 0);
+                    if (got < 0 && errno != EINTR) throw std::runtime_error("getrandom failed");
+                    at += got > 0 ? static_cast<size_t>(got) : 0;
                 }
                 used = 0;
             }
