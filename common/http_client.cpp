@@ -137,18 +137,25 @@ struct HttpGlobal::Trust {
         return {builtin ? Kind::BuiltIn : Kind::None, "", ""};
     }
 
+    // Says what a handshake would trust, counting what the store holds once built: a
+    // bundle that does not parse, or certificates that do not load, show here first.
     std::string describe() {
         const Base& b = find_base();
-        const CaBundle* builtin = builtin_ca_bundle();
+        if (b.kind == Kind::None) return "none: no CA certificates found where hosts keep them, and none built in";
+        X509_STORE* store = store_for("");
+        if (!store) return "none: " + (b.file.empty() ? b.folder : b.file) + " holds no certificate that loads";
+        // A hashed folder is read a certificate at a time, as handshakes need them.
+        const int count = sk_X509_OBJECT_num(X509_STORE_get0_objects(store));
+        const std::string n = std::to_string(count) + (count == 1 ? " certificate" : " certificates");
         switch (b.kind) {
             case Kind::Folder:
-                return "the hashed folder " + b.folder + (b.file.empty() ? "" : " and the file " + b.file);
-            case Kind::File: return "the file " + b.file;
-            case Kind::BuiltIn:
-                return "the " + std::to_string(builtin->count) + " certificates built in, from " + builtin->source;
+                return "the hashed folder " + b.folder +
+                       (b.file.empty() ? "" : " and the file " + b.file + " (" + n + ")");
+            case Kind::File: return "the file " + b.file + " (" + n + ")";
+            case Kind::BuiltIn: return "the " + n + " built in, from " + builtin_ca_bundle()->source;
             case Kind::None: break;
         }
-        return "none: no CA certificates found where hosts keep them, and none built in";
+        return "";
     }
 
     X509_STORE* store_for(const std::string& extra) {
