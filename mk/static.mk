@@ -24,9 +24,10 @@ CURL_DIR := $(STATIC_DIR)/curl-$(CURL_DEB_VERSION)
 CURL_LIB := $(CURL_DIR)/build/lib/.libs/libcurl.a
 
 # HTTP and HTTPS only (the handler allows no other protocol, common/http_client.cpp), over
-# OpenSSL, with HTTP/2 (nghttp2) as Debian's libcurl has it, and c-ares to resolve names: a
-# static glibc cannot load the NSS modules getaddrinfo needs, c-ares reads /etc/hosts and
-# /etc/resolv.conf itself (README, "Shared hosting"). No content decoding (the handler asks
+# OpenSSL, with HTTP/2 (nghttp2) as Debian's libcurl has it, and c-ares to resolve names:
+# glibc's getaddrinfo would load the NSS modules a host's nsswitch.conf names, built for the
+# host's glibc, into this static process; c-ares reads /etc/hosts and /etc/resolv.conf
+# itself (README, "Shared hosting"). No content decoding (the handler asks
 # for none), no IDN, PSL or cookies' helpers; no CA path compiled in (the handler's own
 # trust, HttpGlobal::Trust, replaces libcurl's). No openssl.cnf read: the one a host may have
 # at this OpenSSL's path (/usr/lib/ssl) was written for the host's own OpenSSL, and reading
@@ -111,11 +112,11 @@ $(STATIC_GEN)/ca_bundle.o: $(STATIC_GEN)/ca_bundle.cpp common/ca_bundle.h
 # beside the binary (for perf and gdb), which keeps the binary small to upload.
 STATIC_LINK ?= -static
 STATIC_OBJ  := $(STATIC_GEN)/ca_bundle.o $(BUILD)/handler/main.o $(BUILD)/libadapters.a $(BUILD)/libwatch.a
-# glibc warns about each function linked that would need its NSS modules at run time. These
-# are linked but never reached: dlopen (libcrypto's engines), getpwuid_r (libcurl's .netrc),
+# glibc warns about each function linked that may load NSS modules (or other shared
+# objects) at run time. These are linked but never reached: dlopen (libcrypto's engines), getpwuid_r (libcurl's .netrc),
 # getaddrinfo (libcrypto's BIO_lookup), gethostbyname (libfcgi opening a socket itself),
 # getservbyname and getservbyport_r (c-ares for a service name; libcurl gives numbers). Any
-# other fails the build: it could be a lookup that breaks without those modules.
+# other fails the build: it could be a lookup that loads a host's module.
 STATIC_NSS_OK := dlopen getpwuid_r getaddrinfo gethostbyname getservbyname getservbyport_r
 
 $(STATIC_BIN): $(STATIC_OBJ) $(CURL_LIB) mk/static.mk

@@ -1,10 +1,10 @@
 // End-to-end tier: the static build (make static, mk/static.mk) where a shared host runs it.
 // Alone in an empty chroot (the binary and nothing else: no /lib, no /etc) it answers a page
 // as CGI, from the shell and as FastCGI; names resolve from /etc/hosts with no
-// nsswitch.conf; TLS verifies with the CA certificates where each kind of host keeps them,
-// else with those built in, and a certificate that does not verify is refused; Apache runs
-// it from a user's .htaccess folder unpacked from make dist's archive, as the README's
-// shared-hosting recipe says. chroot needs root, as make test runs.
+// nsswitch.conf, and never through a module a host's nsswitch.conf names; TLS verifies with the CA certificates where
+// each kind of host keeps them, else with those built in, and a certificate that does not verify is refused; Apache
+// runs it from a user's .htaccess folder unpacked from make dist's archive, as the README's shared-hosting recipe says.
+// chroot needs root, as make test runs.
 #include <sys/stat.h>
 #include <unistd.h>
 #include <boost/test/unit_test.hpp>
@@ -174,8 +174,7 @@ BOOST_AUTO_TEST_CASE(alone_in_an_empty_chroot_it_answers_a_page_as_fastcgi) {
     BOOST_TEST(c.get(std::string("id=") + kPublicVideo).status() == 200);
 }
 
-// c-ares reads /etc/hosts itself: a static glibc's getaddrinfo would need NSS modules that
-// an empty root does not have, nor an nsswitch.conf to name them.
+// c-ares reads /etc/hosts itself, with no nsswitch.conf to say so.
 BOOST_AUTO_TEST_CASE(names_resolve_from_etc_hosts_with_no_nsswitch_conf) {
     TlsStandin tls;
     Jail jail;
@@ -189,6 +188,29 @@ BOOST_AUTO_TEST_CASE(names_resolve_from_etc_hosts_with_no_nsswitch_conf) {
     r = jail.query(settings(with_host(tls.standin->api(), kApiName)));
     BOOST_TEST(r.out.rfind("Status: 502", 0) == 0u, r.out.substr(0, 300));
     BOOST_TEST(r.err.find("unreachable") != std::string::npos, r.err);
+}
+
+// A host's nsswitch.conf names modules built for its own glibc (RHEL's "hosts: files dns
+// myhostname", sssd's "sss"): glibc's getaddrinfo in a static program would dlopen them into
+// a process that already has a C library. c-ares never loads one. This module ends the
+// process the moment it is loaded.
+BOOST_AUTO_TEST_CASE(a_module_the_hosts_nsswitch_conf_names_is_never_loaded) {
+    TlsStandin tls;
+    Jail jail;
+    jail.add("/etc/nsswitch.conf", "hosts: foreign files dns\n");
+    jail.add("/etc/hosts", std::string("127.0.0.1 ") + kApiName + "\n");
+    jail.add("/etc/ssl/certs/ca-certificates.crt", tls.ca_pem());
+    jail.add("/lib/x86_64-linux-gnu/module.c",
+             "__attribute__((constructor)) static void loaded(void) { __builtin_trap(); }\n");
+    std::string out;
+    BOOST_REQUIRE_MESSAGE(run({"/usr/bin/gcc", "-shared", "-fPIC", "-nostdlib", "-o",
+                               jail.root.file("lib/x86_64-linux-gnu/libnss_foreign.so.2"),
+                               jail.root.file("lib/x86_64-linux-gnu/module.c")},
+                              &out) == 0,
+                          out);
+    Jail::Ran r = jail.query(settings(with_host(tls.standin->api(), kApiName)));
+    BOOST_TEST(r.status == 0, r.status << ": " << r.err);
+    BOOST_TEST(page_with_session(r), r.out.substr(0, 300) << r.err);
 }
 
 // Where Debian, RHEL and AlmaLinux, Alpine and FreeBSD keep their CA certificates, bundles
@@ -322,7 +344,8 @@ BOOST_AUTO_TEST_CASE(apache_runs_it_from_a_users_htaccess_folder_unpacked_from_t
     htaccess = must_replace(htaccess, "# SetEnv APIVIDEO_API_URL https://sandbox.api.video",
                             "SetEnv APIVIDEO_API_URL " + shared_standin().api());
     write_file(site + "/.htaccess", htaccess);
-    BOOST_TEST(read_file(site + "/apivideo-watch.cgi") == read_file(made("APIVIDEO_WATCH_STATIC")));
+    BOOST_TEST((read_file(site + "/apivideo-watch.cgi") == read_file(made("APIVIDEO_WATCH_STATIC"))),
+               "upload/apivideo-watch.cgi is not make static's binary");
 
     expect_page_plays(apache.url("/video/watch?id=") + kPrivateVideo, " (the static build from .htaccess)");
     BOOST_TEST(apache.alarms().empty());
