@@ -81,9 +81,11 @@ $(CURL_DIR)/build/Makefile: $(CURL_DIR)/debian/src/.patched $(CURL_DIR)/configur
 	    tail -n 30 configure.log >&2; echo "make static: curl's configure failed (all of it: $(@D)/configure.log)" >&2; exit 1; \
 	fi
 
+# On every core even when make was started without -j (make test, CI): libcurl is most of a
+# first make static.
 $(CURL_LIB): $(CURL_DIR)/build/Makefile
 	$(call say,MAKE,curl-$(CURL_DEB_VERSION))
-	$(Q)if ! $(MAKE) -C $(CURL_DIR)/build/lib > $(CURL_DIR)/build/make.log 2>&1; then \
+	$(Q)if ! $(MAKE) -j$$(nproc) -C $(CURL_DIR)/build/lib > $(CURL_DIR)/build/make.log 2>&1; then \
 	    tail -n 30 $(CURL_DIR)/build/make.log >&2; echo "make static: building libcurl failed (all of it: $(CURL_DIR)/build/make.log)" >&2; exit 1; \
 	fi
 
