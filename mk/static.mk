@@ -16,8 +16,10 @@ STATIC_DIR := build/static
 STATIC_BIN := $(STATIC_DIR)/apivideo-watch
 
 # Debian's curl source package, pinned by its version and the SHA-256 of its .dsc (which
-# holds the checksums of the tarballs). To move the pin: `tools/debian-source curl VERSION
-# x DIR` lists the versions the archive has; the README names the one linked.
+# holds the checksums of the tarballs). Debian's security archive keeps only its latest
+# version: when it moves on, make static stops and lists the versions there are; pin one
+# (`sha256sum` of its .dsc, which tools/debian-source leaves in DIR/download) and its
+# version in the README's table.
 CURL_DEB_VERSION    := 7.88.1-10+deb12u15
 CURL_DEB_DSC_SHA256 := 2744f12e3aef161c0361743fa1b318296b122e566e47f381e4a63320fbcc23f4
 CURL_DIR := $(STATIC_DIR)/curl-$(CURL_DEB_VERSION)
@@ -27,11 +29,11 @@ CURL_LIB := $(CURL_DIR)/build/lib/.libs/libcurl.a
 # OpenSSL, with HTTP/2 (nghttp2) as Debian's libcurl has it, and c-ares to resolve names:
 # glibc's getaddrinfo would load the NSS modules a host's nsswitch.conf names, built for the
 # host's glibc, into this static process; c-ares reads /etc/hosts and /etc/resolv.conf
-# itself (README, "Shared hosting"). No content decoding (the handler asks
-# for none), no IDN, PSL or cookies' helpers; no CA path compiled in (the handler's own
-# trust, HttpGlobal::Trust, replaces libcurl's). No openssl.cnf read: the one a host may have
-# at this OpenSSL's path (/usr/lib/ssl) was written for the host's own OpenSSL, and reading
-# it costs a CGI page more than its own work (bench/results.md).
+# itself (README, "Shared hosting"). No content decoding (the handler asks for none), no IDN
+# or PSL; no CA path compiled in (the handler's own trust, HttpGlobal::Trust, replaces
+# libcurl's). No openssl.cnf read: the one a host may have at this OpenSSL's path
+# (/usr/lib/ssl) was written for the host's own OpenSSL, and reading it cost a CGI page 1.7
+# million instructions (bench/results.md).
 CURL_CONFIGURE := --disable-shared --enable-static --disable-dependency-tracking \
     --with-openssl --with-nghttp2 --enable-ares \
     --disable-ftp --disable-file --disable-ldap --disable-ldaps --disable-rtsp --disable-dict \
