@@ -51,6 +51,8 @@ class Pages {
     // that is not a whole page (no <html> or no <body>); with OnUse, from the answer that
     // first needs it.
     static Pages load(const Template::Loader& source, Compile when = Compile::AtLoad);
+    // Compiles the player's page if it is not yet (OnUse); throws as load() does.
+    void prepare(Player player) const { page(static_cast<size_t>(player)); }
 
     // `play`: the link's player options. Its download=0 leaves the MP4 out of the page and
     // of the JSON (a view handed in still has it: the viewer cookie remembers it whole).
