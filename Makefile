@@ -4,6 +4,8 @@
 #   make test       install what the tests need (Debian, as root), build, run every test
 #   make demo       install, build, start the stand-in, nginx and the handler, print a URL
 #   make deb        the Debian package, in build/deb/ (mk/deb.mk)
+#   make static     one executable needing no shared library, build/static/ (mk/static.mk)
+#   make dist       the release archive for shared hosts, in build/dist/ (mk/static.mk)
 #   make clean      remove build/
 #
 # Variables people override: CXX, CXXFLAGS, LDFLAGS, PREFIX, DESTDIR, V=1 (show commands).
@@ -99,13 +101,18 @@ deps:
 # The fuzz targets run once over their corpora (mk/fuzz.mk), then the one test binary;
 # tests/run counts both in its last line, "N passed, N failed". The Debian package is
 # built beside the tests (mk/deb.mk), and tests/e2e/deb_tests.cpp installs, checks and
-# purges it. A SANITIZE= build skips the fuzz targets (they always carry ASan and UBSan,
-# and the plain run has them) and the package (built the same either way).
+# purges it; so is the static build with its release archive (mk/static.mk), which
+# tests/e2e/static_tests.cpp runs in an empty chroot and under Apache. A SANITIZE= build
+# skips the fuzz targets (they always carry ASan and UBSan, and the plain run has them),
+# the package (built the same either way) and the static build (its sanitizer runtimes
+# would be shared libraries; it links the plain run's objects).
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS) $(if $(SANITIZE),,fuzz-build deb-build LINTIAN=no)
-	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) $(if $(SANITIZE),,APIVIDEO_WATCH_DEB=$(abspath $(DEB_FILE))) \
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(TESTS) $(if $(SANITIZE),,fuzz-build deb-build LINTIAN=no dist-build)
+	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) \
+	    $(if $(SANITIZE),,APIVIDEO_WATCH_DEB=$(abspath $(DEB_FILE)) APIVIDEO_WATCH_STATIC=$(abspath $(STATIC_BIN)) \
+	                      APIVIDEO_WATCH_DIST=$(abspath $(DIST_TAR))) \
 	    FUZZ_SMOKE="$(if $(SANITIZE),,tests/fuzz/run smoke $(FUZZ_BUILD) $(FUZZ_TARGETS))" \
-	    tests/run $(TESTS) $(if $(SANITIZE),--run_test='!e2e/deb_tests')
+	    tests/run $(TESTS) $(if $(SANITIZE),--run_test='!e2e/deb_tests,static_tests')
 
 check: test
 
@@ -119,4 +126,5 @@ clean:
 # Further targets (install, fuzz, bench, …) live in mk/, one file per concern.
 -include $(wildcard mk/*.mk)
 
--include $(shell find $(BUILD) -type f -name '*.d' 2>/dev/null)
+# build/static/ holds libcurl's sources, whose documentation has .d files of its own.
+-include $(shell find $(BUILD) -path build/static -prune -o -type f -name '*.d' -print 2>/dev/null)

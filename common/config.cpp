@@ -32,6 +32,8 @@ const Setting kSettings[] = {
     {"APIVIDEO_API_URL", "https://ws.api.video", "API base URL (https://sandbox.api.video for sandbox keys)", true},
     {"APIVIDEO_TIMEOUT_MS", "5000", "budget for each upstream call, in milliseconds", true},
     {"APIVIDEO_CA_FILE", "", "extra CA bundle (PEM) trusted besides the system's", true},
+    {"APIVIDEO_CA_TRUST", "system",
+     "the CAs trusted: system (the host's, else those built in), builtin, or a PEM file or hashed folder", false},
     {"WATCH_PLAYER", "videojs", "the page's player: videojs, hlsjs, native or embed", true},
     {"WATCH_PLAYER_URL", kDefaultVideoJsUrl, "folder URL video.js is loaded from (https:// or /path)", true},
     {"WATCH_HLSJS_URL", kDefaultHlsJsUrl, "folder URL hls.js is loaded from (https:// or /path)", true},
@@ -265,6 +267,16 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     c.ca_file = setting(lookup, "APIVIDEO_CA_FILE");
     if (std::string pem, reason; !c.ca_file.empty() && !read(c.ca_file, pem, reason)) {
         problem("APIVIDEO_CA_FILE: " + c.ca_file + " " + reason);
+    }
+
+    // Whether the path exists, and the built-in bundle, are the loader's to check (site.cpp).
+    std::string trust = setting(lookup, "APIVIDEO_CA_TRUST");
+    if (trust == "builtin") {
+        c.ca_trust.from = CaTrust::From::BuiltIn;
+    } else if (!trust.empty() && trust[0] == '/') {
+        c.ca_trust = {CaTrust::From::Path, trust};
+    } else if (trust != "system") {
+        problem("APIVIDEO_CA_TRUST: must be system, builtin, or the absolute path of a PEM file or hashed folder");
     }
 
     if (!parse_player(setting(lookup, "WATCH_PLAYER"), c.player)) problem("WATCH_PLAYER: must be " + player_names());

@@ -6,6 +6,7 @@
 #include <set>
 #include <string>
 
+#include "common/http_client.h"
 #include "common/players.h"
 
 namespace watch {
@@ -39,6 +40,7 @@ struct Config {
     long timeout_ms = 0;
     long connect_timeout_ms = 0;
     std::string ca_file;       // extra CA bundle, empty for the system's
+    CaTrust ca_trust;          // the CAs trusted besides it (process-wide)
     std::string template_dir;  // empty: the templates built into the binary
     Player player = Player::VideoJs;
     std::string videojs_url;                   // folder holding video.min.js and video-js.min.css

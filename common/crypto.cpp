@@ -9,7 +9,10 @@
 #include <pthread.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -116,49 +119,61 @@ bool base64url_decode(std::string_view text, std::string& out) {
     return (acc & ((1u << bits) - 1)) == 0;
 }
 
+void leave_crypto_cleanup_to_exit() {
+    if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) != 1) throw std::runtime_error("OpenSSL failed to start");
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
     return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 namespace {
 
-// HMAC-SHA256 in counter mode (NIST SP 800-108) under a key the kernel gave this process:
-// a page's nonce costs no system call (OpenSSL's RAND_bytes asks getpid() every time).
-// A forked child draws a key of its own before its first use: the fork handler only
-// counts, so it is safe whenever a fork comes, even after a thread's generator is gone
-// (a fork from an exit handler).
+// The kernel's random bytes (getrandom), drawn a pool at a time: a page's nonce costs a
+// system call once in 64 pages, and no cryptography at all (the first use of any OpenSSL
+// algorithm in a process costs more than a CGI page's own work: bench/results.md). A
+// forked child draws a pool of its own before its first use: the fork handler only counts,
+// so it is safe whenever a fork comes, even after a thread's pool is gone (a fork from an
+// exit handler).
 std::atomic<unsigned> forks{0};
 
 struct Generator {
-    std::string key;
-    unsigned long long counter = 0;
-    unsigned keyed_at_fork = 0;
+    unsigned char pool[1024];
+    size_t used = sizeof pool;
+    unsigned drawn_at_fork = 0;
     static Generator& instance() {
         static const int counting = pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1); });
         if (counting != 0) throw std::runtime_error("pthread_atfork failed");
         thread_local Generator g;
         return g;
     }
-    std::string next_block() {
-        if (key.empty() || keyed_at_fork != forks.load()) {
-            keyed_at_fork = forks.load();
-            key.resize(32);
-            if (getrandom(key.data(), key.size(), 0) != static_cast<ssize_t>(key.size())) {
-                key.clear();
-                throw std::runtime_error("getrandom failed");
+    void take(unsigned char* out, size_t n) {
+        while (n > 0) {
+            if (used == sizeof pool || drawn_at_fork != forks.load()) {
+                drawn_at_fork = forks.load();
+                // One call, unless a signal cuts it short (getrandom(2): only past 256 bytes).
+                for (size_t at = 0; at < sizeof pool;) {
+                    ssize_t got = getrandom(pool + at, sizeof pool - at, 0);
+                    if (got < 0 && errno != EINTR) throw std::runtime_error("getrandom failed");
+                    at += got > 0 ? static_cast<size_t>(got) : 0;
+                }
+                used = 0;
             }
+            size_t k = std::min(n, sizeof pool - used);
+            std::memcpy(out, pool + used, k);
+            std::memset(pool + used, 0, k);  // a byte given out is not kept
+            used += k;
+            out += k;
+            n -= k;
         }
-        ++counter;
-        return hmac_sha256(key, std::string_view(reinterpret_cast<const char*>(&counter), sizeof counter));
     }
 };
 
 }  // namespace
 
 std::string random_hex(size_t n) {
-    std::string bytes;
-    while (bytes.size() < n) bytes += Generator::instance().next_block();
-    bytes.resize(n);
+    std::string bytes(n, '\0');
+    Generator::instance().take(reinterpret_cast<unsigned char*>(bytes.data()), n);
     static const char hex[] = "0123456789abcdef";
     std::string out;
     for (unsigned char b : bytes) {

@@ -9,6 +9,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/ca_bundle.h"
 #include "common/text.h"
 #include "common/url.h"
 
@@ -40,23 +43,126 @@ const char* outcome_name(HttpResult::Outcome o) {
     return "?";
 }
 
-// The trusted CAs: one store per extra CA file (a site's APIVIDEO_CA_FILE), shared by
-// every connection, built at the first handshake that needs it. The system's trust is
-// OpenSSL's hashed certificate folder (on Debian /etc/ssl/certs, kept hashed by
-// update-ca-certificates), from which a handshake loads just the issuer it needs, rather
-// than the whole bundle parsed up front: a CGI request to a plain-http API loads none.
+namespace {
+
+// Where hosts keep their CA certificates, in the order looked at: hashed folders first (a
+// handshake then loads just the issuer it needs, where a bundle is parsed whole), then
+// bundles. A folder counts only when it holds OpenSSL's hashed names (a RHEL host has an
+// /etc/ssl/certs with nothing but a bundle in it). README.md's Shared hosting lists these.
+struct HostTrust {
+    const char* path;
+    bool folder;
+};
+const HostTrust kHostTrust[] = {
+    {"/etc/ssl/certs", true},                                  // Debian, Ubuntu, Alpine, FreeBSD
+    {"/etc/pki/ca-trust/extracted/pem/directory-hash", true},  // RHEL and AlmaLinux 9, Fedora
+    {"/etc/ssl/certs/ca-certificates.crt", false},             // Debian, Ubuntu, Alpine, Arch
+    {"/etc/pki/tls/certs/ca-bundle.crt", false},               // RHEL, AlmaLinux, CloudLinux, Fedora
+    {"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", false},
+    {"/etc/ssl/ca-bundle.pem", false},                  // openSUSE
+    {"/etc/ssl/cert.pem", false},                       // Alpine, FreeBSD
+    {"/usr/local/share/certs/ca-root-nss.crt", false},  // FreeBSD's ca_root_nss
+    {"/usr/local/etc/ssl/cert.pem", false},             // FreeBSD
+};
+
+bool is_folder(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool is_file(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(path.c_str(), R_OK) == 0;
+}
+
+// A name as c_rehash and update-ca-certificates make them: 8 hex digits, '.', a number.
+bool hashed_folder(const std::string& path) {
+    DIR* d = opendir(path.c_str());
+    if (!d) return false;
+    bool hashed = false;
+    while (dirent* e = readdir(d)) {
+        std::string_view n = e->d_name;
+        if (n.size() > 9 && n[8] == '.' && n.find_first_not_of("0123456789abcdef") == 8 &&
+            n.find_first_not_of("0123456789", 9) == std::string_view::npos) {
+            hashed = true;
+            break;
+        }
+    }
+    closedir(d);
+    return hashed;
+}
+
+}  // namespace
+
+// The trusted CAs: a base (the host's, the built-in bundle, or APIVIDEO_CA_TRUST's), found
+// at the first handshake that needs it, plus one store per extra CA file (a site's
+// APIVIDEO_CA_FILE), shared by every connection. A CGI request to a plain-http API looks
+// for none.
 struct HttpGlobal::Trust {
+    CaTrust setting;
+    // The base, once found: certificates from a hashed folder, a bundle, or those built in.
+    enum class Kind { Folder, File, BuiltIn, None };
+    struct Base {
+        Kind kind = Kind::None;
+        std::string folder, file;  // Folder: SSL_CERT_FILE may name a file beside it
+    };
+    std::optional<Base> base;
     std::map<std::string, X509_STORE*> stores;
 
+    explicit Trust(CaTrust s) : setting(std::move(s)) {}
     ~Trust() {
         for (auto& kv : stores) X509_STORE_free(kv.second);
+    }
+
+    const Base& find_base() {
+        if (!base) base = look_for_base();
+        return *base;
+    }
+
+    Base look_for_base() const {
+        const CaBundle* builtin = builtin_ca_bundle();
+        if (setting.from == CaTrust::From::BuiltIn) return {builtin ? Kind::BuiltIn : Kind::None, "", ""};
+        if (setting.from == CaTrust::From::Path) {
+            return is_folder(setting.path) ? Base{Kind::Folder, setting.path, ""} : Base{Kind::File, "", setting.path};
+        }
+        // SSL_CERT_DIR and SSL_CERT_FILE, when set, win as they do for OpenSSL's own defaults.
+        const char* dir = std::getenv(X509_get_default_cert_dir_env());
+        const char* file = std::getenv(X509_get_default_cert_file_env());
+        if (dir || file) return {dir ? Kind::Folder : Kind::File, dir ? dir : "", file ? file : ""};
+        for (const HostTrust& t : kHostTrust) {
+            if (t.folder ? hashed_folder(t.path) : is_file(t.path)) {
+                return t.folder ? Base{Kind::Folder, t.path, ""} : Base{Kind::File, "", t.path};
+            }
+        }
+        return {builtin ? Kind::BuiltIn : Kind::None, "", ""};
+    }
+
+    // Says what a handshake would trust, counting what the store holds once built: a
+    // bundle that does not parse, or certificates that do not load, show here first.
+    std::string describe() {
+        const Base& b = find_base();
+        if (b.kind == Kind::None) return "none: no CA certificates found where hosts keep them, and none built in";
+        X509_STORE* store = store_for("");
+        if (!store) return "none: " + (b.file.empty() ? b.folder : b.file) + " holds no certificate that loads";
+        // A hashed folder is read a certificate at a time, as handshakes need them.
+        const int count = sk_X509_OBJECT_num(X509_STORE_get0_objects(store));
+        const std::string n = std::to_string(count) + (count == 1 ? " certificate" : " certificates");
+        switch (b.kind) {
+            case Kind::Folder:
+                return "the hashed folder " + b.folder +
+                       (b.file.empty() ? "" : " and the file " + b.file + " (" + n + ")");
+            case Kind::File: return "the file " + b.file + " (" + n + ")";
+            case Kind::BuiltIn: return "the " + n + " built in, from " + builtin_ca_bundle()->source;
+            case Kind::None: break;
+        }
+        return "";
     }
 
     X509_STORE* store_for(const std::string& extra) {
         X509_STORE*& store = stores[extra];
         if (store) return store;
         store = X509_STORE_new();
-        if (!store || !add_system_trust(store) || (!extra.empty() && X509_STORE_load_file(store, extra.c_str()) != 1)) {
+        if (!store || !add_base(store) || (!extra.empty() && X509_STORE_load_file(store, extra.c_str()) != 1)) {
             X509_STORE_free(store);
             stores.erase(extra);
             return nullptr;
@@ -68,19 +174,28 @@ struct HttpGlobal::Trust {
         return store;
     }
 
-    // SSL_CERT_DIR and SSL_CERT_FILE, when set, win as they do for OpenSSL's own defaults.
-    static bool add_system_trust(X509_STORE* store) {
-        const char* dir = std::getenv(X509_get_default_cert_dir_env());
-        X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
-        if (!lookup || X509_LOOKUP_add_dir(lookup, dir ? dir : X509_get_default_cert_dir(), X509_FILETYPE_PEM) != 1) {
-            return false;
+    bool add_base(X509_STORE* store) {
+        const Base& b = find_base();
+        if (b.kind == Kind::Folder) {
+            X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_hash_dir());
+            if (!lookup || X509_LOOKUP_add_dir(lookup, b.folder.c_str(), X509_FILETYPE_PEM) != 1) return false;
         }
-        const char* file = std::getenv(X509_get_default_cert_file_env());
-        return !file || X509_STORE_load_file(store, file) == 1;
+        if (!b.file.empty() && X509_STORE_load_file(store, b.file.c_str()) != 1) return false;
+        if (b.kind == Kind::BuiltIn) {
+            const CaBundle& bundle = *builtin_ca_bundle();
+            for (size_t i = 0; i < bundle.count; ++i) {
+                const unsigned char* der = bundle.certificates[i].der;
+                X509* cert = d2i_X509(nullptr, &der, static_cast<long>(bundle.certificates[i].size));
+                bool added = cert && X509_STORE_add_cert(store, cert) == 1;
+                X509_free(cert);
+                if (!added) return false;
+            }
+        }
+        return true;
     }
 };
 
-HttpGlobal::HttpGlobal() : trust_(std::make_unique<Trust>()) {
+HttpGlobal::HttpGlobal(CaTrust trust) : trust_(std::make_unique<Trust>(std::move(trust))) {
     if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
 }
 
@@ -88,6 +203,8 @@ HttpGlobal::~HttpGlobal() {
     trust_.reset();
     curl_global_cleanup();
 }
+
+std::string HttpGlobal::trust_source() const { return trust_->describe(); }
 
 namespace {
 

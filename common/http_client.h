@@ -56,16 +56,29 @@ struct HttpResult {
 
 const char* outcome_name(HttpResult::Outcome o);
 
+// Where the trusted CAs come from (APIVIDEO_CA_TRUST). System: the host's, from the first
+// place systems keep them (SSL_CERT_DIR or SSL_CERT_FILE when set, then kHostTrust in
+// http_client.cpp), else the bundle built into the binary (ca_bundle.h); BuiltIn: that bundle
+// alone; Path: a PEM bundle or an OpenSSL hashed folder, instead of the host's.
+struct CaTrust {
+    enum class From { System, BuiltIn, Path };
+    From from = From::System;
+    std::string path;  // From::Path
+};
+
 // Process-wide libcurl state: one per process, created before any client and kept alive
 // until every client is gone. Not for use from several threads.
 class HttpGlobal {
    public:
-    HttpGlobal();
+    explicit HttpGlobal(CaTrust trust = {});
     ~HttpGlobal();
     HttpGlobal(const HttpGlobal&) = delete;
     HttpGlobal& operator=(const HttpGlobal&) = delete;
     struct Trust;
     Trust& trust() const { return *trust_; }
+    // Where the trusted CAs come from on this host, in words (--check); looks now if no
+    // handshake has yet.
+    std::string trust_source() const;
 
    private:
     std::unique_ptr<Trust> trust_;

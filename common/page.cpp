@@ -216,18 +216,30 @@ std::string joined(const std::set<std::string>& origins) {
 
 }  // namespace
 
-Pages Pages::load(const Template::Loader& source) {
+Pages Pages::load(const Template::Loader& source, Compile when) {
     Pages p;
-    for (size_t i = 0; i < kPlayerCount; ++i) {
-        std::string name = player_info(static_cast<Player>(i)).template_name;
-        std::string text = source(name);
-        p.players_.push_back(Template::compile(name, text, names(kWatchNames), source));
-        require_whole_page(name, text);
+    p.pages_ = std::make_shared<Compiled>();
+    p.pages_->source = source;
+    if (when == Compile::AtLoad) {
+        for (size_t i = 0; i <= kErrorPage; ++i) p.page(i);
     }
-    std::string error_source = source("error.html");
-    p.error_.push_back(Template::compile("error.html", error_source, names(kErrorNames), source));
-    require_whole_page("error.html", error_source);
     return p;
+}
+
+// A compile that throws leaves the page uncompiled: the next answer that needs it tries
+// again and throws the same.
+const Template& Pages::page(size_t i) const {
+    std::optional<Template>& compiled = pages_->pages[i];
+    if (!compiled) {
+        const bool error = i == kErrorPage;
+        const std::string name = error ? "error.html" : player_info(static_cast<Player>(i)).template_name;
+        const std::string text = pages_->source(name);
+        Template t = error ? Template::compile(name, text, names(kErrorNames), pages_->source)
+                           : Template::compile(name, text, names(kWatchNames), pages_->source);
+        require_whole_page(name, text);
+        compiled = std::move(t);
+    }
+    return *compiled;
 }
 
 namespace {
@@ -345,7 +357,7 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
     common_headers(r, "text/html; charset=utf-8",
                    csp_for(player, joined(media), origin_or_self(a.player), config, nonce, false));
     if (noindex) no_index(r);
-    r.body = players_[static_cast<size_t>(player)].render(v, kWatchValueCount, lists);
+    r.body = page(static_cast<size_t>(player)).render(v, kWatchValueCount, lists);
     return r;
 }
 
@@ -389,8 +401,8 @@ Response Pages::waiting(const Waiting& w, Player player, const Config& config, c
     v[kTitle] = "Your video is about to start";
     v[kVideoId] = w.video_id;
     const std::string origins = origins_for_waiting(w.asset_origins);
-    return waiting_page(players_[static_cast<size_t>(player)], v, player, config, play, w.seconds, w.json_url,
-                        w.page_url, origins, origins);
+    return waiting_page(page(static_cast<size_t>(player)), v, player, config, play, w.seconds, w.json_url, w.page_url,
+                        origins, origins);
 }
 
 Response Pages::processing(const Processing& p, Player player, const Config& config, const PlayOptions& play) const {
@@ -401,8 +413,8 @@ Response Pages::processing(const Processing& p, Player player, const Config& con
     v[kLang] = p.view.language;
     v[kVideoId] = p.view.video_id;
     const std::string origins = origins_for_waiting(p.asset_origins);
-    return waiting_page(players_[static_cast<size_t>(player)], v, player, config, play, p.seconds, p.json_url,
-                        p.page_url, origins, origins);
+    return waiting_page(page(static_cast<size_t>(player)), v, player, config, play, p.seconds, p.json_url, p.page_url,
+                        origins, origins);
 }
 
 namespace {
@@ -460,7 +472,7 @@ Response Pages::error(Failure failure, bool json, long long retry_after) const {
         v[kErrorMessage] = e.message;
         v[kErrorStatus] = status;
         v[kErrorNonce] = nonce;
-        r.body = error_[0].render(v, kErrorValueCount);
+        r.body = page(kErrorPage).render(v, kErrorValueCount);
     }
     no_index(r);
     if (failure == Failure::MethodNotAllowed) r.headers.emplace_back("Allow", "GET, HEAD");

@@ -5,6 +5,8 @@
 // a Content-Security-Policy made for it, and noindex where search engines have no
 // business).
 #pragma once
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -38,10 +40,19 @@ struct Processing {
 
 class Pages {
    public:
-    // Compiles the page templates, each from `source` (which also resolves includes).
-    // Throws TemplateError naming the broken one, and a page template that is not a whole
-    // page (no <html> or no <body>).
-    static Pages load(const Template::Loader& source);
+    // When the page templates compile: all in load(), so that a process serving many pages
+    // finds a broken one at start-up; or each at its first use, for a CGI process, which
+    // serves one page from one thread and would spend more on compiling the others than on
+    // that page (bench/results.md).
+    enum class Compile { AtLoad, OnUse };
+
+    // Compiles the page templates, each from `source` (which also resolves includes, and
+    // is kept for OnUse). Throws TemplateError naming the broken one, and a page template
+    // that is not a whole page (no <html> or no <body>); with OnUse, from the answer that
+    // first needs it.
+    static Pages load(const Template::Loader& source, Compile when = Compile::AtLoad);
+    // Compiles the player's page if it is not yet (OnUse); throws as load() does.
+    void prepare(Player player) const { page(static_cast<size_t>(player)); }
 
     // `play`: the link's player options. Its download=0 leaves the MP4 out of the page and
     // of the JSON (a view handed in still has it: the viewer cookie remembers it whole).
@@ -56,8 +67,17 @@ class Pages {
 
    private:
     Pages() = default;
-    std::vector<Template> players_;  // indexed by Player
-    std::vector<Template> error_;    // one
+    // A player's page, or error.html (kErrorPage), compiled now if it is not yet.
+    static constexpr size_t kErrorPage = kPlayerCount;
+    const Template& page(size_t index) const;
+
+    // Shared by the copies of a Pages (a site's settings with another account share them).
+    // Filled by load() before any sharing, or (OnUse) by the one thread of a CGI process.
+    struct Compiled {
+        Template::Loader source;
+        std::optional<Template> pages[kPlayerCount + 1];  // indexed by Player, then kErrorPage
+    };
+    std::shared_ptr<Compiled> pages_;
 };
 
 }  // namespace watch

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/ca_bundle.h"
 #include "common/crypto.h"
 
 namespace watch {
@@ -69,10 +70,11 @@ bool read_file(const std::string& path, std::string& content, std::string& why) 
 }
 
 Pages builtin_pages() {
-    return Pages::load([](const std::string& name) { return template_source("", name); });
+    return Pages::load([](const std::string& name) { return template_source("", name); }, Pages::Compile::OnUse);
 }
 
-bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, std::string& why) {
+bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, std::string& why,
+               Pages::Compile compile) {
     Config config;
     if (!load_config(lookup, read_file, config, why)) return false;
     // A mistyped folder must not pass silently for "all built in".
@@ -81,9 +83,18 @@ bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, st
         why = "WATCH_TEMPLATE_DIR: " + config.template_dir + " is not a folder this process can read";
         return false;
     }
+    if (config.ca_trust.from == CaTrust::From::Path && stat(config.ca_trust.path.c_str(), &st) != 0) {
+        why = "APIVIDEO_CA_TRUST: " + config.ca_trust.path + ": " + std::strerror(errno);
+        return false;
+    }
+    if (config.ca_trust.from == CaTrust::From::BuiltIn && !builtin_ca_bundle()) {
+        why = "APIVIDEO_CA_TRUST: builtin, but this binary has no CA certificates built in (make static's has)";
+        return false;
+    }
     try {
-        const std::string dir = config.template_dir;
-        Pages pages = Pages::load([&dir](const std::string& name) { return template_source(dir, name); });
+        // The loader keeps its own copy of the folder: with OnUse it outlives this call.
+        Pages pages = Pages::load(
+            [dir = config.template_dir](const std::string& name) { return template_source(dir, name); }, compile);
         std::shared_ptr<Account> account = new_account(config);
         out = std::make_shared<const Site>(Site{std::move(config), std::move(pages), std::move(account)});
     } catch (const TemplateError& e) {

@@ -38,12 +38,14 @@ inline constexpr size_t kMaxFileBytes = 8 << 20;
 [[nodiscard]] bool read_file(const std::string& path, std::string& content, std::string& why);
 
 // The pages of the templates built into the binary: what answers when a site's own
-// settings are broken.
+// settings are broken (compiled as they are needed).
 Pages builtin_pages();
 
 // Reads settings and templates into a Site with an account of its own. False with a
-// reason (a line per problem).
-[[nodiscard]] bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, std::string& why);
+// reason (a line per problem). `compile`: Pages::Compile::OnUse for a process that serves
+// one page (CGI).
+[[nodiscard]] bool load_site(const SettingLookup& lookup, std::shared_ptr<const Site>& out, std::string& why,
+                             Pages::Compile compile = Pages::Compile::AtLoad);
 
 // The sites of one FastCGI process. Used by its one event loop only.
 class Sites {

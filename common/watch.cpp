@@ -141,6 +141,9 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         if (!parse_watch_params(req.query, params, why)) return fail(Failure::BadRequest, "validate", why);
         trace.id = params.video_id;
         player = params.player_given ? params.player : config().player;
+        // Where pages compile on first use (CGI), a broken template answers 500 now, before
+        // it costs an api.video read.
+        if (!json) site->pages.prepare(player);
 
         // Who may watch: a signed link, the allow-list. Neither costs an upstream call.
         if (!config().link_secret.empty()) {

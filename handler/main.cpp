@@ -13,6 +13,8 @@
 #include <string>
 
 #include "common/apivideo.h"
+#include "common/ca_bundle.h"
+#include "common/crypto.h"
 #include "common/links.h"
 #include "common/request.h"
 #include "common/site.h"
@@ -69,10 +71,10 @@ void sign_usage(FILE* to) {
 
 const char* env(const char* name) { return std::getenv(name); }
 
-int check(bool online, const watch::HttpGlobal& http) {
-    std::shared_ptr<const watch::Site> site;
-    if (std::string err; !watch::load_site(env, site, err)) {
-        watch::log_lines(err, "");
+int check(const std::shared_ptr<const watch::Site>& site, const std::string& site_error, bool online,
+          const watch::HttpGlobal& http) {
+    if (!site_error.empty()) {
+        watch::log_lines(site_error, "");
         return 1;
     }
     const watch::Config& c = site->config;
@@ -102,6 +104,7 @@ int check(bool online, const watch::HttpGlobal& http) {
         }
         std::printf("apivideo-watch: api.video accepted the API key at %s\n", c.api_url.c_str());
     }
+    std::printf("apivideo-watch: trusted CA certificates: %s\n", http.trust_source().c_str());
     std::printf("apivideo-watch: settings and templates are fine\n");
     return 0;
 }
@@ -262,6 +265,9 @@ int main(int argc, char** argv) {
         std::string a = argv[i];
         if (a == "--version") {
             std::printf("apivideo-watch %s\n", kVersion);
+            if (const watch::CaBundle* ca = watch::builtin_ca_bundle()) {
+                std::printf("CA certificates built in: %zu, from %s (%s)\n", ca->count, ca->source, ca->date);
+            }
             return 0;
         } else if (a == "--check") {
             want_check = true;
@@ -287,22 +293,27 @@ int main(int argc, char** argv) {
     }
 
     try {
-        watch::HttpGlobal http;
-        if (want_check) return check(online, http);
+        const bool fastcgi = !shell && !want_check && !want_status && watch::started_with_socket();
+        const bool cgi = !shell && !want_check && !want_status && !fastcgi && env("GATEWAY_INTERFACE");
+        std::shared_ptr<const watch::Site> site;
+        std::string site_error;
+        if (!watch::load_site(env, site, site_error,
+                              cgi ? watch::Pages::Compile::OnUse : watch::Pages::Compile::AtLoad) &&
+            site_error.empty()) {
+            site_error = "the settings are broken";
+        }
+        if (cgi) watch::leave_crypto_cleanup_to_exit();
+        // Broken settings make no upstream call: the default trust then serves nothing.
+        watch::HttpGlobal http(site ? site->config.ca_trust : watch::CaTrust{});
+        if (want_check) return check(site, site_error, online, http);
         if (want_status) {
-            std::shared_ptr<const watch::Site> site;
-            if (std::string err; !watch::load_site(env, site, err)) {
-                watch::log_lines(err, "");
+            if (!site_error.empty()) {
+                watch::log_lines(site_error, "");
                 return 1;
             }
             return watch::print_status(status_format, site, http);
         }
 
-        std::shared_ptr<const watch::Site> site;
-        std::string site_error;
-        if (!watch::load_site(env, site, site_error) && site_error.empty()) site_error = "the settings are broken";
-
-        bool fastcgi = !shell && watch::started_with_socket();
         if (fastcgi || shell) {
             // A long-running server with broken settings would fail every visitor: refuse.
             if (!site_error.empty()) {
@@ -321,7 +332,7 @@ int main(int argc, char** argv) {
             watch::Sites sites(env, site);
             return watch::serve_fastcgi(listener, sites, env, http);
         }
-        if (env("GATEWAY_INTERFACE")) return watch::serve_cgi(site, site_error, http);
+        if (cgi) return watch::serve_cgi(site, site_error, http);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "apivideo-watch: %s\n", e.what());
         return 1;

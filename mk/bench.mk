@@ -1,8 +1,8 @@
 # make bench: apivideo-watch (nginx + FastCGI) against PHP-FPM (the same flow in PHP,
 # bench/php/watch.php, behind the same nginx) and the seed's Node.js example, side by side on
-# one stand-in and one machine, load from wrk; the handler against php-cgi as CGI, timed by
-# hyperfine; then a burst of three times api.video's read budget against each side (its own
-# table). Not part of make test; about 6 minutes.
+# one stand-in and one machine, load from wrk; the handler (make's and make static's) against
+# php-cgi as CGI, timed by hyperfine; then a burst of three times api.video's read budget
+# against each side (its own table). Not part of make test; about 6 minutes.
 #
 #   make bench [BENCH_SECONDS=15] [BENCH_WARMUP=3]
 #
@@ -18,8 +18,9 @@ BENCH_PROBE   := $(BUILD)/bench/latency_probe
 
 .PHONY: bench
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_PROBE)
+	$(Q)$(MAKE) --no-print-directory $(BIN) $(BENCH_PROBE) static-build
 	$(Q)APIVIDEO_WATCH_BIN=$(abspath $(BIN)) BENCH_PROBE=$(abspath $(BENCH_PROBE)) \
+	    APIVIDEO_WATCH_STATIC=$(abspath $(STATIC_BIN)) \
 	    bench/bench --seconds $(BENCH_SECONDS) --warmup $(BENCH_WARMUP) --out bench/results.md
 
 # The probe is a plain libcurl client, like the handler's own calls; no project code in it.

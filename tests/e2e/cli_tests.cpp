@@ -146,6 +146,25 @@ BOOST_AUTO_TEST_CASE(an_empty_page_template_is_refused_by_check_and_at_start_up)
     }
 }
 
+// A CGI process serves one page: it compiles that page's template alone (Pages::Compile::OnUse).
+// A broken one of another player leaves the page served; the page that needs it is the 500
+// page, its reason in the log, before any api.video call, never 200 with nothing to show.
+BOOST_AUTO_TEST_CASE(as_cgi_only_the_page_served_compiles_and_a_broken_one_answers_500) {
+    TempDir dir;
+    write_file(dir.file("player-hlsjs.html"), "");
+    auto env = good_env();
+    env["WATCH_TEMPLATE_DIR"] = dir.path();
+    Run r = cgi(std::string("id=") + kPublicVideo, "203.0.113.7", env);
+    BOOST_TEST(r.status == 0);
+    BOOST_TEST(r.out.rfind("Status: 200 OK\r\n", 0) == 0u, r.out.substr(0, 300));
+    shared_standin().reset();
+    r = cgi(std::string("id=") + kPublicVideo + "&player=hlsjs", "203.0.113.7", env);
+    BOOST_TEST(r.out.find("Status: 500 ") != std::string::npos, r.out.substr(0, 300));
+    BOOST_TEST(shared_standin().requests().empty());  // refused before any api.video call
+    BOOST_TEST(r.out.find("step=internal") != std::string::npos, r.out);
+    BOOST_TEST(r.out.find("player-hlsjs.html: not a whole page") != std::string::npos, r.out);
+}
+
 BOOST_AUTO_TEST_CASE(check_online_proves_the_key_or_says_it_was_refused) {
     Run ok = handler({"--check", "--online"}, good_env());
     BOOST_TEST(ok.status == 0, ok.out);

@@ -152,6 +152,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
     BOOST_TEST(c.max_in_flight == 4096);
     BOOST_TEST(c.socket_path == "");
     BOOST_TEST(c.ca_file == "");
+    BOOST_TEST((c.ca_trust.from == watch::CaTrust::From::System));
     BOOST_TEST(c.videojs_url == watch::kDefaultVideoJsUrl);
     BOOST_TEST(c.videojs_sri == watch::kDefaultVideoJsSri);
     BOOST_TEST(c.videojs_css_sri == watch::kDefaultVideoJsCssSri);
@@ -358,6 +359,21 @@ BOOST_AUTO_TEST_CASE(ca_file_must_be_readable) {
     BOOST_TEST(c.ca_file == f.path);
     std::string err = load(with_key({{"APIVIDEO_CA_FILE", f.dir + "/missing.pem"}}), c);
     BOOST_TEST(contains(err, "APIVIDEO_CA_FILE"), err);
+}
+
+BOOST_AUTO_TEST_CASE(ca_trust_is_system_builtin_or_an_absolute_path) {
+    watch::Config c;
+    BOOST_TEST(load(with_key({{"APIVIDEO_CA_TRUST", "builtin"}}), c) == "");
+    BOOST_TEST((c.ca_trust.from == watch::CaTrust::From::BuiltIn));
+    BOOST_TEST(load(with_key({{"APIVIDEO_CA_TRUST", "/etc/pki/tls/certs/ca-bundle.crt"}}), c) == "");
+    BOOST_TEST((c.ca_trust.from == watch::CaTrust::From::Path));
+    BOOST_TEST(c.ca_trust.path == "/etc/pki/tls/certs/ca-bundle.crt");
+    BOOST_TEST(load(with_key({{"APIVIDEO_CA_TRUST", "system"}}), c) == "");
+    BOOST_TEST((c.ca_trust.from == watch::CaTrust::From::System));
+    for (const char* bad : {"Builtin", "certs/ca.pem", "none"}) {
+        std::string err = load(with_key({{"APIVIDEO_CA_TRUST", bad}}), c);
+        BOOST_TEST(contains(err, "APIVIDEO_CA_TRUST: must be system, builtin"), bad << ": " << err);
+    }
 }
 
 // ---- the key never appears in a message -----------------------------------------------

@@ -72,9 +72,9 @@ BOOST_AUTO_TEST_CASE(random_hex_has_the_length_and_does_not_repeat) {
 }
 
 // A forked child (spawn-fcgi's workers, a CGI helper) must not repeat its parent's
-// nonces: it draws a key of its own.
+// nonces: it draws random bytes of its own.
 BOOST_AUTO_TEST_CASE(a_forked_child_does_not_repeat_its_parent_s_randomness) {
-    watch::random_hex(16);  // the parent's generator is keyed
+    watch::random_hex(16);  // the parent's generator has drawn its pool
     int fds[2];
     BOOST_REQUIRE(pipe(fds) == 0);
     pid_t pid = fork();
