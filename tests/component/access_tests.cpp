@@ -32,13 +32,6 @@ watch::Response get_with(Core& core, const std::string& query, const std::map<st
     return watch::handle_watch(req, core.site, client);
 }
 
-watch::Link link_for(const std::string& id, long long exp) {
-    watch::Link l;
-    l.video_id = id;
-    l.exp = exp;
-    return l;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(component)
@@ -81,7 +74,7 @@ BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_answer_403_witho
 
 BOOST_AUTO_TEST_CASE(a_link_with_every_field_plays_where_and_when_it_was_made_for) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
-    watch::Link l = link_for(kPrivateVideo, now() + 600);
+    watch::Link l{kPrivateVideo, now() + 600};
     l.nbf = now() - 60;
     l.ip = "203.0.113.0/24";
     l.play.start = 42;
@@ -95,13 +88,13 @@ BOOST_AUTO_TEST_CASE(a_link_with_every_field_plays_where_and_when_it_was_made_fo
 
 BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_answers_403_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
-    watch::Link later = link_for(kPrivateVideo, now() + 7200);
+    watch::Link later{kPrivateVideo, now() + 7200};
     later.nbf = now() + 3600;
-    watch::Link v4 = link_for(kPrivateVideo, now() + 600);
+    watch::Link v4{kPrivateVideo, now() + 600};
     v4.ip = "203.0.113.0/24";
-    watch::Link v6 = link_for(kPrivateVideo, now() + 600);
+    watch::Link v6{kPrivateVideo, now() + 600};
     v6.ip = "2001:db8:1::/48";
-    watch::Link one = link_for(kPrivateVideo, now() + 600);
+    watch::Link one{kPrivateVideo, now() + 600};
     one.ip = "2001:db8::7";
     struct Case {
         const char* what;
@@ -134,7 +127,7 @@ BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_answers_403_wit
 // Off (the default), a header is not looked at: anyone can send one. On, only its last
 // address counts (the one the trusted proxy appended), and REMOTE_ADDR (the proxy) not.
 BOOST_AUTO_TEST_CASE(the_trusted_proxy_header_is_read_only_when_set_and_only_its_last_address) {
-    watch::Link l = link_for(kPrivateVideo, now() + 600);
+    watch::Link l{kPrivateVideo, now() + 600};
     l.ip = "203.0.113.7";
     const std::string q = watch::signed_query(kSecret, l);
     const std::map<std::string, std::string> via_proxy = {{"REMOTE_ADDR", "10.0.0.2"},
@@ -174,7 +167,7 @@ BOOST_AUTO_TEST_CASE(with_a_secret_the_player_options_count_only_when_signed) {
         BOOST_TEST(r.log.find("step=link") != std::string::npos, r.log);
         BOOST_TEST(r.log.find("bad signature") != std::string::npos, r.log);
     }
-    watch::Link l = link_for(kPrivateVideo, now() + 600);
+    watch::Link l{kPrivateVideo, now() + 600};
     l.play.download = false;
     BOOST_TEST(core.get(watch::signed_query(kSecret, l)).status == 200);
     BOOST_TEST(shared_standin().video_reads() == 1u);
