@@ -175,9 +175,7 @@ struct PageView::Flow {
         w.json_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "json"}});
         w.asset_origins = site->account->asset_origins;
         Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config(), params.play);
-        r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) + "=" + d.ticket +
-                                                 "; Max-Age=" + std::to_string(config().wait_seconds) +
-                                                 "; Path=" + self + "; HttpOnly; Secure; SameSite=Lax");
+        r.headers.emplace_back("Set-Cookie", set_cookie(kTurnCookie, d.ticket, config().wait_seconds, self));
         // Waiting is no failure; a 429 that brought it is worth a line.
         if (!why.empty() || config().log == LogLevel::Requests) {
             r.log = trace.line(
@@ -344,11 +342,8 @@ struct PageView::Flow {
             std::string cookie = viewer_cookie_header(v, remembered, cookie_signer(), req.path, req.now);
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
         }
-        if (!ticket.empty()) {  // the turn is taken: its cookie goes
-            r.headers.emplace_back("Set-Cookie", std::string(kTurnCookie) +
-                                                     "=; Max-Age=0; Path=" + (req.path.empty() ? "/" : req.path) +
-                                                     "; HttpOnly; Secure; SameSite=Lax");
-        }
+        // The turn is taken: its cookie goes.
+        if (!ticket.empty()) r.headers.emplace_back("Set-Cookie", set_cookie(kTurnCookie, "", 0, req.path));
         // Trouble beside the page (a list that failed) is worth a line though it went out.
         if (!note.empty())
             r.log = trace.line(r.status, step, note);
