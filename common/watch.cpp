@@ -166,16 +166,15 @@ struct PageView::Flow {
     // The waiting page (or its JSON): it asks again at its turn, with its ticket, which a
     // cookie keeps too, so a reload keeps the place.
     std::vector<HttpCall> wait_for_turn(const TurnQueue::Decision& d, const std::string& why) {
-        const std::string self = req.path.empty() ? "/" : req.path;
         Waiting w;
         w.video_id = params.video_id;
         w.ticket = d.ticket;
         w.seconds = d.seconds;
-        w.page_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "html"}});
-        w.json_url = self + "?" + query_with(req.query, {{"turn", d.ticket}, {"format", "json"}});
+        w.page_url = own_url(query_with(req.query, {{"turn", d.ticket}, {"format", "html"}}));
+        w.json_url = own_url(query_with(req.query, {{"turn", d.ticket}, {"format", "json"}}));
         w.asset_origins = site->account->asset_origins;
         Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config(), params.play);
-        r.headers.emplace_back("Set-Cookie", set_cookie(kTurnCookie, d.ticket, config().wait_seconds, self));
+        r.headers.emplace_back("Set-Cookie", set_cookie(kTurnCookie, d.ticket, config().wait_seconds, req.path));
         // Waiting is no failure; a 429 that brought it is worth a line.
         if (!why.empty() || config().log == LogLevel::Requests) {
             r.log = trace.line(
@@ -289,9 +288,8 @@ struct PageView::Flow {
         Processing p;
         p.view = view;
         p.seconds = site->account->facts.recheck_in(params.video_id, req.now);
-        const std::string self = req.path.empty() ? "/" : req.path;
-        p.page_url = self + "?" + req.query;
-        p.json_url = self + "?" + query_with(req.query, {{"format", "json"}});
+        p.page_url = own_url(req.query);
+        p.json_url = own_url(query_with(req.query, {{"format", "json"}}));
         p.asset_origins = site->account->asset_origins;
         Response r = json ? site->pages.processing_json(p) : site->pages.processing(p, player, config(), params.play);
         if (config().log == LogLevel::Requests) r.log = trace.line(r.status, "processing", "still encoding");
@@ -351,6 +349,10 @@ struct PageView::Flow {
             r.log = trace.line(r.status, step, "");
         return done(std::move(r));
     }
+
+    // This page with another query: on its own path when the server said it, else a
+    // query-only URL, which the browser resolves against the page's own.
+    std::string own_url(const std::string& query) const { return req.path + "?" + query; }
 
     // The captions and chapters this process knows for the video (the page adds the
     // session to each file: the delivery host asks for it on every file of a private

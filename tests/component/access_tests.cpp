@@ -19,17 +19,12 @@ const std::string kSecret = "0123456789abcdef0123456789abcdef-link";
 long long now() { return static_cast<long long>(std::time(nullptr)); }
 
 // A GET /watch?query as the web server passes it, with these CGI variables on top
-// (REMOTE_ADDR, HTTP_X_FORWARDED_FOR, …): through request_from_params, as the adapters do.
+// (REMOTE_ADDR, HTTP_X_FORWARDED_FOR, …).
 watch::Response get_with(Core& core, const std::string& query, const std::map<std::string, std::string>& vars) {
     std::map<std::string, std::string> all = {
         {"REQUEST_METHOD", "GET"}, {"QUERY_STRING", query}, {"REQUEST_URI", "/watch?" + query}};
     for (const auto& kv : vars) all[kv.first] = kv.second;
-    watch::Request req = watch::request_from_params([&](const char* name) -> const char* {
-        auto it = all.find(name);
-        return it == all.end() ? nullptr : it->second.c_str();
-    });
-    watch::HttpClient client(core.global);
-    return watch::handle_watch(req, core.site, client);
+    return core.get_as_sent(all);
 }
 
 }  // namespace

@@ -41,6 +41,15 @@ watch::Response Core::get(const Call& call) {
     return watch::handle_watch(request(call), site, client);
 }
 
+watch::Response Core::get_as_sent(const std::map<std::string, std::string>& cgi_variables) {
+    watch::Request req = watch::request_from_params([&](const char* name) -> const char* {
+        auto it = cgi_variables.find(name);
+        return it == cgi_variables.end() ? nullptr : it->second.c_str();
+    });
+    watch::HttpClient client(global);
+    return watch::handle_watch(req, site, client);
+}
+
 std::string session_of(const std::string& url) {
     size_t at = url.find("avh=");
     if (at == std::string::npos) return "";

@@ -30,6 +30,9 @@ struct Core {
     static watch::Request request(const Call& call);
     watch::Response get(const Call& call);
     watch::Response get(const std::string& query) { return get(Call(query)); }
+    // The request a web server passes as exactly these CGI variables (REQUEST_METHOD,
+    // QUERY_STRING, REQUEST_URI, REMOTE_ADDR, …), read as the adapters read it.
+    watch::Response get_as_sent(const std::map<std::string, std::string>& cgi_variables);
 
     watch::HttpGlobal global;
     std::shared_ptr<const watch::Site> site;
