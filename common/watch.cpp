@@ -9,6 +9,7 @@
 #include <ctime>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 
 #include "common/apivideo.h"
 #include "common/budget.h"
@@ -77,46 +78,26 @@ struct PageView::Flow {
         trace.now = req.now;
     }
 
+    // A page view that ends with reads out (its visitor left): they are in flight no more.
+    ~Flow() {
+        if (reads_out > 0) site->account->budget.release(reads_out);
+    }
+
     const Config& config() const { return site->config; }
 
     CookieSigner cookie_signer() const {
         return CookieSigner{config().cookie_secret, config().api_url + "\n" + config().api_key};
     }
 
-    std::vector<HttpCall> begin() {
+    // ---- start: what the request alone decides ---------------------------------------
+
+    std::vector<HttpCall> start() {
         // Decided first, so a custom player gets even a 400 or 405 as problem+json;
         // format= wins over Accept.
         std::string format = requested_format(req.query);
         json = format == "json" || (format.empty() && wants_json(req.accept));
-        if (!req.missing.empty()) {
-            return fail(Failure::Internal, "validate",
-                        "the web server sent no " + req.missing + ": a location without `include fastcgi_params;`?");
-        }
-        if (req.method != "GET" && req.method != "HEAD") {
-            return fail(Failure::MethodNotAllowed, "validate", "method " + req.method.substr(0, 16));
-        }
-        std::string why;
-        if (!parse_watch_params(req.query, params, why)) return fail(Failure::BadRequest, "validate", why);
-        trace.id = params.video_id;
-        player = params.player_given ? params.player : config().player;
-
-        // Who may watch: a signed link, the allow-list. Neither costs an upstream call.
-        if (!config().link_secret.empty()) {
-            std::string client = client_address(req, config().client_ip_header);
-            LinkCheck c = check_link(config().link_secret, params, client, req.now);
-            if (c != LinkCheck::Valid) return fail(Failure::Forbidden, "link", link_failure(c, client));
-        }
-        if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.video_id)) {
-            return fail(Failure::UnknownVideo, "allow-list", "id not in WATCH_ALLOWED_IDS");
-        }
-
-        // A returning viewer: the session given before is still good, api.video is spared.
-        if (!config().cookie_secret.empty()) {
-            remembered = read_viewer_cookie(req.cookie, cookie_signer(), req.now);
-            for (const WatchView& v : remembered) {
-                if (v.video_id == params.video_id) return answer(v, "cookie", false);
-            }
-        }
+        if (!request_valid() || !may_watch()) return {};
+        if (const WatchView* v = remembered_view()) return respond(*v, "cookie", false);
 
         // A video still encoding, checked a moment ago: its page again, without a call.
         if (const WatchView* seen = site->account->facts.still_encoding(params.video_id, req.now)) {
@@ -130,6 +111,57 @@ struct PageView::Flow {
         }
         ticket = params.turn.empty() ? cookie_value(req.cookie, kTurnCookie) : params.turn;
         return admit(ticket, "");
+    }
+
+    // The request as the server passed it and its query, checked: false when it fails,
+    // and then the response is the error.
+    bool request_valid() {
+        if (!req.missing.empty()) {
+            fail(Failure::Internal, "validate",
+                 "the web server sent no " + req.missing + ": a location without `include fastcgi_params;`?");
+            return false;
+        }
+        if (req.method != "GET" && req.method != "HEAD") {
+            fail(Failure::MethodNotAllowed, "validate", "method " + req.method.substr(0, 16));
+            return false;
+        }
+        std::string why;
+        if (!parse_watch_params(req.query, params, why)) {
+            fail(Failure::BadRequest, "validate", why);
+            return false;
+        }
+        trace.id = params.video_id;
+        player = params.player_given ? params.player : config().player;
+        return true;
+    }
+
+    // Who may watch: a signed link, the allow-list. Neither costs an upstream call. False
+    // when refused, and then the response is the error.
+    bool may_watch() {
+        if (!config().link_secret.empty()) {
+            std::string client = client_address(req, config().client_ip_header);
+            LinkCheck c = check_link(config().link_secret, params, client, req.now);
+            if (c != LinkCheck::Valid) {
+                fail(Failure::Forbidden, "link", link_failure(c, client));
+                return false;
+            }
+        }
+        if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.video_id)) {
+            fail(Failure::UnknownVideo, "allow-list", "id not in WATCH_ALLOWED_IDS");
+            return false;
+        }
+        return true;
+    }
+
+    // A returning viewer's video: the session given before is still good, api.video is
+    // spared. nullptr when the cookie holds none (or cookies are off).
+    const WatchView* remembered_view() {
+        if (config().cookie_secret.empty()) return nullptr;
+        remembered = read_viewer_cookie(req.cookie, cookie_signer(), req.now);
+        for (const WatchView& v : remembered) {
+            if (v.video_id == params.video_id) return &v;
+        }
+        return nullptr;
     }
 
     // The read budget decides: the video's read now, a turn to wait for, or (past the
@@ -184,78 +216,36 @@ struct PageView::Flow {
         return done(std::move(r));
     }
 
-    std::vector<HttpCall> next(std::vector<HttpResult> answers) {
-        Account& account = *site->account;
-        if (stage == Stage::Video) {
-            if (answers.size() != 1u + (list_read ? 1 : 0))
-                throw std::logic_error("a round's answers do not match its calls");
-            if (list_read) store_list(answers[1]);
-            const HttpResult& r = answers[0];
-            trace.video_ms = r.elapsed_ms;
-            answered(r);
-            Video video;
-            UpstreamError err;
-            if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
-            return on_video(video);
+    // ---- resume: what each round's results decide --------------------------------------
+
+    std::vector<HttpCall> resume(std::vector<HttpResult> results) {
+        const size_t calls = stage == Stage::Video && list_read ? 2 : 1;
+        if (stage == Stage::Done || stage == Stage::Start) throw std::logic_error("results after the page view ended");
+        if (results.size() != calls) throw std::logic_error("a round's results do not match its calls");
+        switch (stage) {
+            case Stage::Video:
+                if (list_read) store_list(results[1]);
+                return video_read(results[0]);
+            case Stage::Session: return session_made(results[0]);
+            case Stage::Probe: return manifest_probed(results[0]);
+            case Stage::Status: return status_read(results[0]);
+            case Stage::Start:
+            case Stage::Done: break;
         }
-        if (answers.size() != 1) throw std::logic_error("a round's answers do not match its calls");
-        const HttpResult& r = answers[0];
-        if (stage == Stage::Session) {
-            trace.session_ms = r.elapsed_ms;
-            UpstreamError err;
-            if (!api.read_session(r, view.session_token, err)) {
-                if (err.failure == Failure::RateLimited) account.budget.refuse(err.retry_after, req.now);
-                return upstream_failed(err, "session");
-            }
-            for (const AssetField& f : kAssetFields) {
-                view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
-            }
-            return probe_or_answer();
-        }
-        if (stage == Stage::Probe) {
-            // Only a 404 says "not yet"; any other trouble is the player's to show. A 404
-            // is asked about once more, when a read is spare: a manifest refused for any
-            // other reason must not hold the video's page back from everyone.
-            std::optional<bool> playable = ApiVideo::read_asset(r);
-            if (playable == true) account.facts.set_playable(params.video_id, true, req.now);
-            if (playable != false) return answer(view, "done", true);
-            // Not beside a list read: a page view spends at most one read beyond the video.
-            if (!list_read && account.turns.spare(account.budget, req.now)) {
-                stage = Stage::Status;
-                ++reads_out;
-                return {api.status(params.video_id)};
-            }
-            return still_encoding();
-        }
-        if (stage == Stage::Status) {
-            answered(r);
-            bool playable = false;
-            UpstreamError err;
-            if (!api.read_status(r, playable, err)) return still_encoding();  // the manifest's word, then
-            if (!playable) return still_encoding();
-            account.facts.set_playable(params.video_id, true, req.now);
-            note = "the HLS manifest answered 404, yet api.video says the video plays";
-            return answer(view, "done", true);
-        }
-        throw std::logic_error("answers after the page view ended");
+        throw std::logic_error("results after the page view ended");
     }
 
-    // An answer to a read this page view took: the budget hears what it says.
-    void answered(const HttpResult& r) {
+    // A read this page view took has its result: the budget hears what the reply says.
+    void settle(const HttpResult& r) {
         site->account->budget.answered(r, req.now);
         --reads_out;
-    }
-
-    // A page view that ends with reads out (its visitor left): they are in flight no more.
-    ~Flow() {
-        if (reads_out > 0) site->account->budget.release(reads_out);
     }
 
     // A caption or chapter list read beside the video: kept whatever it says, and never
     // the page's failure (a page without captions beats no page).
     void store_list(const HttpResult& r) {
         Account& account = *site->account;
-        answered(r);
+        settle(r);
         std::vector<TextTrack> tracks;
         UpstreamError err;
         if (api.read_tracks(r, *list_read, tracks, err)) {
@@ -266,16 +256,101 @@ struct PageView::Flow {
         }
     }
 
+    // The video read: a public one plays from its asset URLs as they are, and so does one
+    // marked private whose assets carry no token at all (there is nothing to trade); a
+    // private one needs its token traded for a session.
+    std::vector<HttpCall> video_read(const HttpResult& r) {
+        trace.video_ms = r.elapsed_ms;
+        settle(r);
+        Video video;
+        UpstreamError err;
+        if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
+        std::string why;
+        if (!assets_usable(video.assets, why)) return fail(Failure::BadReply, "video", why);
+        for (const AssetField& f : kAssetFields) {
+            if (auto u = parse_url(video.assets.*f.url)) site->account->asset_origins.insert(origin_of(*u));
+        }
+        view.video_id = video.id;
+        view.title = video.title;
+        view.description = video.description;
+        if (is_plausible_language(video.language)) view.language = video.language;
+        view.assets = video.assets;
+        view.expires = req.now + kSessionSeconds;
+        std::optional<PrivateToken> token;
+        if (video.is_public != true) token = find_private_token(video);
+        // A reply that leaves "public" out is public unless its assets carry a token.
+        view.is_public = !token && video.is_public.value_or(true);
+        if (!token) {
+            if (video.is_public != true && mentions_token(video.assets)) {
+                return fail(Failure::NoSession, "token", "the assets carry a token this handler cannot use");
+            }
+            return probe_or_respond();
+        }
+        stage = Stage::Session;
+        return {api.session(token->session_url)};
+    }
+
+    // The private token traded: every asset URL carries the session.
+    std::vector<HttpCall> session_made(const HttpResult& r) {
+        trace.session_ms = r.elapsed_ms;
+        UpstreamError err;
+        if (!api.read_session(r, view.session_token, err)) {
+            if (err.failure == Failure::RateLimited) site->account->budget.refuse(err.retry_after, req.now);
+            return upstream_failed(err, "session");
+        }
+        for (const AssetField& f : kAssetFields) {
+            view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
+        }
+        return probe_or_respond();
+    }
+
     // A video this process has not yet seen play: its HLS manifest says whether it is
-    // encoded (api.video lists the assets of a video still encoding; they answer 404).
-    std::vector<HttpCall> probe_or_answer() {
+    // encoded (api.video lists the assets of a video still encoding; they reply 404).
+    std::vector<HttpCall> probe_or_respond() {
         std::optional<bool> playable =
             rechecking ? std::nullopt : site->account->facts.playable(params.video_id, req.now);
         if (playable == false) return processing();
-        if (playable || view.assets.hls.empty()) return answer(view, "done", true);
+        if (playable || view.assets.hls.empty()) return respond(view, "done", true);
         stage = Stage::Probe;
         return {api.asset(view.assets.hls)};
     }
+
+    // Only a 404 says "not yet"; any other trouble is the player's to show. A 404 is asked
+    // about once more, when a read is spare: a manifest refused for any other reason must
+    // not hold the video's page back from everyone.
+    std::vector<HttpCall> manifest_probed(const HttpResult& r) {
+        Account& account = *site->account;
+        std::optional<bool> playable = ApiVideo::read_asset(r);
+        if (playable == true) account.facts.set_playable(params.video_id, true, req.now);
+        if (playable != false) return respond(view, "done", true);
+        // Not beside a list read: a page view spends at most one read beyond the video.
+        if (!list_read && account.turns.spare(account.budget, req.now)) {
+            stage = Stage::Status;
+            ++reads_out;
+            return {api.status(params.video_id)};
+        }
+        return still_encoding();
+    }
+
+    // api.video's word on a manifest that replied 404.
+    std::vector<HttpCall> status_read(const HttpResult& r) {
+        settle(r);
+        bool playable = false;
+        UpstreamError err;
+        if (!api.read_status(r, playable, err)) return still_encoding();  // the manifest's word, then
+        if (!playable) return still_encoding();
+        site->account->facts.set_playable(params.video_id, true, req.now);
+        note = "the HLS manifest answered 404, yet api.video says the video plays";
+        return respond(view, "done", true);
+    }
+
+    // A 429 shuts the budget (ReadBudget::answered or refuse): the visitor takes a turn.
+    std::vector<HttpCall> upstream_failed(const UpstreamError& err, const char* step) {
+        if (err.failure == Failure::RateLimited) return admit("", err.detail);
+        return fail(err.failure, step, err.detail, err.retry_after);
+    }
+
+    // ---- the response ----------------------------------------------------------------
 
     std::vector<HttpCall> still_encoding() {
         site->account->facts.set_playable(params.video_id, false, req.now, view);
@@ -296,42 +371,8 @@ struct PageView::Flow {
         return done(std::move(r));
     }
 
-    // The video read: a public one plays from its asset URLs as they are, and so does one
-    // marked private whose assets carry no token at all (there is nothing to trade); a
-    // private one needs its token traded for a session.
-    std::vector<HttpCall> on_video(const Video& video) {
-        std::string why;
-        if (!assets_usable(video.assets, why)) return fail(Failure::BadReply, "video", why);
-        for (const AssetField& f : kAssetFields) {
-            if (auto u = parse_url(video.assets.*f.url)) site->account->asset_origins.insert(origin_of(*u));
-        }
-        view.video_id = video.id;
-        view.title = video.title;
-        view.description = video.description;
-        if (is_plausible_language(video.language)) view.language = video.language;
-        view.assets = video.assets;
-        view.expires = req.now + kSessionSeconds;
-        std::optional<PrivateToken> token;
-        if (video.is_public != true) token = find_private_token(video);
-        // A reply that leaves "public" out is public unless its assets carry a token.
-        view.is_public = !token && video.is_public.value_or(true);
-        if (!token) {
-            if (video.is_public != true && mentions_token(video.assets)) {
-                return fail(Failure::NoSession, "token", "the assets carry a token this handler cannot use");
-            }
-            return probe_or_answer();
-        }
-        stage = Stage::Session;
-        return {api.session(token->session_url)};
-    }
-
-    // A 429 shuts the budget (ReadBudget::answered or refuse): the visitor takes a turn.
-    std::vector<HttpCall> upstream_failed(const UpstreamError& err, const char* step) {
-        if (err.failure == Failure::RateLimited) return admit("", err.detail);
-        return fail(err.failure, step, err.detail, err.retry_after);
-    }
-
-    std::vector<HttpCall> answer(WatchView v, const char* step, bool remember) {
+    // The video's page (or its JSON), remembered in the viewer's cookie when `remember`.
+    std::vector<HttpCall> respond(WatchView v, const char* step, bool remember) {
         with_tracks(v);
         Player p = player;
         if (p == Player::Embed && v.assets.player.empty()) p = Player::VideoJs;
@@ -406,7 +447,7 @@ struct PageView::Flow {
             return done(std::move(r));
         } catch (...) {
         }
-        // Even the error page failed (out of memory): the smallest answer that is still true.
+        // Even the error page failed (out of memory): the smallest response that is still true.
         Response r;
         r.status = 500;
         r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
@@ -435,7 +476,7 @@ struct PageView::Flow {
     WatchParams params;
     std::string ticket;                  // the turn this visitor came with, if any
     std::optional<TrackKind> list_read;  // the list read beside the video, if any
-    long long reads_out = 0;             // reads taken whose answers have not come
+    long long reads_out = 0;             // reads taken whose results have not come
     bool rechecking = false;             // this page view checks a video still encoding
     std::string note;                    // trouble beside a page that went out, for the log
     bool json = false;
@@ -450,11 +491,11 @@ PageView::PageView(Request request, std::shared_ptr<const Site> site)
 PageView::~PageView() = default;
 
 std::vector<HttpCall> PageView::start() {
-    return flow_->guarded([&] { return flow_->begin(); });
+    return flow_->guarded([&] { return flow_->start(); });
 }
 
-std::vector<HttpCall> PageView::resume(std::vector<HttpResult> answers) {
-    return flow_->guarded([&] { return flow_->next(std::move(answers)); });
+std::vector<HttpCall> PageView::resume(std::vector<HttpResult> results) {
+    return flow_->guarded([&] { return flow_->resume(std::move(results)); });
 }
 
 Response PageView::take_response() {
