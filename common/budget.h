@@ -15,7 +15,7 @@ namespace watch {
 // Times are Unix seconds; everything is an input, so the tests drive the clock.
 class ReadBudget {
    public:
-    // `per_minute`: what to assume before api.video's first answer; `share`: the part of
+    // `per_minute`: what to assume before api.video's first reply; `share`: the part of
     // the key's budget this process may spend (1/N for N handlers on one key).
     ReadBudget(long long per_minute, double share);
 
@@ -23,9 +23,10 @@ class ReadBudget {
     long long available(long long now);
     // Takes one read; false when none is left.
     [[nodiscard]] bool take(long long now);
-    // Every answer of the API host, after a take(): what its headers say of the budget.
-    void answered(const HttpResult& r, long long now);
-    // Reads taken whose answers will never come (their page view ended first): no longer
+    // A read taken has its result: what the reply's headers say of the budget (a call
+    // that got no reply leaves the read spent).
+    void settle(const HttpResult& r, long long now);
+    // Reads taken whose results will never come (their page view ended first): no longer
     // in flight.
     void release(long long reads);
     // api.video refused a read (a 429 the headers did not foretell, or the delivery host's
@@ -45,10 +46,10 @@ class ReadBudget {
     long long window_;            // seconds per window
     long long server_remaining_;  // the key's reads left in the window, as api.video last said
     long long window_end_;
-    long long in_flight_ = 0;  // reads taken, not yet answered
+    long long in_flight_ = 0;  // reads taken, not yet settled
     long long spent_ = 0;      // reads this process took in the window
-    long long unseen_ = 0;     // reads taken whose answer said nothing of the budget
-    bool answered_ = false;    // an answer has spoken of this window
+    long long unseen_ = 0;     // reads taken whose reply said nothing of the budget
+    bool heard_ = false;       // a reply has spoken of this window
 };
 
 // A waiting visitor's place: the order of arrival, who gave it, until when.

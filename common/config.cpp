@@ -38,7 +38,7 @@ const Setting kSettings[] = {
     {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
     {"WATCH_CLIENT_IP_HEADER", "", "header a trusted proxy puts the client's address in (empty: REMOTE_ADDR)", true},
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
-    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)",
+    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first reply (sandbox: 100)",
      true},
     {"WATCH_READ_SHARE", "1", "the part of the key's reads this process spends (1/N for N handlers)", true},
     {"WATCH_WAIT_SECONDS", "120", "the longest wait for a turn offered; longer gets the 503 page", true},

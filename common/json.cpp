@@ -274,7 +274,7 @@ std::string watch_json(const WatchView& v) {
 
 namespace {
 
-// RFC 9457's members, as every problem answer here writes them.
+// RFC 9457's members, as every problem response here writes them.
 void write_problem(Writer& w, int status, const char* title, const char* detail, const char* code) {
     write_string(w, "type", "about:blank");
     write_string(w, "title", title);

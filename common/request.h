@@ -99,7 +99,7 @@ std::string query_with(std::string_view query, const std::vector<QueryParam>& se
 // The value of cookie `name` in a Cookie header ("a=1; name=…; b=2"), "" when absent.
 std::string cookie_value(std::string_view header, std::string_view name);
 
-// The answer's form the query asks for ("json", "html", or "" for none), read leniently so
+// The response's form the query asks for ("json", "html", or "" for none), read leniently so
 // that even a request that breaks the rules gets its error in the form it wants.
 std::string requested_format(std::string_view query);
 

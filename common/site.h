@@ -40,8 +40,8 @@ struct Site {
 // The FileReader of the loader: the whole file, or why not.
 [[nodiscard]] bool read_file(const std::string& path, std::string& content, std::string& why);
 
-// The pages of the templates built into the binary: what answers when a site's own
-// settings are broken.
+// The pages of the templates built into the binary: the error response when a site's
+// own settings are broken.
 Pages builtin_pages();
 
 // Reads settings and templates into a Site with an account of its own. False with a

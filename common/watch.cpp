@@ -1,6 +1,6 @@
 // The /watch flow, step by step as README.md tells it: validate the request, check the
 // link and the allow-list, reuse a remembered session, respect api.video's rate limit,
-// read the video, trade its private token for a session, answer. Each failure maps onto
+// read the video, trade its private token for a session, respond. Each failure maps onto
 // the error table and leaves one log line: which step, the video, how long the calls took.
 #include "common/watch.h"
 
@@ -237,7 +237,7 @@ struct PageView::Flow {
 
     // A read this page view took has its result: the budget hears what the reply says.
     void settle(const HttpResult& r) {
-        site->account->budget.answered(r, req.now);
+        site->account->budget.settle(r, req.now);
         --reads_out;
     }
 
@@ -340,11 +340,11 @@ struct PageView::Flow {
         if (!api.read_status(r, playable, err)) return still_encoding();  // the manifest's word, then
         if (!playable) return still_encoding();
         site->account->facts.set_playable(params.video_id, true, req.now);
-        note = "the HLS manifest answered 404, yet api.video says the video plays";
+        note = "the HLS manifest replied 404, yet api.video says the video plays";
         return respond(view, "done", true);
     }
 
-    // A 429 shuts the budget (ReadBudget::answered or refuse): the visitor takes a turn.
+    // A 429 shuts the budget (ReadBudget::settle or refuse): the visitor takes a turn.
     std::vector<HttpCall> upstream_failed(const UpstreamError& err, const char* step) {
         if (err.failure == Failure::RateLimited) return admit("", err.detail);
         return fail(err.failure, step, err.detail, err.retry_after);

@@ -1,8 +1,8 @@
 // The core: one /watch request in, one complete response out, as a plain function of the
-// request and api.video's answers. It makes no call itself: it says which calls it needs,
+// request and api.video's replies. It makes no call itself: it says which calls it needs,
 // a round at a time; its driver makes them (a round at a time for CGI and --query, every
-// page's at once on the event loop for FastCGI) and hands the answers back. No FastCGI or CGI
-// types, no sockets.
+// page's at once on the event loop for FastCGI) and hands their results back. No FastCGI or
+// CGI types, no sockets.
 #pragma once
 #include <memory>
 #include <string>
@@ -24,11 +24,11 @@ class PageView {
 
     // The calls to make now, in any order or all at once; none when the response is ready.
     std::vector<HttpCall> start();
-    // The answers to the last round, one per call in its order; returns the next round.
-    std::vector<HttpCall> resume(std::vector<HttpResult> answers);
+    // The results of the last round, one per call in its order; returns the next round.
+    std::vector<HttpCall> resume(std::vector<HttpResult> results);
     // The response, once a round asked for no call. Its `log` holds the line for the
     // server's error log (empty when there is nothing to log). Never throws: anything
-    // unexpected on the way became the 500 answer.
+    // unexpected on the way became the 500 response.
     Response take_response();
 
    private:

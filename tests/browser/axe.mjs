@@ -5,7 +5,7 @@
 //
 //   node tests/browser/axe.mjs URL [--method POST] [--after-click] [--timeout-ms 20000]
 //
-// --method      asks for the page with another method (the 405 page answers a POST)
+// --method      asks for the page with another method (the 405 page is the response to a POST)
 // --after-click checks a second time once the thumbnail is clicked and the player is shown
 //
 // axe-core is the copy package-lock.json pins, read from node_modules: no network. The

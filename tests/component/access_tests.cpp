@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(a_valid_signed_link_plays) {
     BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_answer_403_without_upstream_calls) {
+BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_get_403_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
     std::string id = kPrivateVideo;
     std::string good = watch::signed_query(kSecret, id, now() + 600);
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(a_link_with_every_field_plays_where_and_when_it_was_made_fo
     BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_answers_403_without_upstream_calls) {
+BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_gets_403_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
     watch::Link later{kPrivateVideo, now() + 7200};
     later.nbf = now() + 3600;
@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(links_are_not_required_without_a_secret) {
     BOOST_TEST(core.get(std::string("id=") + kPrivateVideo).status == 200);
 }
 
-BOOST_AUTO_TEST_CASE(ids_outside_the_allow_list_answer_404_without_upstream_calls) {
+BOOST_AUTO_TEST_CASE(ids_outside_the_allow_list_get_404_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_ALLOWED_IDS", std::string(kPrivateVideo) + ", " + kNoMp4Video}});
     watch::Response out = core.get(std::string("id=") + kPublicVideo);
     BOOST_TEST(out.status == 404);

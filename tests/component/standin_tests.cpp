@@ -127,7 +127,7 @@ BOOST_AUTO_TEST_CASE(every_authenticated_api_request_counts_down_the_budget_then
         long retry = header_number(r, "x-ratelimit-retry-after");
         BOOST_TEST((retry >= 1 && retry <= 30), path << ": retry-after " << retry);
         if (expected == 3) {
-            // A wrong key is no key's read: nothing counted, the next answer goes on from here.
+            // A wrong key is no key's read: nothing counted, the next reply goes on from here.
             HttpReply denied = http_get(standin().api() + "/videos/" + id, {api_authorization("not-a-key")});
             BOOST_TEST(denied.status == 401);
             BOOST_TEST(header_number(denied, "x-ratelimit-limit") == 6);
@@ -180,7 +180,7 @@ BOOST_AUTO_TEST_CASE(each_key_has_its_own_budget_and_may_have_its_own_limit) {
     BOOST_TEST(api_get(path, kKey).status == 429);  // still spent
 }
 
-BOOST_AUTO_TEST_CASE(reset_refills_and_the_429_knob_still_answers_without_counting) {
+BOOST_AUTO_TEST_CASE(reset_refills_and_the_429_knob_still_replies_without_counting) {
     fresh(R"({"rate_limit":{"limit":1,"window_s":30}})");
     const std::string path = "/videos/" + std::string(kPublicVideo);
     BOOST_TEST(api_get(path).status == 200);
@@ -315,7 +315,7 @@ BOOST_AUTO_TEST_CASE(a_private_videos_vtt_is_served_only_with_a_session_of_that_
     BOOST_TEST(verdicts == expected, boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(vtt_answers_allow_a_cross_origin_read_only_when_asked_and_never_with_credentials) {
+BOOST_AUTO_TEST_CASE(vtt_replies_allow_a_cross_origin_read_only_when_asked_and_never_with_credentials) {
     fresh();
     VideoSession s = open_session(kPrivateVideo);
     const std::string url = vtt_url(kPrivateVideo, "captions", "en") + "?avh=" + s.session;
@@ -437,7 +437,7 @@ BOOST_AUTO_TEST_CASE(fixtures_carry_a_language_a_description_and_a_public_thumbn
     BOOST_TEST(json_string_field(fr.body, "description").find("Privée") == 0u);
     HttpReply markup = api_get("/videos/" + std::string(kMarkupVideo));
     BOOST_TEST(json_string_field(markup.body, "description").find("<img src=x onerror=alert(1)>") != std::string::npos);
-    // The stand-in's own fixture keys never reach the answer.
+    // The stand-in's own fixture keys never reach the reply.
     BOOST_TEST(api_get("/videos/" + std::string(kPrivateVideo)).body.find("_standin") == std::string::npos);
     std::string thumbnail = json_string_field(api_get("/videos/" + std::string(kPublicVideo)).body, "assets.thumbnail");
     HttpReply image = http_get(thumbnail);

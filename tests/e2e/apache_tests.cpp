@@ -118,7 +118,7 @@ bool logged(const std::string& log, int status, const std::string& id) {
 }
 
 template <typename Site>
-void errors_answered_and_logged(const Site& site) {
+void errors_responded_and_logged(const Site& site) {
     BOOST_TEST(http_get(site.watch("id=nope")).status == 400);
     BOOST_TEST(standin().requests().empty());  // a bad id costs no upstream call
     BOOST_TEST(http_get(site.watch(id_query(kUnknownVideo))).status == 404);
@@ -169,7 +169,7 @@ BOOST_FIXTURE_TEST_CASE(fcgid_page_and_every_asset_load, FcgidSite) {
 }
 
 BOOST_FIXTURE_TEST_CASE(fcgid_bad_id_400_unknown_id_404_and_the_failure_in_the_error_log, FcgidSite) {
-    errors_answered_and_logged(*this);
+    errors_responded_and_logged(*this);
     BOOST_TEST(apache->error_log().find("mod_fcgid: stderr: apivideo-watch: ") != std::string::npos);
 }
 
@@ -235,7 +235,7 @@ BOOST_FIXTURE_TEST_CASE(fcgid_stopping_apache_sends_sigterm_and_the_handler_exit
 BOOST_FIXTURE_TEST_CASE(cgi_page_and_every_asset_load, CgiSite) { expect_page_plays(watch(id_query(kPrivateVideo))); }
 
 BOOST_FIXTURE_TEST_CASE(cgi_bad_id_400_unknown_id_404_and_the_failure_in_the_error_log, CgiSite) {
-    errors_answered_and_logged(*this);
+    errors_responded_and_logged(*this);
 }
 
 BOOST_FIXTURE_TEST_CASE(cgi_logs_every_request_with_watch_log_requests, CgiSiteLoggingRequests) {

@@ -139,7 +139,7 @@ std::ostream& operator<<(std::ostream& os, const PageKind& k) { return os << k.n
 
 std::string player_of(const char* id, const char* player) { return std::string("id=") + id + "&player=" + player; }
 
-// A stand-in rule that answers every call to `host` ("api": GET /videos/{id}; "vod": the
+// A stand-in rule that replies to every call to `host` ("api": GET /videos/{id}; "vod": the
 // session call) with `action`.
 std::string fault_on(const char* host, const char* action) {
     std::string path = std::string(host) == "api" ? "^/videos/" : "/session$";
@@ -409,7 +409,7 @@ BOOST_DATA_TEST_CASE_F(BrowserSite, when_hls_fails_the_mp4_plays,
     BOOST_TEST(count_requests(requests, "/mp4/source.mp4") >= 1u);
     for (const auto& q : requests) {
         if (ends_with(q.path, "/hls/manifest.m3u8")) {
-            BOOST_TEST(q.status == status);  // the knob answered; the request did carry avh
+            BOOST_TEST(q.status == status);  // the knob replied; the request did carry avh
             BOOST_TEST(count_of(q.query, "avh=") == 1u, q.query);
         } else {
             BOOST_TEST(q.session == "valid", q.path << " " << q.status << " session=" << q.session);
@@ -444,9 +444,9 @@ BOOST_FIXTURE_TEST_CASE(the_seed_usage_fails_in_the_browser, BrowserSite) {
     BOOST_TEST(refused >= 1u);
 }
 
-// The JSON answer drives a page of a few lines (tests/browser/custom-player.*): the
-// thumbnail, then hls.js with the session token from the answer for HLS's own requests.
-BOOST_FIXTURE_TEST_CASE(the_json_answer_drives_a_custom_player, BrowserSite) {
+// The JSON response drives a page of a few lines (tests/browser/custom-player.*): the
+// thumbnail, then hls.js with the session token from the response for HLS's own requests.
+BOOST_FIXTURE_TEST_CASE(the_json_response_drives_a_custom_player, BrowserSite) {
     std::string html = read_file(repo_root() + "/tests/browser/custom-player.html");
     while (html.find("__VOD__") != std::string::npos) html = must_replace(html, "__VOD__", standin().vod());
     publish("custom-player.html", html);

@@ -64,7 +64,7 @@ std::string ticket_of(const HttpReply& r) {
 }
 unsigned long turn_of(const std::string& ticket) { return std::stoul(ticket.substr(0, ticket.find('.'))); }
 
-size_t answers_429() {
+size_t replies_429() {
     size_t n = 0;
     for (const StandinRequest& q : standin().requests()) n += q.status == 429;
     return n;
@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_burst_of_three_budgets_plays_for_everyone_in_turns_withou
         BOOST_TEST(round >= last_round, "turn " << turn << " served before an earlier one");
         last_round = round;
     }
-    BOOST_TEST(answers_429() == 0u);
+    BOOST_TEST(replies_429() == 0u);
     // One read per page view, each of the fifteen; the chapters came in a later window.
     BOOST_TEST(standin().video_reads() == 15u);
     BOOST_TEST(lists() == 1u);
@@ -157,7 +157,7 @@ BOOST_AUTO_TEST_CASE(a_reload_keeps_its_place_and_a_forged_ticket_waits_at_the_b
     HttpReply f = http_get(url, {"Cookie: apivideo_watch_turn=" + forged});
     BOOST_TEST(waits(f));
     BOOST_TEST(turn_of(ticket_of(f)) == turn_of(tb) + 1);
-    BOOST_TEST(answers_429() == 0u);
+    BOOST_TEST(replies_429() == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(a_wait_past_the_bound_gets_the_503_page_with_retry_after) {
@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(a_wait_past_the_bound_gets_the_503_page_with_retry_after) {
         BOOST_TEST(!r[i].header("retry-after").empty());
         BOOST_TEST(r[i].body.find("Too many viewers right now") != std::string::npos);
     }
-    BOOST_TEST(answers_429() == 0u);
+    BOOST_TEST(replies_429() == 0u);
 }
 
 // In Chromium: a visitor whose turn comes later gets the waiting page, and its player

@@ -1,7 +1,7 @@
 // End-to-end tier: faults from upstream (issue 6, "Faults from upstream"). Through a real nginx
 // in front of the handler under spawn-fcgi, the stand-in misbehaves on the API call or on the
-// session call, one fault at a time, and each answer is checked against the README's error
-// table: the status, answered within APIVIDEO_TIMEOUT_MS + 1 s per upstream call made, the API
+// session call, one fault at a time, and each response is checked against the README's error
+// table: the status, given within APIVIDEO_TIMEOUT_MS + 1 s per upstream call made, the API
 // key in neither the page nor the logs, then the next request served (the worker is alive).
 // One nginx and one handler serve the whole table; after it, the handler is the same process.
 // TLS faults (untrusted certificate, wrong host name) are in tls_tests.cpp.
@@ -128,7 +128,7 @@ const std::vector<Fault>& faults() {
     static const std::vector<Fault> table = {
         // On the API call (host "api", path "^/videos/").
         {"slower than the timeout", "api", R"({"delay_ms":2500})", 504},
-        {"closed without answer", "api", R"({"fault":"close"})", 502},
+        {"closed without a reply", "api", R"({"fault":"close"})", 502},
         {"reset mid-body", "api", R"({"fault":"reset"})", 502},
         {"drips past the timeout", "api", R"({"fault":"drip","interval_ms":300})", 504},
         {"500", "api", R"({"status":500})", 502},
@@ -154,7 +154,7 @@ const std::vector<Fault>& faults() {
 
         // On the session call (host "vod", path "/session$"), after a successful API call.
         {"slower than the timeout", "vod", R"({"delay_ms":2500})", 504},
-        {"closed without answer", "vod", R"({"fault":"close"})", 502},
+        {"closed without a reply", "vod", R"({"fault":"close"})", 502},
         {"reset mid-body", "vod", R"({"fault":"reset"})", 502},
         {"drips past the timeout", "vod", R"({"fault":"drip","interval_ms":300})", 504},
         {"404", "vod", R"({"status":404})", 502},
@@ -223,11 +223,11 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         int expected_calls = std::string(fault.host) == "api" ? 1 : 2;
         BOOST_TEST(calls >= expected_calls, calls << " upstream calls");
         long long budget = static_cast<long long>(std::max(calls, expected_calls)) * kPerCallMs;
-        BOOST_TEST(ms <= budget,
-                   "answered in " << ms << " ms, budget " << budget << " ms for " << calls << " calls; log: " << lines);
+        BOOST_TEST(ms <= budget, "responded in " << ms << " ms, budget " << budget << " ms for " << calls
+                                                 << " calls; log: " << lines);
         if (fault.max_ms) {
-            BOOST_TEST(ms <= fault.max_ms, "answered in " << ms << " ms, expected under " << fault.max_ms
-                                                          << " ms (cut off at 1 MiB, not read whole); log: " << lines);
+            BOOST_TEST(ms <= fault.max_ms, "responded in " << ms << " ms, expected under " << fault.max_ms
+                                                           << " ms (cut off at 1 MiB, not read whole); log: " << lines);
         }
         if (std::string(fault.action).find("no_token") != std::string::npos) {
             // Served as public: no session call, so the fault did apply.
@@ -279,7 +279,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_gives_502_in_time_and_the_worker_keeps_s
         std::string log = site.nginx.error_log();
         BOOST_TEST(r.status == 502,
                    "request " << i << ": " << r.status << " " << r.error << "; log: " << handler_lines(log));
-        BOOST_TEST(ms <= kPerCallMs, "request " << i << " answered in " << ms << " ms");
+        BOOST_TEST(ms <= kPerCallMs, "request " << i << " responded in " << ms << " ms");
         BOOST_TEST(!holds_key(r.body));
         BOOST_TEST(!holds_key(log));
     }

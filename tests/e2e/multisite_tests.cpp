@@ -213,7 +213,7 @@ BOOST_FIXTURE_TEST_CASE(each_site_gets_its_own_templates, TwoSites) {
     BOOST_TEST(b400.body.find("site-b-template") != std::string::npos, b400.body);
 }
 
-BOOST_FIXTURE_TEST_CASE(upstream_answers_every_request_when_one_handler_stops, TwoHandlersOneUpstream) {
+BOOST_FIXTURE_TEST_CASE(upstream_serves_every_request_when_one_handler_stops, TwoHandlersOneUpstream) {
     // Round robin: both handlers serve.
     std::multiset<std::string> served_by;
     for (int i = 0; i < 4; ++i) {

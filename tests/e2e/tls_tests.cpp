@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
     BOOST_TEST(stat_of(stats, "requests", "api") <= 1000 + 2, stats);
 }
 
-BOOST_AUTO_TEST_CASE(an_untrusted_certificate_answers_502) {
+BOOST_AUTO_TEST_CASE(an_untrusted_certificate_gets_502) {
     TempDir dir;
     make_certificates(dir);
     Standin::Options o;
@@ -113,7 +113,7 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_answers_502) {
     BOOST_TEST(nginx.error_log().find("step=video") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_answers_502_even_from_a_trusted_ca) {
+BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_gets_502_even_from_a_trusted_ca) {
     TempDir dir;
     make_certificates(dir, "DNS:api.example.test");
     Standin::Options o;
