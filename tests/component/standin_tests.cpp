@@ -7,9 +7,9 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include "tests/support/http.h"
+#include "tests/support/process.h"
 #include "tests/support/standin.h"
 
 using namespace testing;
@@ -17,6 +17,9 @@ using namespace testing;
 namespace {
 
 const Standin& standin() { return shared_standin(); }
+
+// Now, in Unix seconds, as the stand-in's control API gives times.
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 // A fresh stand-in state with these knobs (JSON), as every case here starts.
 void fresh(const std::string& knobs = "") {
@@ -160,7 +163,10 @@ BOOST_AUTO_TEST_CASE(the_budget_refills_when_the_window_ends_as_retry_after_said
     BOOST_REQUIRE(over.status == 429);
     long retry = header_number(over, "x-ratelimit-retry-after");
     BOOST_REQUIRE((retry >= 1 && retry <= 2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(retry * 1000 + 100));
+    // The control API says when the window ends: Retry-After is that, rounded up.
+    const double left = standin().window_end(kKey) - unix_now();
+    BOOST_TEST((left > retry - 1 && left <= retry), "the window ends in " << left << " s, retry-after " << retry);
+    BOOST_REQUIRE(wait_until([] { return standin().window_end(kKey) == 0; }, static_cast<int>(retry * 1000 + 500)));
     HttpReply again = api_get("/videos/" + std::string(kPublicVideo));
     BOOST_TEST(again.status == 200);
     BOOST_TEST(header_number(again, "x-ratelimit-remaining") == 1);
@@ -360,11 +366,10 @@ BOOST_AUTO_TEST_CASE(status_says_playable_or_not_and_a_video_still_encoding_has_
     BOOST_TEST(http_get(base + "hls/180p/seg0.ts" + avh).status == 404);
     BOOST_TEST(http_get(base + "mp4/source.mp4" + avh).status == 404);
 
-    // The knob makes it playable after a while, as encoding ends.
+    // The knob makes it playable after a while (a second), as encoding ends.
     standin().knobs(std::string(R"({"playable":{")") + kEncodingVideo + R"(":1}})");
     BOOST_TEST(http_get(base + "hls/manifest.m3u8" + avh).status == 404);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    BOOST_TEST(http_get(base + "hls/manifest.m3u8" + avh).status == 200);
+    BOOST_TEST(wait_until([&] { return http_get(base + "hls/manifest.m3u8" + avh).status == 200; }, 3000));
     BOOST_TEST(http_get(base + "mp4/source.mp4" + avh).status == 200);
     BOOST_TEST(playable(kEncodingVideo));
 

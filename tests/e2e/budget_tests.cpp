@@ -7,10 +7,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/support/browser.h"
@@ -37,7 +36,13 @@ struct BudgetSite {
         standin().reset();
         standin().knobs(knob);
         BOOST_REQUIRE(http_get(s.watch(std::string("id=") + kPublicVideo)).status == 200);
-        std::this_thread::sleep_for(std::chrono::milliseconds(window * 1000 + 1100));
+        // It ends when the stand-in says; the handler's ends at the next whole second of
+        // its clock after that (it counts whole seconds, with a second's margin: budget.cpp).
+        const double ends = standin().window_end(kKey);
+        BOOST_REQUIRE(ends > 0);
+        BOOST_REQUIRE(wait_until([] { return standin().window_end(kKey) == 0; }, window * 1000 + 1000));
+        const auto handler_ends = static_cast<std::time_t>(ends) + 2;
+        BOOST_REQUIRE(wait_until([&] { return std::time(nullptr) >= handler_ends; }, 3000));
     }
     ~BudgetSite() { standin().knobs(""); }
     static std::map<std::string, std::string> settings(int limit, const std::map<std::string, std::string>& extra) {
@@ -107,24 +112,27 @@ BOOST_AUTO_TEST_CASE(a_burst_of_three_budgets_plays_for_everyone_in_turns_withou
     BOOST_TEST(waiting.size() == 11u);
 
     // The waiting pages ask for their JSON, later turns first each round, as an unfair
-    // crowd would: a turn is never served in a round before an earlier one.
+    // crowd would, until each is served (three windows of 3 s and some): a turn is never
+    // served in a round before an earlier one.
     std::map<unsigned long, int> served_in_round;
-    for (int round = 0; served_in_round.size() < waiting.size() && round < 80; ++round) {
+    int rounds = 0;
+    auto everyone_served = [&] {
         for (auto it = waiting.rbegin(); it != waiting.rend(); ++it) {
             if (served_in_round.count(it->first)) continue;
             HttpReply r =
                 http_get(site.s.watch(std::string("id=") + kPrivateVideo + "&format=json&turn=" + it->second));
             if (r.status == 200) {
                 BOOST_TEST(r.body.find("avh=") != std::string::npos, r.body);
-                served_in_round[it->first] = round;
+                served_in_round[it->first] = rounds;
             } else {
                 BOOST_TEST(r.status == 503, r.body);
                 BOOST_TEST(r.body.find("\"code\":\"waiting\"") != std::string::npos, r.body);
             }
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(250));
-    }
-    BOOST_TEST(served_in_round.size() == waiting.size());
+        ++rounds;
+        return served_in_round.size() == waiting.size();
+    };
+    BOOST_TEST(wait_until(everyone_served, 20000), served_in_round.size() << " of " << waiting.size() << " served");
     int last_round = -1;
     for (const auto& [turn, round] : served_in_round) {  // ascending turns
         BOOST_TEST(round >= last_round, "turn " << turn << " served before an earlier one");
