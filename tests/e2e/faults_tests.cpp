@@ -119,6 +119,10 @@ struct Fault {
     long status;           // from the README's error table
     bool waits = false;    // a 429: the visitor gets the page that waits for a turn
     long long max_ms = 0;  // a tighter bound than the per-call budget (0: none)
+    // The connection closes before a byte of the reply: libcurl sends the request again on
+    // each connection it kept from the cases before, then on a new one. How many calls that
+    // makes is not knowable here: at least the one.
+    bool retried = false;
 };
 
 std::ostream& operator<<(std::ostream& os, const Fault& f) { return os << f.host << ":" << f.name; }
@@ -127,7 +131,7 @@ const std::vector<Fault>& faults() {
     static const std::vector<Fault> table = {
         // On the API call (host "api", path "^/videos/").
         {"slower than the timeout", "api", R"({"delay_ms":2500})", 504},
-        {"closed without a reply", "api", R"({"fault":"close"})", 502},
+        {"closed without a reply", "api", R"({"fault":"close"})", 502, false, 0, true},
         {"reset mid-body", "api", R"({"fault":"reset"})", 502},
         {"drips past the timeout", "api", R"({"fault":"drip","interval_ms":300})", 504},
         {"500", "api", R"({"status":500})", 502},
@@ -153,7 +157,7 @@ const std::vector<Fault>& faults() {
 
         // On the session call (host "vod", path "/session$"), after a successful API call.
         {"slower than the timeout", "vod", R"({"delay_ms":2500})", 504},
-        {"closed without a reply", "vod", R"({"fault":"close"})", 502},
+        {"closed without a reply", "vod", R"({"fault":"close"})", 502, false, 0, true},
         {"reset mid-body", "vod", R"({"fault":"reset"})", 502},
         {"drips past the timeout", "vod", R"({"fault":"drip","interval_ms":300})", 504},
         {"404", "vod", R"({"status":404})", 502},
@@ -240,7 +244,7 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         // Each upstream call has APIVIDEO_TIMEOUT_MS + 1 s; a fault on the session call comes
         // after a successful API call, so two calls, two budgets.
         int expected_calls = std::string(fault.host) == "api" ? 1 : 2;
-        BOOST_TEST(calls >= expected_calls, calls << " upstream calls");
+        BOOST_TEST((fault.retried ? calls >= expected_calls : calls == expected_calls), calls << " upstream calls");
         long long budget = static_cast<long long>(std::max(calls, expected_calls)) * kPerCallMs;
         BOOST_TEST(ms <= budget, "responded in " << ms << " ms, budget " << budget << " ms for " << calls
                                                  << " calls; log: " << lines);

@@ -66,13 +66,25 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
         {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
         dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
+    HttpRequest q;
+    q.url = tls.api() + "/_standin/stats";
+    q.ca_file = dir.file("ca.pem");
+    const std::string page = nginx.url(std::string("/watch?id=") + kPrivateVideo);
+
+    // One visitor first, alone: the video and its caption list are read at once, on two
+    // API connections; the session and the manifest's probe follow on one delivery
+    // connection. The next view (the chapter list beside the video) reuses them all.
+    for (int i = 0; i < 2; ++i) BOOST_REQUIRE(http_get(page).status == 200);
+    std::string alone = http(q).body;
+    BOOST_TEST(stat_of(alone, "tls_handshakes", "api") == 2, alone);
+    BOOST_TEST(stat_of(alone, "tls_handshakes", "vod") == 1, alone);
 
     std::atomic<int> ok{0}, failed{0};
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
         clients.emplace_back([&] {
             for (int i = 0; i < 125; ++i) {
-                HttpReply r = http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo));
+                HttpReply r = http_get(page);
                 (r.status == 200 ? ok : failed)++;
             }
         });
@@ -81,21 +93,14 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
     BOOST_TEST(ok == 1000, read_file(dir.file("handler.log")));
     BOOST_TEST(failed == 0);
 
-    HttpRequest q;
-    q.url = tls.api() + "/_standin/stats";
-    q.ca_file = dir.file("ca.pem");
     std::string stats = http(q).body;
     BOOST_TEST_MESSAGE("stand-in stats: " << stats);
-    long api = stat_of(stats, "tls_handshakes", "api");
-    long vod = stat_of(stats, "tls_handshakes", "vod");
-    BOOST_TEST(api >= 1);
-    BOOST_TEST(vod >= 1);
-    // A page that reads a list beside the video holds two API connections at once.
-    BOOST_TEST(api <= kClients + 2, stats);
-    BOOST_TEST(vod <= kClients, stats);
+    // How many connections the burst opened depends on how its page views overlapped; at
+    // most one per visitor at once, and the first two.
+    BOOST_TEST(stat_of(stats, "tls_handshakes", "api") <= kClients + 2, stats);
+    BOOST_TEST(stat_of(stats, "tls_handshakes", "vod") <= kClients, stats);
     // A read a page, and beside them the video's caption and chapter lists, once each.
-    BOOST_TEST(stat_of(stats, "requests", "api") >= 1000, stats);
-    BOOST_TEST(stat_of(stats, "requests", "api") <= 1000 + 2, stats);
+    BOOST_TEST(stat_of(stats, "requests", "api") == 1000 + 2 + 2, stats);
 }
 
 BOOST_AUTO_TEST_CASE(an_untrusted_certificate_gets_502) {
