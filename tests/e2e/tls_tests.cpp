@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -38,6 +39,16 @@ void make_certificates(const TempDir& dir, const std::string& names = "IP:127.0.
         dir.file("server.pem")});
 }
 
+// The stand-in on HTTPS, its certificate for `names` from that CA (ca.pem in `dir`): what
+// the handler trusts through APIVIDEO_CA_FILE, or does not.
+std::unique_ptr<Standin> tls_standin(const TempDir& dir, const std::string& names = "IP:127.0.0.1,DNS:localhost") {
+    make_certificates(dir, names);
+    Standin::Options o;
+    o.tls_cert = dir.file("server.pem");
+    o.tls_key = dir.file("server.key");
+    return std::make_unique<Standin>(o);
+}
+
 long stat_of(const std::string& stats, const char* counter, const char* host) {
     // {"tls_handshakes": {"api": 4, "vod": 4}, ...}: a tiny reader for two levels.
     size_t at = stats.find(std::string("\"") + counter + "\"");
@@ -54,20 +65,16 @@ BOOST_AUTO_TEST_SUITE(tls_tests)
 
 BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concurrent_visitor_and_host) {
     TempDir dir;
-    make_certificates(dir);
-    Standin::Options o;
-    o.tls_cert = dir.file("server.pem");
-    o.tls_key = dir.file("server.key");
-    Standin tls(o);
-    BOOST_REQUIRE(tls.api().rfind("https://", 0) == 0);
+    std::unique_ptr<Standin> tls = tls_standin(dir);
+    BOOST_REQUIRE(tls->api().rfind("https://", 0) == 0);
 
     SpawnFcgiHandler handler(
         dir.file("watch.sock"),
-        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls->api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
         dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
     HttpRequest q;
-    q.url = tls.api() + "/_standin/stats";
+    q.url = tls->api() + "/_standin/stats";
     q.ca_file = dir.file("ca.pem");
     const std::string page = nginx.url(std::string("/watch?id=") + kPrivateVideo);
 
@@ -105,13 +112,9 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
 
 BOOST_AUTO_TEST_CASE(an_untrusted_certificate_gets_502) {
     TempDir dir;
-    make_certificates(dir);
-    Standin::Options o;
-    o.tls_cert = dir.file("server.pem");
-    o.tls_key = dir.file("server.key");
-    Standin tls(o);
+    std::unique_ptr<Standin> tls = tls_standin(dir);
     // No APIVIDEO_CA_FILE: the test CA is not trusted.
-    SpawnFcgiHandler handler(dir.file("watch.sock"), {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}},
+    SpawnFcgiHandler handler(dir.file("watch.sock"), {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls->api()}},
                              dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
     BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
@@ -120,14 +123,10 @@ BOOST_AUTO_TEST_CASE(an_untrusted_certificate_gets_502) {
 
 BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_gets_502_even_from_a_trusted_ca) {
     TempDir dir;
-    make_certificates(dir, "DNS:api.example.test");
-    Standin::Options o;
-    o.tls_cert = dir.file("server.pem");
-    o.tls_key = dir.file("server.key");
-    Standin tls(o);
+    std::unique_ptr<Standin> tls = tls_standin(dir, "DNS:api.example.test");
     SpawnFcgiHandler handler(
         dir.file("watch.sock"),
-        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls->api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
         dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
     BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
