@@ -23,7 +23,7 @@ bool transport_failed(const HttpResult& r, UpstreamError& err) {
     return true;
 }
 
-// The statuses every api.video answer may carry besides its own: a refused key, the
+// The statuses every api.video reply may carry besides its own: a refused key, the
 // rate limit. `what` names the call in the log line.
 bool common_status_failed(const HttpResult& r, const char* what, UpstreamError& err) {
     if (r.status == 401 || r.status == 403) {
@@ -34,7 +34,7 @@ bool common_status_failed(const HttpResult& r, const char* what, UpstreamError& 
     }
     if (r.status == 429) {
         // Seconds as api.video sends them; absent or odd, a whole window; never more than
-        // two, whatever an answer claims.
+        // two, whatever a reply claims.
         long long wait = r.rate.retry_after >= 0 ? r.rate.retry_after : kRateWindowSeconds;
         err.failure = Failure::RateLimited;
         err.retry_after = std::clamp(wait, 1LL, kMaxRateWaitSeconds);
@@ -45,19 +45,19 @@ bool common_status_failed(const HttpResult& r, const char* what, UpstreamError& 
     return false;
 }
 
-// The readers' one way to refuse an answer: `err` says why; false.
+// The readers' one way to refuse a reply: `err` says why; false.
 bool refuse(UpstreamError& err, Failure failure, std::string detail) {
     err.failure = failure;
     err.detail = std::move(detail);
     return false;
 }
 
-// An API read's answer that is no 200, as the error table has it: a transport failure, a
+// An API read's reply that is no 200, as the error table has it: a transport failure, a
 // refused key, the rate limit, or anything else a bad reply. `what` names the read.
 bool not_ok(const HttpResult& r, const char* what, UpstreamError& err) {
     if (transport_failed(r, err) || common_status_failed(r, what, err)) return true;
     if (r.status == 200) return false;
-    refuse(err, Failure::BadReply, std::string(what) + ": api.video answered HTTP " + std::to_string(r.status));
+    refuse(err, Failure::BadReply, std::string(what) + ": api.video replied HTTP " + std::to_string(r.status));
     return true;
 }
 
@@ -108,7 +108,7 @@ bool ApiVideo::read_session(const HttpResult& r, std::string& token, UpstreamErr
     // The delivery host takes no key, so a 401 or 403 there says nothing about it.
     if (r.status != 401 && r.status != 403 && common_status_failed(r, "session", err)) return false;
     if (r.status != 200) {
-        return refuse(err, Failure::NoSession, "session endpoint answered HTTP " + std::to_string(r.status));
+        return refuse(err, Failure::NoSession, "session endpoint replied HTTP " + std::to_string(r.status));
     }
     if (std::string why; !parse_session_json(r.body, token, why)) {
         return refuse(err, Failure::NoSession, "session reply: " + why);

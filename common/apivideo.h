@@ -1,5 +1,5 @@
 // api.video's calls of a page view, as data the driver makes, and the reading of their
-// answers: statuses map onto the error table here and nowhere else. The API key goes to
+// replies: statuses map onto the error table here and nowhere else. The API key goes to
 // the API host only.
 #pragma once
 #include <optional>
@@ -14,7 +14,7 @@
 namespace watch {
 
 // api.video's rate-limit window (apivideo-facts.md: reads per minute). A wait taken
-// from an answer's headers is never longer than two of them.
+// from a reply's headers is never longer than two of them.
 inline constexpr long long kRateWindowSeconds = 60;
 inline constexpr long long kMaxRateWaitSeconds = 2 * kRateWindowSeconds;
 
@@ -50,7 +50,7 @@ class ApiVideo {
     [[nodiscard]] bool read_tracks(const HttpResult& r, TrackKind kind, std::vector<TextTrack>& out,
                                    UpstreamError& err) const;
     // A reply to asset(): true when it exists, false when the delivery host has it not
-    // (404: still encoding), nullopt when the answer says neither.
+    // (404: still encoding), nullopt when the reply says neither.
     static std::optional<bool> read_asset(const HttpResult& r);
     // Whether api.video says the video plays (encoding.playable).
     [[nodiscard]] bool read_status(const HttpResult& r, bool& playable, UpstreamError& err) const;

@@ -37,7 +37,7 @@ ReadBudget::ReadBudget(long long per_minute, double share) : share_(share) {
 
 ReadBudget::ReadBudget(const BudgetState& state, double share) : share_(share), s_(state) {}
 
-// A window that has ended gives a new one; its reads, until an answer says otherwise,
+// A window that has ended gives a new one; its reads, until a reply says otherwise,
 // are the last limit seen.
 void ReadBudget::roll(long long now) {
     if (now < s_.window_end) return;
@@ -45,7 +45,7 @@ void ReadBudget::roll(long long now) {
     s_.spent = 0;
     s_.unseen = 0;
     s_.window_end = now + s_.window;
-    s_.answered = false;
+    s_.heard = false;
 }
 
 long long ReadBudget::per_window() const {
@@ -53,7 +53,7 @@ long long ReadBudget::per_window() const {
 }
 
 // This process's part of what api.video last said is left, less the reads api.video may
-// not have counted yet (those in flight, those whose answer never came), and never more
+// not have counted yet (those in flight, those whose reply never came), and never more
 // than what is left of this process's share of the window.
 long long ReadBudget::available(long long now) {
     roll(now);
@@ -69,23 +69,23 @@ bool ReadBudget::take(long long now) {
     return true;
 }
 
-void ReadBudget::answered(const HttpResult& r, long long now) {
-    roll(now);  // an answer after this window's end speaks of the next one
+void ReadBudget::settle(const HttpResult& r, long long now) {
+    roll(now);  // a reply after this window's end speaks of the next one
     s_.in_flight = std::max(0LL, s_.in_flight - 1);
-    // No answer, no news: the read stays spent.
+    // No reply, no news: the read stays spent.
     if (r.outcome != HttpResult::Outcome::Ok) {
         ++s_.unseen;
         return;
     }
     const RateLimitHeaders& h = r.rate;
     if (h.limit > 0) s_.limit = h.limit;
-    // Whatever an answer claims, never a wait beyond two of api.video's windows.
+    // Whatever a reply claims, never a wait beyond two of api.video's windows.
     long long reset = h.retry_after >= 0 ? std::min(h.retry_after, kMaxRateWaitSeconds) : -1;
     // The clock here counts whole seconds, api.video's in finer steps: a second's margin,
     // so this window never ends before api.video's does.
     if (r.status == 429) {
         s_.server_remaining = 0;
-        s_.answered = true;
+        s_.heard = true;
         s_.window_end = now + std::min((reset > 0 ? reset : s_.window) + 1, kMaxRateWaitSeconds);
         return;
     }
@@ -95,20 +95,20 @@ void ReadBudget::answered(const HttpResult& r, long long now) {
     }
     // The first read of a window tells the window's length.
     if (reset > 0 && h.limit > 0 && h.remaining == h.limit - 1) s_.window = reset + 1;
-    // Reads made at once are answered in any order: within a window, the lowest count is
-    // the newest, and it counts every read that was answered before it (a read still in
+    // Reads made at once are replied to in any order: within a window, the lowest count is
+    // the newest, and it counts every read replied to before it (a read still in
     // flight may be in it too: subtracted again, on the safe side). A read with no news
-    // may still be counted later: it stays subtracted until the window ends. An answer
+    // may still be counted later: it stays subtracted until the window ends. A reply
     // whose window ends well after the one kept opens a new one, its own read the first
     // of this process's share there.
     const bool later_window = reset >= 0 && now + reset + 1 >= s_.window_end + s_.window / 2;
-    if (!s_.answered || later_window) {
+    if (!s_.heard || later_window) {
         s_.server_remaining = h.remaining;
         if (later_window) s_.spent = 1;
     } else {
         s_.server_remaining = std::min(s_.server_remaining, h.remaining);
     }
-    s_.answered = true;
+    s_.heard = true;
     if (reset >= 0) s_.window_end = now + std::min(reset + 1, kMaxRateWaitSeconds);
 }
 

@@ -19,10 +19,10 @@ struct BudgetState {
     long long window = 0;            // seconds per window
     long long server_remaining = 0;  // the key's reads left in the window, as api.video last said
     long long window_end = 0;
-    long long in_flight = 0;  // reads taken, not yet answered
+    long long in_flight = 0;  // reads taken, not yet settled
     long long spent = 0;      // reads taken in the window
-    long long unseen = 0;     // reads taken whose answer said nothing of the budget
-    bool answered = false;    // an answer has spoken of this window
+    long long unseen = 0;     // reads taken whose reply said nothing of the budget
+    bool heard = false;       // a reply has spoken of this window
 };
 
 // One api.video account's reads (a per-key budget), from the point of view of the
@@ -30,7 +30,7 @@ struct BudgetState {
 // Times are Unix seconds; everything is an input, so the tests drive the clock.
 class ReadBudget {
    public:
-    // `per_minute`: what to assume before api.video's first answer; `share`: the part of
+    // `per_minute`: what to assume before api.video's first reply; `share`: the part of
     // the key's budget these processes may spend (1 with a shared store; WATCH_READ_SHARE,
     // 1/N for N processes on one key, when each keeps its own).
     ReadBudget(long long per_minute, double share);
@@ -42,9 +42,10 @@ class ReadBudget {
     long long available(long long now);
     // Takes one read; false when none is left.
     [[nodiscard]] bool take(long long now);
-    // Every answer of the API host, after a take(): what its headers say of the budget.
-    void answered(const HttpResult& r, long long now);
-    // Reads taken whose answers will never come (their page view ended first): no longer
+    // A read taken has its result: what the reply's headers say of the budget (a call
+    // that got no reply leaves the read spent).
+    void settle(const HttpResult& r, long long now);
+    // Reads taken whose replies will never come (their page view ended first): no longer
     // in flight.
     void release(long long reads);
     // api.video refused a read (a 429 the headers did not foretell, or the delivery host's

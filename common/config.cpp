@@ -43,7 +43,7 @@ const Setting kSettings[] = {
     {"WATCH_LINK_SECRET", "", "secret of signed watch links; when set, /watch needs exp and sig", true},
     {"WATCH_CLIENT_IP_HEADER", "", "header a trusted proxy puts the client's address in (empty: REMOTE_ADDR)", true},
     {"WATCH_ALLOWED_IDS", "", "the only video ids served: a list, or the path of a file of ids", true},
-    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first answer (sandbox: 100)",
+    {"APIVIDEO_READS_PER_MINUTE", "500", "api.video reads a minute to assume until its first reply (sandbox: 100)",
      true},
     {"WATCH_READ_SHARE", "1",
      "the part of the key's reads a process spends while it keeps its own state (no store, or the store is down)",
@@ -114,65 +114,118 @@ bool parse_fraction(const std::string& s, double& out) {
     return true;
 }
 
-// What is wrong with a URL the handler calls or a page loads, said so that the fix is
-// plain ("" when nothing is). `what` is the rule, for when nothing more precise applies.
-std::string url_fault(const std::string& url, const std::string& what) {
+// The problems of a configuration, one line each: all are found, so a broken
+// configuration is fixed in one go.
+class Problems {
+   public:
+    void add(const std::string& line) { text_ += (text_.empty() ? "" : "\n") + line; }
+    bool empty() const { return text_.empty(); }
+    const std::string& text() const { return text_; }
+
+   private:
+    std::string text_;
+};
+
+void drop_trailing_slashes(std::string& url) {
+    while (!url.empty() && url.back() == '/') url.pop_back();
+}
+
+// Whether a URL the handler calls or a page loads is usable; if not, why, said so that
+// the fix is plain. `what` is the rule, for when nothing more precise applies.
+[[nodiscard]] bool usable_url(const std::string& url, const std::string& what, std::string& why) {
     auto blank = [](unsigned char c) { return c <= 0x20 || c == 0x7F; };
     if (!url.empty() && blank(static_cast<unsigned char>(url.back()))) {
-        return "ends with a space or a control character (pasted with the line's end?): remove it";
+        why = "ends with a space or a control character (pasted with the line's end?): remove it";
+        return false;
     }
     if (!url.empty() && blank(static_cast<unsigned char>(url.front()))) {
-        return "starts with a space or a control character: remove it";
+        why = "starts with a space or a control character: remove it";
+        return false;
     }
     if (std::any_of(url.begin(), url.end(), [&](char c) { return blank(static_cast<unsigned char>(c)); })) {
-        return "holds a space or a control character";
+        why = "holds a space or a control character";
+        return false;
     }
     size_t scheme_end = url.find("://");
     std::string scheme = ascii_lower(scheme_end == std::string::npos ? "" : url.substr(0, scheme_end));
-    if (scheme != "https" && scheme != "http") return "must be " + what;
+    if (scheme != "https" && scheme != "http") {
+        why = "must be " + what;
+        return false;
+    }
     std::string authority = url.substr(scheme_end + 3);
     authority = authority.substr(0, authority.find_first_of("/?#"));
-    if (authority.find('@') != std::string::npos) return "must not hold a user name or password (user@host)";
+    if (authority.find('@') != std::string::npos) {
+        why = "must not hold a user name or password (user@host)";
+        return false;
+    }
     // The port: the digits after the last ':' that is not inside an IPv6 address's brackets.
     size_t colon = authority.rfind(':');
     if (colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
         std::string port = authority.substr(colon + 1);
         if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos) {
-            return "what follows the host's ':' is not a port number";
+            why = "what follows the host's ':' is not a port number";
+            return false;
         }
         if (port.size() > 5 || std::stol(port) < 1 || std::stol(port) > 65535) {
-            return "the port " + port.substr(0, 16) + " is out of range (1 to 65535)";
+            why = "the port " + port.substr(0, 16) + " is out of range (1 to 65535)";
+            return false;
         }
     }
-    auto u = parse_url(url);
-    if (!u) return "is not a URL: must be " + what;
-    if (!is_allowed_upstream_url(url))
-        return "http:// is only for a loopback host (127.0.0.1, ::1, localhost): use https://";
-    return "";
+    if (!parse_url(url)) {
+        why = "is not a URL: must be " + what;
+        return false;
+    }
+    if (!is_allowed_upstream_url(url)) {
+        why = "http:// is only for a loopback host (127.0.0.1, ::1, localhost): use https://";
+        return false;
+    }
+    return true;
+}
+
+// A base URL the handler calls (the API, the analytics collector): https (http only to a
+// loopback host), kept without its trailing slashes; no query or fragment, as paths are
+// appended to it.
+[[nodiscard]] bool service_url(const SettingLookup& lookup, const char* name, std::string& out, std::string& why) {
+    out = setting(lookup, name);
+    drop_trailing_slashes(out);
+    if (!usable_url(out, "an https:// URL (http:// only for a loopback host)", why)) {
+        why = std::string(name) + ": " + why;
+        return false;
+    }
+    if (parse_url(out)->rest.find_first_of("?#") != std::string::npos) {
+        why = std::string(name) + ": must not hold a query or a fragment (? or #)";
+        return false;
+    }
+    return true;
 }
 
 // A script folder: https://… (or http:// on loopback), or a path on this site.
-std::string script_folder(const SettingLookup& lookup, const char* name, std::string& out) {
+[[nodiscard]] bool script_folder(const SettingLookup& lookup, const char* name, std::string& out, std::string& why) {
     out = setting(lookup, name);
-    while (!out.empty() && out.back() == '/') out.pop_back();
+    drop_trailing_slashes(out);
     bool local = !out.empty() && out[0] == '/' && (out.size() < 2 || out[1] != '/');
-    if (!local) {
-        if (std::string fault = url_fault(out, "an https:// URL or a path on this site starting with /");
-            !fault.empty()) {
-            return std::string(name) + ": " + fault;
-        }
+    if (!local && !usable_url(out, "an https:// URL or a path on this site starting with /", why)) {
+        why = std::string(name) + ": " + why;
+        return false;
     }
-    if (out.find_first_of("\"'<> ") != std::string::npos) return std::string(name) + ": holds a quote or space";
-    return "";
+    if (out.find_first_of("\"'<> ") != std::string::npos) {
+        why = std::string(name) + ": holds a quote or space";
+        return false;
+    }
+    return true;
 }
 
 // A list of ids ("vi…, vi…" or whitespace-separated) or, starting with '/', a file of
 // them, one a line, '#' starting a comment.
-std::string allowed_ids(const std::string& value, const FileReader& read, std::set<std::string>& out) {
+[[nodiscard]] bool allowed_ids(const std::string& value, const FileReader& read, std::set<std::string>& out,
+                               std::string& why) {
     std::string text = value;
     bool from_file = !value.empty() && value[0] == '/';
     if (from_file) {
-        if (std::string why; !read(value, text, why)) return "WATCH_ALLOWED_IDS: " + value + " " + why;
+        if (std::string reason; !read(value, text, reason)) {
+            why = "WATCH_ALLOWED_IDS: " + value + " " + reason;
+            return false;
+        }
         std::string stripped;
         std::istringstream lines(text);
         for (std::string line; std::getline(lines, line);) stripped += line.substr(0, line.find('#')) + "\n";
@@ -184,91 +237,60 @@ std::string allowed_ids(const std::string& value, const FileReader& read, std::s
         // Ids are letters and digits: a word with '/' or '.' is a file named relative to a
         // working directory that the web server chooses.
         if (!from_file && id.find_first_of("/.~") != std::string::npos) {
-            return "WATCH_ALLOWED_IDS: " + id.substr(0, 64) + " looks like a file: give its absolute path (/…)";
+            why = "WATCH_ALLOWED_IDS: " + id.substr(0, 64) + " looks like a file: give its absolute path (/…)";
+            return false;
         }
-        if (!is_valid_video_id(id)) return "WATCH_ALLOWED_IDS: " + id.substr(0, 32) + " is not a video id";
+        if (!is_valid_video_id(id)) {
+            why = "WATCH_ALLOWED_IDS: " + id.substr(0, 32) + " is not a video id";
+            return false;
+        }
         out.insert(id);
     }
-    if (out.empty()) return "WATCH_ALLOWED_IDS: set, but lists no id";
-    return "";
+    if (out.empty()) {
+        why = "WATCH_ALLOWED_IDS: set, but lists no id";
+        return false;
+    }
+    return true;
 }
 
-// WATCH_STORE as the process will open it: a folder made absolute (the default one
-// resolved), a redis:// URL checked, or "memory". Returns the problem, or "".
-std::string store_setting(const SettingLookup& lookup, const FileReader& read, Config& c) {
-    c.store = setting(lookup, "WATCH_STORE");
-    if (c.store.empty()) {
-        // systemd's StateDirectory= (a list when it names several: the first).
-        const char* state_directory = lookup("STATE_DIRECTORY");
-        std::string first =
-            state_directory ? std::string(state_directory).substr(0, std::string(state_directory).find(':')) : "";
-        c.store = !first.empty() ? first : "/var/tmp/apivideo-watch-" + std::to_string(geteuid());
-    }
-    if (c.store.rfind("redis://", 0) == 0) {
-        RedisAddress unused;
-        if (std::string why; !parse_redis_url(c.store, unused, why)) return "WATCH_STORE: " + why;
-        std::string file = setting(lookup, "WATCH_STORE_PASSWORD_FILE");
-        if (!file.empty()) {
-            if (std::string reason; !read(file, c.store_password, reason))
-                return "WATCH_STORE_PASSWORD_FILE: " + reason;
-            c.store_password = std::string(trim(c.store_password));
-        }
-        return "";
-    }
-    if (c.store != "memory" && c.store[0] != '/') {
-        return "WATCH_STORE: must be an absolute folder, a redis://host:port URL, or memory";
-    }
-    return "";
-}
+// The loaders below read one concern each into `c`, adding a line to `problems` for each
+// setting that is wrong, in the order of the settings table.
 
-}  // namespace
-
-bool load_config(const SettingLookup& lookup, const FileReader& read, Config& out, std::string& why) {
-    Config c;
-    // Every problem is found, one line each, so a broken configuration is fixed in one go.
-    std::string problems;
-    auto problem = [&](const std::string& line) { problems += (problems.empty() ? "" : "\n") + line; };
-
+// The API key, given itself or in a file; the file's name is never echoed: a key pasted
+// there by mistake would end up in a log.
+void load_key(const SettingLookup& lookup, const FileReader& read, Config& c, Problems& problems) {
     std::string key = setting(lookup, "APIVIDEO_API_KEY");
     std::string key_file = setting(lookup, "APIVIDEO_API_KEY_FILE");
     if (!key.empty() && !key_file.empty()) {
         // Neither silently wins: the one left out may be the one the admin just changed.
-        problem("APIVIDEO_API_KEY and APIVIDEO_API_KEY_FILE are both set: set only one");
+        problems.add("APIVIDEO_API_KEY and APIVIDEO_API_KEY_FILE are both set: set only one");
         key.clear();
     } else if (!key_file.empty()) {
-        // The file's name is not echoed: a key pasted here by mistake would end up in a log.
         if (std::string reason; !read(key_file, key, reason)) {
-            problem("APIVIDEO_API_KEY_FILE: " + reason);
+            problems.add("APIVIDEO_API_KEY_FILE: " + reason);
         } else if ((key = std::string(trim(key))).empty()) {
-            problem("APIVIDEO_API_KEY_FILE: the file it names is empty");
+            problems.add("APIVIDEO_API_KEY_FILE: the file it names is empty");
         }
     }
     if (key.empty() && key_file.empty())
-        problem("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
+        problems.add("no API key: set APIVIDEO_API_KEY or APIVIDEO_API_KEY_FILE");
     else if (!key.empty() && !plausible_key(key))
-        problem("the API key holds spaces, ':' or control characters");
+        problems.add("the API key holds spaces, ':' or control characters");
     c.api_key = key;
+}
 
-    c.api_url = setting(lookup, "APIVIDEO_API_URL");
-    while (!c.api_url.empty() && c.api_url.back() == '/') c.api_url.pop_back();
-    if (std::string fault = url_fault(c.api_url, "an https:// URL (http:// only for a loopback host)");
-        !fault.empty()) {
-        problem("APIVIDEO_API_URL: " + fault);
-    } else if (parse_url(c.api_url)->rest.find_first_of("?#") != std::string::npos) {
-        problem("APIVIDEO_API_URL: must not hold a query or a fragment (? or #)");
-    }
-
+// How the handler reaches api.video: where, how long it waits, whom it trusts.
+void load_upstream(const SettingLookup& lookup, const FileReader& read, Config& c, Problems& problems) {
+    if (std::string why; !service_url(lookup, "APIVIDEO_API_URL", c.api_url, why)) problems.add(why);
     if (!parse_long(setting(lookup, "APIVIDEO_TIMEOUT_MS"), 100, 120000, c.timeout_ms)) {
-        problem("APIVIDEO_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000");
+        problems.add("APIVIDEO_TIMEOUT_MS: must be a whole number of milliseconds from 100 to 120000");
     }
     // Connecting either works fast or not at all: it gets a share of the budget.
     c.connect_timeout_ms = std::min(c.timeout_ms, std::max(100L, c.timeout_ms * 2 / 5));
-
     c.ca_file = setting(lookup, "APIVIDEO_CA_FILE");
     if (std::string pem, reason; !c.ca_file.empty() && !read(c.ca_file, pem, reason)) {
-        problem("APIVIDEO_CA_FILE: " + c.ca_file + " " + reason);
+        problems.add("APIVIDEO_CA_FILE: " + c.ca_file + " " + reason);
     }
-
     // Whether the path exists, and the built-in bundle, are the loader's to check (site.cpp).
     std::string trust = setting(lookup, "APIVIDEO_CA_TRUST");
     if (trust == "builtin") {
@@ -276,36 +298,41 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
     } else if (!trust.empty() && trust[0] == '/') {
         c.ca_trust = {CaTrust::From::Path, trust};
     } else if (trust != "system") {
-        problem("APIVIDEO_CA_TRUST: must be system, builtin, or the absolute path of a PEM file or hashed folder");
+        problems.add("APIVIDEO_CA_TRUST: must be system, builtin, or the absolute path of a PEM file or hashed folder");
     }
+}
 
-    if (!parse_player(setting(lookup, "WATCH_PLAYER"), c.player)) problem("WATCH_PLAYER: must be " + player_names());
-    if (std::string e = script_folder(lookup, "WATCH_PLAYER_URL", c.videojs_url); !e.empty()) problem(e);
+// The page's player and where its scripts come from (the pinned defaults with their
+// Subresource Integrity hashes), the templates, and what the log holds.
+void load_pages(const SettingLookup& lookup, Config& c, Problems& problems) {
+    if (!parse_player(setting(lookup, "WATCH_PLAYER"), c.player)) {
+        problems.add("WATCH_PLAYER: must be " + player_names());
+    }
+    if (std::string why; !script_folder(lookup, "WATCH_PLAYER_URL", c.videojs_url, why)) problems.add(why);
     if (c.videojs_url == kDefaultVideoJsUrl) {
         c.videojs_sri = kDefaultVideoJsSri;
         c.videojs_css_sri = kDefaultVideoJsCssSri;
     }
-    if (std::string e = script_folder(lookup, "WATCH_HLSJS_URL", c.hlsjs_url); !e.empty()) problem(e);
+    if (std::string why; !script_folder(lookup, "WATCH_HLSJS_URL", c.hlsjs_url, why)) problems.add(why);
     if (c.hlsjs_url == kDefaultHlsJsUrl) c.hlsjs_sri = kDefaultHlsJsSri;
-
     c.template_dir = setting(lookup, "WATCH_TEMPLATE_DIR");  // read, and checked, by the site loader
-
     std::string log = setting(lookup, "WATCH_LOG");
     if (log == "requests")
         c.log = LogLevel::Requests;
     else if (log != "errors")
-        problem("WATCH_LOG: must be errors or requests");
+        problems.add("WATCH_LOG: must be errors or requests");
+}
 
+// Who may watch, and who is remembered: the secrets, the client's address, the allow-list.
+void load_access(const SettingLookup& lookup, const FileReader& read, Config& c, Problems& problems) {
     // Secrets shorter than this are guessable; a site makes one with: openssl rand -hex 32
-    c.cookie_secret = setting(lookup, "WATCH_COOKIE_SECRET");
-    if (!c.cookie_secret.empty() && c.cookie_secret.size() < 32) {
-        problem("WATCH_COOKIE_SECRET: must be at least 32 characters (openssl rand -hex 32)");
+    for (auto [name, secret] :
+         {std::pair{"WATCH_COOKIE_SECRET", &c.cookie_secret}, std::pair{"WATCH_LINK_SECRET", &c.link_secret}}) {
+        *secret = setting(lookup, name);
+        if (!secret->empty() && secret->size() < 32) {
+            problems.add(std::string(name) + ": must be at least 32 characters (openssl rand -hex 32)");
+        }
     }
-    c.link_secret = setting(lookup, "WATCH_LINK_SECRET");
-    if (!c.link_secret.empty() && c.link_secret.size() < 32) {
-        problem("WATCH_LINK_SECRET: must be at least 32 characters (openssl rand -hex 32)");
-    }
-
     // Only the names the request reads (request.h), in any case: a misspelt header would
     // otherwise leave every address-bound link refused.
     std::string header = setting(lookup, "WATCH_CLIENT_IP_HEADER");
@@ -315,61 +342,97 @@ bool load_config(const SettingLookup& lookup, const FileReader& read, Config& ou
             if (ascii_lower(header) == ascii_lower(h.name)) c.client_ip_header = h.name;
             names += std::string(names.empty() ? "" : ", ") + h.name;
         }
-        if (c.client_ip_header.empty()) problem("WATCH_CLIENT_IP_HEADER: must be one of " + names + " (or empty)");
+        if (c.client_ip_header.empty()) {
+            problems.add("WATCH_CLIENT_IP_HEADER: must be one of " + names + " (or empty)");
+        }
     }
-
     std::string ids = setting(lookup, "WATCH_ALLOWED_IDS");
-    if (!ids.empty()) {
-        if (std::string e = allowed_ids(ids, read, c.allowed_ids); !e.empty()) problem(e);
-    }
+    if (std::string why; !ids.empty() && !allowed_ids(ids, read, c.allowed_ids, why)) problems.add(why);
+}
 
+// api.video's read budget as this process spends it, and the video facts it keeps.
+void load_budget(const SettingLookup& lookup, Config& c, Problems& problems) {
     if (!parse_long(setting(lookup, "APIVIDEO_READS_PER_MINUTE"), 1, 1000000, c.reads_per_minute)) {
-        problem("APIVIDEO_READS_PER_MINUTE: must be a whole number from 1 to 1000000");
+        problems.add("APIVIDEO_READS_PER_MINUTE: must be a whole number from 1 to 1000000");
     }
     if (!parse_fraction(setting(lookup, "WATCH_READ_SHARE"), c.read_share)) {
-        problem("WATCH_READ_SHARE: must be a number above 0 and at most 1 (0.5 for one of two handlers)");
+        problems.add("WATCH_READ_SHARE: must be a number above 0 and at most 1 (0.5 for one of two handlers)");
     }
     if (!parse_long(setting(lookup, "WATCH_WAIT_SECONDS"), 0, 600, c.wait_seconds)) {
-        problem("WATCH_WAIT_SECONDS: must be a whole number of seconds from 0 to 600");
+        problems.add("WATCH_WAIT_SECONDS: must be a whole number of seconds from 0 to 600");
     }
-
     for (auto [name, flag] : {std::pair{"WATCH_CAPTIONS", &c.captions}, std::pair{"WATCH_CHAPTERS", &c.chapters},
                               std::pair{"WATCH_NOINDEX", &c.noindex_private}}) {
-        if (!parse_switch(setting(lookup, name), *flag)) problem(std::string(name) + ": must be on or off");
+        if (!parse_switch(setting(lookup, name), *flag)) problems.add(std::string(name) + ": must be on or off");
     }
     if (!parse_long(setting(lookup, "WATCH_TRACKS_SECONDS"), 1, 86400, c.tracks_seconds)) {
-        problem("WATCH_TRACKS_SECONDS: must be a whole number of seconds from 1 to 86400");
+        problems.add("WATCH_TRACKS_SECONDS: must be a whole number of seconds from 1 to 86400");
     }
+}
 
-    if (std::string e = store_setting(lookup, read, c); !e.empty()) problem(e);
-
+// api.video's analytics: whether the pages report plays, the module, the collector. Both
+// URLs are checked even when off, as the player folders are: turning it on must not
+// reveal a typo.
+void load_analytics(const SettingLookup& lookup, Config& c, Problems& problems) {
     std::string analytics = setting(lookup, "WATCH_ANALYTICS");
     if (analytics == "apivideo")
         c.analytics = Analytics::ApiVideo;
     else if (analytics != "off")
-        problem("WATCH_ANALYTICS: must be off or apivideo");
-    if (std::string e = script_folder(lookup, "WATCH_ANALYTICS_SCRIPT_URL", c.analytics_script_url); !e.empty()) {
-        problem(e);
+        problems.add("WATCH_ANALYTICS: must be off or apivideo");
+    if (std::string why; !script_folder(lookup, "WATCH_ANALYTICS_SCRIPT_URL", c.analytics_script_url, why)) {
+        problems.add(why);
     }
     if (c.analytics_script_url == kDefaultAnalyticsScriptUrl) c.analytics_script_sri = kDefaultAnalyticsScriptSri;
-    // Checked even when off, as the player folders are: turning it on must not reveal a typo.
-    c.collector_url = setting(lookup, "WATCH_ANALYTICS_URL");
-    while (!c.collector_url.empty() && c.collector_url.back() == '/') c.collector_url.pop_back();
-    if (std::string fault = url_fault(c.collector_url, "an https:// URL (http:// only for a loopback host)");
-        !fault.empty()) {
-        problem("WATCH_ANALYTICS_URL: " + fault);
-    } else if (parse_url(c.collector_url)->rest.find_first_of("?#") != std::string::npos) {
-        problem("WATCH_ANALYTICS_URL: must not hold a query or a fragment (? or #)");
-    }
+    if (std::string why; !service_url(lookup, "WATCH_ANALYTICS_URL", c.collector_url, why)) problems.add(why);
+}
 
+// The process-wide FastCGI settings.
+void load_process(const SettingLookup& lookup, Config& c, Problems& problems) {
     if (!parse_long(setting(lookup, "WATCH_MAX_IN_FLIGHT"), 1, 1000000, c.max_in_flight)) {
-        problem("WATCH_MAX_IN_FLIGHT: must be a whole number from 1 to 1000000");
+        problems.add("WATCH_MAX_IN_FLIGHT: must be a whole number from 1 to 1000000");
     }
     c.socket_path = setting(lookup, "WATCH_SOCKET");
-    if (!c.socket_path.empty() && c.socket_path[0] != '/') problem("WATCH_SOCKET: must be an absolute path");
+    if (!c.socket_path.empty() && c.socket_path[0] != '/') problems.add("WATCH_SOCKET: must be an absolute path");
+}
 
+// WATCH_STORE as the process will open it: a folder (the default one resolved), a
+// redis:// URL checked with its password read, or "memory".
+void load_store(const SettingLookup& lookup, const FileReader& read, Config& c, Problems& problems) {
+    c.store = setting(lookup, "WATCH_STORE");
+    if (c.store.empty()) {
+        // systemd's StateDirectory= (a list when it names several: the first).
+        const char* state_directory = lookup("STATE_DIRECTORY");
+        std::string first = state_directory ? std::string(state_directory).substr(0, std::string(state_directory).find(':')) : "";
+        c.store = !first.empty() ? first : "/var/tmp/apivideo-watch-" + std::to_string(geteuid());
+    }
+    if (c.store.rfind("redis://", 0) == 0) {
+        RedisAddress unused;
+        if (std::string why; !parse_redis_url(c.store, unused, why)) return problems.add("WATCH_STORE: " + why);
+        std::string file = setting(lookup, "WATCH_STORE_PASSWORD_FILE");
+        if (std::string reason; !file.empty() && !read(file, c.store_password, reason)) {
+            return problems.add("WATCH_STORE_PASSWORD_FILE: " + reason);
+        }
+        c.store_password = std::string(trim(c.store_password));
+    } else if (c.store != "memory" && c.store[0] != '/') {
+        problems.add("WATCH_STORE: must be an absolute folder, a redis://host:port URL, or memory");
+    }
+}
+
+}  // namespace
+
+bool load_config(const SettingLookup& lookup, const FileReader& read, Config& out, std::string& why) {
+    Config c;
+    Problems problems;
+    load_key(lookup, read, c, problems);
+    load_upstream(lookup, read, c, problems);
+    load_pages(lookup, c, problems);
+    load_access(lookup, read, c, problems);
+    load_budget(lookup, c, problems);
+    load_analytics(lookup, c, problems);
+    load_process(lookup, c, problems);
+    load_store(lookup, read, c, problems);
     if (!problems.empty()) {
-        why = problems;
+        why = problems.text();
         return false;
     }
     out = std::move(c);

@@ -52,7 +52,7 @@ struct Config {
     std::string link_secret;            // empty: /watch needs no signed link
     std::string client_ip_header;       // a name of kClientIpHeaders (request.h), or "": REMOTE_ADDR is the client
     std::set<std::string> allowed_ids;  // empty: every id the key can read
-    long reads_per_minute = 0;          // api.video's budget, until its first answer says
+    long reads_per_minute = 0;          // api.video's budget, until its first reply says
     double read_share = 1;              // the part of the key's reads this process spends
     long wait_seconds = 0;              // the longest wait for a turn offered
     bool captions = true;               // the video's captions in the player

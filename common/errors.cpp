@@ -14,7 +14,7 @@ const ErrorInfo& error_info(Failure f) {
         {403, "Forbidden", "Link not valid", "This watch link has expired or is not valid. Ask the site for a new one.",
          "forbidden"},
         /* MethodNotAllowed */
-        {405, "Method Not Allowed", "Method not allowed", "This address only answers GET and HEAD requests.",
+        {405, "Method Not Allowed", "Method not allowed", "This address only accepts GET and HEAD requests.",
          "method-not-allowed"},
         /* UnknownVideo */
         {404, "Not Found", "Video not found", "There is no video with this id, or it belongs to another account.",
@@ -24,7 +24,7 @@ const ErrorInfo& error_info(Failure f) {
          "The video service refused this site's credentials. The site's owner has been told.", "key-refused"},
         /* BadReply */
         {502, "Bad Gateway", "Video service unavailable",
-         "The video service sent an answer this page could not use. Please try again later.", "bad-reply"},
+         "The video service sent a reply this page could not use. Please try again later.", "bad-reply"},
         /* NoSession */
         {502, "Bad Gateway", "Video service unavailable",
          "The video service did not open a viewing session. Please try again later.", "no-session"},
@@ -38,8 +38,8 @@ const ErrorInfo& error_info(Failure f) {
         {503, "Service Unavailable", "Too many viewers right now",
          "This site is showing as many videos as it can at once. Please try again in a moment.", "overloaded"},
         /* Timeout */
-        {504, "Gateway Timeout", "Video service too slow",
-         "The video service did not answer in time. Please try again.", "timeout"},
+        {504, "Gateway Timeout", "Video service too slow", "The video service did not reply in time. Please try again.",
+         "timeout"},
         /* Internal */
         {500, "Internal Server Error", "Something went wrong", "This page could not be made. Please try again later.",
          "internal"},

@@ -1,4 +1,4 @@
-// The error table: every way a request can fail, the status it answers with, and what
+// The error table: every way a request can fail, the status its response has, and what
 // the visitor reads. One table, so the README, the pages and the tests agree.
 #pragma once
 #include <string>
@@ -9,12 +9,12 @@ enum class Failure {
     BadRequest,        // the query broke a rule: no upstream call was made
     Forbidden,         // WATCH_LINK_SECRET is set and the link's signature is missing, bad or expired
     MethodNotAllowed,  // not GET or HEAD
-    UnknownVideo,      // api.video answered 404
-    KeyRefused,        // api.video answered 401 or 403: the site's key is wrong
-    BadReply,          // api.video answered something unusable (status, JSON, fields)
+    UnknownVideo,      // api.video replied 404
+    KeyRefused,        // api.video replied 401 or 403: the site's key is wrong
+    BadReply,          // api.video replied something unusable (status, JSON, fields)
     NoSession,         // a private video without a usable token, or /session failed
     Unreachable,       // could not connect, TLS failed, connection broke
-    RateLimited,       // api.video answered 429
+    RateLimited,       // api.video replied 429
     Overloaded,        // WATCH_MAX_IN_FLIGHT page views are already waiting on api.video
     Timeout,           // an upstream call ran out of time
     Internal,          // a bug or resource exhaustion in the handler itself

@@ -28,7 +28,7 @@ struct HttpCall {
     HttpOptions options;
 };
 
-// api.video's rate-limit headers, sent on every API answer; -1 where absent or not a
+// api.video's rate-limit headers, sent on every API reply; -1 where absent or not a
 // whole number of seconds (or reads).
 struct RateLimitHeaders {
     long long limit = -1;        // X-RateLimit-Limit: reads per window

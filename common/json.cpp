@@ -274,7 +274,7 @@ std::string watch_json(const WatchView& v) {
 
 namespace {
 
-// RFC 9457's members, as every problem answer here writes them.
+// RFC 9457's members, as every problem response here writes them.
 void write_problem(Writer& w, int status, const char* title, const char* detail, const char* code) {
     write_string(w, "type", "about:blank");
     write_string(w, "title", title);
@@ -461,7 +461,7 @@ std::string account_state_json(const AccountState& s) {
     w.StartArray();
     for (long long n : {b.limit, b.window, b.server_remaining, b.window_end, b.in_flight, b.spent, b.unseen})
         w.Int64(n);
-    w.Bool(b.answered);
+    w.Bool(b.heard);
     w.EndArray();
     const QueueState& q = s.queue;
     w.Key("q");
@@ -534,7 +534,7 @@ bool parse_account_state(std::string_view body, AccountState& out) {
             if (!b->value[static_cast<rapidjson::SizeType>(i)].IsInt64()) return false;
             *fields[i] = b->value[static_cast<rapidjson::SizeType>(i)].GetInt64();
         }
-        s.budget.answered = b->value[7].GetBool();
+        s.budget.heard = b->value[7].GetBool();
         auto q = doc.FindMember("q");
         if (q == doc.MemberEnd() || !q->value.IsObject()) return false;
         const rapidjson::Value& qv = q->value;

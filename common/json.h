@@ -30,7 +30,7 @@ inline constexpr size_t kMaxJsonBytes = 1 << 20;
 // Reads a /session reply: {"session_token": "..."}.
 [[nodiscard]] bool parse_session_json(std::string_view body, std::string& session_token, std::string& why);
 
-// The JSON answer of /watch?format=json: the video with its session and final asset URLs.
+// The JSON response of /watch?format=json: the video with its session and final asset URLs.
 std::string watch_json(const WatchView& view);
 
 // An application/problem+json body (RFC 9457) for a row of the error table.

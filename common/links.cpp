@@ -101,17 +101,8 @@ std::string link_signature(const std::string& secret, const Link& link) {
     return base64url_encode(hmac_sha256(secret, signed_string(link.video_id, link.exp, link_fields(link))));
 }
 
-namespace {
-Link plain_link(const std::string& video_id, long long exp) {
-    Link l;
-    l.video_id = video_id;
-    l.exp = exp;
-    return l;
-}
-}  // namespace
-
 std::string link_signature(const std::string& secret, const std::string& video_id, long long exp) {
-    return link_signature(secret, plain_link(video_id, exp));
+    return link_signature(secret, Link{video_id, exp});
 }
 
 std::string signed_query(const std::string& secret, const Link& link) {
@@ -121,7 +112,7 @@ std::string signed_query(const std::string& secret, const Link& link) {
 }
 
 std::string signed_query(const std::string& secret, const std::string& video_id, long long exp) {
-    return signed_query(secret, plain_link(video_id, exp));
+    return signed_query(secret, Link{video_id, exp});
 }
 
 LinkCheck check_link(const std::string& secret, const WatchParams& params, const std::string& client, long long now) {

@@ -11,6 +11,7 @@
 #pragma once
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/request.h"
@@ -34,6 +35,9 @@ const char* link_check_name(LinkCheck c);
 
 // A link to make (`sign`, tests): what differs from the defaults, and only that, is written.
 struct Link {
+    Link() = default;
+    // A link with nothing more than its id and expiry.
+    Link(std::string id, long long expires) : video_id(std::move(id)), exp(expires) {}
     std::string video_id;
     long long exp = 0;
     long long nbf = 0;  // 0: none

@@ -1,4 +1,4 @@
-// Rendering and the answer headers. Each player's Content-Security-Policy allows exactly
+// Rendering and the response headers. Each player's Content-Security-Policy allows exactly
 // what that player needs (players.h) and the hosts this video's assets come from.
 #include "common/page.h"
 
@@ -123,7 +123,7 @@ std::vector<std::string> names(const char* const (&list)[N]) {
 
 // A page template must be a whole page, with its own <html> and <body> tags (an include
 // cannot lend them): an empty or cut-short file in WATCH_TEMPLATE_DIR would otherwise
-// answer 200 with nothing a browser can show.
+// respond 200 with nothing a browser can show.
 void require_whole_page(const std::string& name, const std::string& source) {
     auto has_tag = [&](std::string_view tag) {
         for (size_t at = 0; (at = source.find('<', at)) != std::string::npos; ++at) {
@@ -142,7 +142,7 @@ void require_whole_page(const std::string& name, const std::string& source) {
     }
 }
 
-// The headers every answer sends. no-store: pages and JSON hold single-use tokens, so
+// The headers every response sends. no-store: pages and JSON hold single-use tokens, so
 // neither the browser nor a proxy may keep them. The referrer policy is the browsers'
 // default, said explicitly: api.video's domain restriction reads the Referer's origin.
 void common_headers(Response& r, const char* content_type, const std::string& csp) {
@@ -366,8 +366,8 @@ namespace {
 // A page that waits (for a turn, or for the video's encoding): the player's page with the
 // countdown in the player's place; it asks `json_url` again by itself after `seconds`,
 // or, without script, reloads `page_url`. `v` holds what the caller knows of the video.
-// What a waiting page's player will load when its answer comes: the hosts this account's
-// videos came from (the answer is not known yet); before any, https.
+// What a waiting page's player will load when its turn comes: the hosts this account's
+// videos came from (the video's own are not known yet); before any, https.
 std::string origins_for_waiting(const std::set<std::string>& asset_origins) {
     return asset_origins.empty() ? " https:" : joined(asset_origins);
 }
@@ -419,7 +419,7 @@ Response Pages::processing(const Processing& p, Player player, const Config& con
 
 namespace {
 
-// A JSON answer that asks again later: the waiting page's turn, a video still encoding.
+// A JSON response that asks again later: the waiting page's turn, a video still encoding.
 Response ask_again_json(long long seconds, std::string body) {
     Response r;
     r.status = 503;

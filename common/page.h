@@ -1,7 +1,7 @@
-// The answers a visitor gets: the watch page (one template per player), the page that
+// The responses a visitor gets: the watch page (one template per player), the page that
 // waits for a turn of api.video's read budget and the page of a video still encoding
-// (the same template, waiting), the JSON answer for custom players, and the error page
-// or problem+json; each with the headers every answer carries (no caching, no sniffing,
+// (the same template, waiting), the JSON response for custom players, and the error page
+// or problem+json; each with the headers every response carries (no caching, no sniffing,
 // a Content-Security-Policy made for it, and noindex where search engines have no
 // business).
 #pragma once
@@ -25,7 +25,7 @@ struct Waiting {
     std::string ticket;
     long long seconds = 0;
     std::string page_url;                 // this page with the ticket: what a page without script reloads
-    std::string json_url;                 // the JSON answer with the ticket: what the page's script fetches
+    std::string json_url;                 // the JSON response with the ticket: what the page's script fetches
     std::set<std::string> asset_origins;  // the hosts this account's videos came from so far
 };
 
@@ -34,7 +34,7 @@ struct Processing {
     WatchView view;                       // what the read gave (no tracks yet)
     long long seconds = 0;                // when to ask again
     std::string page_url;                 // this page: what a page without script reloads
-    std::string json_url;                 // its JSON answer: what the page's script fetches
+    std::string json_url;                 // its JSON response: what the page's script fetches
     std::set<std::string> asset_origins;  // the hosts this account's videos came from so far
 };
 

@@ -2,6 +2,7 @@
 // handler makes any upstream call.
 #include "common/request.h"
 
+#include <algorithm>
 #include <ctime>
 
 #include "common/escape.h"
@@ -9,6 +10,41 @@
 #include "common/text.h"
 
 namespace watch {
+
+namespace {
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// A path as a browser sends it, safe to write back into a header and a page: '/' first,
+// at most 256 bytes, nothing but unreserved characters, '/' and %XX escapes.
+bool is_plain_path(std::string_view p) {
+    if (p.empty() || p[0] != '/' || p.size() > 256) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == '%') {
+            if (i + 2 >= p.size() || !is_hex(p[i + 1]) || !is_hex(p[i + 2])) return false;
+            i += 2;
+        } else if (std::string_view("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-").find(p[i]) ==
+                   std::string_view::npos) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// A path the server gives decoded (SCRIPT_NAME, PATH_INFO), as the browser sent it:
+// each segment percent-encoded again.
+std::string encoded_path(std::string_view decoded) {
+    std::string out;
+    for (size_t pos = 0; pos <= decoded.size();) {
+        size_t slash = std::min(decoded.find('/', pos), decoded.size());
+        out += percent_encode(decoded.substr(pos, slash - pos));
+        if (slash < decoded.size()) out += '/';
+        pos = slash + 1;
+    }
+    return out;
+}
+
+}  // namespace
 
 Request request_from_params(const std::function<const char*(const char*)>& param) {
     auto get = [&](const char* name) {
@@ -23,14 +59,16 @@ Request request_from_params(const std::function<const char*(const char*)>& param
     r.query = get("QUERY_STRING");
     r.accept = get("HTTP_ACCEPT");
     r.cookie = get("HTTP_COOKIE");
-    // The browser scopes cookies by the path it requested, which after a rewrite (Apache's
-    // .htaccess recipe) is not SCRIPT_NAME. Anything unusual in it falls back to "/".
-    std::string uri = get("REQUEST_URI");
-    r.path = uri.substr(0, uri.find('?'));
-    bool plain = !r.path.empty() && r.path[0] == '/' && r.path.size() <= 256 &&
-                 r.path.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._~-") ==
-                     std::string::npos;
-    if (!plain) r.path = "/";
+    // The path the browser requested, which after a rewrite (Apache's .htaccess recipe) is
+    // not SCRIPT_NAME: REQUEST_URI's. Some CGI servers send no REQUEST_URI; SCRIPT_NAME
+    // and PATH_INFO then say it. Anything unusual in it leaves it unknown.
+    std::string path;
+    if (const char* uri = param("REQUEST_URI")) {
+        path = std::string(uri).substr(0, std::string_view(uri).find('?'));
+    } else {
+        path = encoded_path(get("SCRIPT_NAME") + get("PATH_INFO"));
+    }
+    if (is_plain_path(path)) r.path = path;
     r.remote_addr = get("REMOTE_ADDR");
     for (const ClientIpHeader& h : kClientIpHeaders) {
         if (const char* v = param(h.variable)) r.proxy_headers[h.name] = v;

@@ -26,11 +26,14 @@ inline constexpr ClientIpHeader kClientIpHeaders[] = {
 
 // What the handler reads of a CGI/FastCGI request. Filled by request_from_params().
 struct Request {
-    std::string method;       // REQUEST_METHOD
-    std::string query;        // QUERY_STRING, raw
-    std::string accept;       // HTTP_ACCEPT
-    std::string cookie;       // HTTP_COOKIE
-    std::string path;         // the path the visitor asked for (REQUEST_URI before '?'): cookies are scoped to it
+    std::string method;  // REQUEST_METHOD
+    std::string query;   // QUERY_STRING, raw
+    std::string accept;  // HTTP_ACCEPT
+    std::string cookie;  // HTTP_COOKIE
+    // The path the visitor asked for, percent-encoded as sent (REQUEST_URI before '?', or
+    // SCRIPT_NAME and PATH_INFO); "" when the server did not say or it looks unusual.
+    // Cookies are scoped to it, and the waiting page asks again at it.
+    std::string path;
     std::string remote_addr;  // REMOTE_ADDR: the address the web server saw the request come from
     std::map<std::string, std::string> proxy_headers;  // those of kClientIpHeaders sent, by name
     long long now = 0;          // the time of the request, Unix seconds (an input, so tests can set it)
@@ -98,7 +101,7 @@ std::string query_with(std::string_view query, const std::vector<QueryParam>& se
 // The value of cookie `name` in a Cookie header ("a=1; name=…; b=2"), "" when absent.
 std::string cookie_value(std::string_view header, std::string_view name);
 
-// The answer's form the query asks for ("json", "html", or "" for none), read leniently so
+// The response's form the query asks for ("json", "html", or "" for none), read leniently so
 // that even a request that breaks the rules gets its error in the form it wants.
 std::string requested_format(std::string_view query);
 

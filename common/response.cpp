@@ -1,4 +1,5 @@
-// Writing a Response in the CGI form (RFC 3875 §6): a Status header, never a status line.
+// Writing a Response in the CGI form (RFC 3875 §6): a Status header, never a status line;
+// and the one form of the handler's cookies.
 #include "common/response.h"
 
 #include <strings.h>
@@ -12,6 +13,11 @@ const std::string* Response::header(const std::string& name) const {
         if (strcasecmp(h.first.c_str(), name.c_str()) == 0) return &h.second;
     }
     return nullptr;
+}
+
+std::string set_cookie(const std::string& name, const std::string& value, long long max_age, const std::string& path) {
+    return name + "=" + value + "; Max-Age=" + std::to_string(max_age) + "; Path=" + (path.empty() ? "/" : path) +
+           "; HttpOnly; Secure; SameSite=Lax";
 }
 
 std::string serialize_cgi(const Response& r, bool with_body) {

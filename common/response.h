@@ -18,6 +18,12 @@ struct Response {
     const std::string* header(const std::string& name) const;
 };
 
+// A Set-Cookie value as every cookie of the handler has it: HttpOnly (no script reads it;
+// it holds a ticket or a session), Secure, SameSite=Lax (sent along when a link from
+// another site opens the page), scoped to the page's `path` ("/" when it is unknown),
+// kept `max_age` seconds (0: the browser drops it now).
+std::string set_cookie(const std::string& name, const std::string& value, long long max_age, const std::string& path);
+
 // The CGI/FastCGI form: "Status: 200 OK", the headers, a blank line, then the body
 // (left out for HEAD).
 std::string serialize_cgi(const Response& r, bool with_body);

@@ -37,8 +37,8 @@ struct Site {
 inline constexpr size_t kMaxFileBytes = 8 << 20;
 [[nodiscard]] bool read_file(const std::string& path, std::string& content, std::string& why);
 
-// The pages of the templates built into the binary: what answers when a site's own
-// settings are broken (compiled as they are needed).
+// The pages of the templates built into the binary: the error response when a site's
+// own settings are broken (compiled as they are needed).
 Pages builtin_pages();
 
 // Reads settings and templates into a Site with an account of its own. False with a

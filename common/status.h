@@ -46,7 +46,7 @@ class StatusView final : public View {
     StatusView(std::vector<std::shared_ptr<const Site>> sites, StoreCondition store, StatusFormat format,
                long long now);
     Round start() override;
-    Round resume(std::vector<HttpResult> replies) override;
+    Round resume(std::vector<HttpResult> results) override;
     Response take_response() override;
     std::vector<StateChange> abandon() override { return {}; }
 

@@ -55,128 +55,142 @@ bool is_url_attribute(const std::string& a) {
     return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return a == n; });
 }
 
-// Advances the HTML state over source[i]; returns how many characters were consumed.
 // The characters from `i` up to the next of `stops`, which include '{' (it may begin a
 // placeholder the compiler must see): plain text in the current state.
 size_t plain(std::string_view s, size_t i, std::string_view stops) {
     return std::min(s.find_first_of(stops, i + 1), s.size()) - i;
 }
 
+bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+
+// A '<' in text, as HTML's tokenizer reads it (WHATWG "tag open" and the states it leads
+// to): a comment, a bogus comment, a start or end tag, or text after all.
+size_t tag_open(HtmlState& st, std::string_view s, size_t i) {
+    if (i + 1 >= s.size()) return 1;
+    if (s.compare(i, 4, "<!--") == 0) {
+        // "<!-->" and "<!--->" are whole (empty) comments.
+        if (s.compare(i, 5, "<!-->") == 0) return 5;
+        if (s.compare(i, 6, "<!--->") == 0) return 6;
+        st.mode = Mode::Comment;
+        return 4;
+    }
+    char next = s[i + 1];
+    if (next == '!' || next == '?') {
+        st.mode = Mode::BogusComment;
+        return 2;
+    }
+    size_t j = i + 1;
+    bool end_tag = next == '/';
+    if (end_tag) {
+        ++j;
+        if (j >= s.size()) return 1;
+        if (s[j] == '>') return 3;  // "</>" is dropped
+        if (!is_letter(s[j])) {
+            st.mode = Mode::BogusComment;
+            return 2;
+        }
+    } else if (!is_letter(next)) {
+        return 1;  // a '<' that starts nothing is text
+    }
+    // The tag name runs to whitespace, '/' or '>', whatever it holds ("p.=" too).
+    std::string name;
+    while (j < s.size() && !is_space(s[j]) && s[j] != '/' && s[j] != '>' && s.compare(j, 2, "{{") != 0) {
+        name += ascii_lower(s[j++]);
+    }
+    st.tag = end_tag ? "/" + name : name;
+    st.mode = Mode::Tag;
+    return j - i;
+}
+
+// Inside a tag, between attributes: its end, an attribute's value, or the next name.
+size_t in_tag(HtmlState& st, char c) {
+    if (c == '>') {
+        st.mode = (st.tag == "script" || st.tag == "style") ? Mode::RawText : Mode::Text;
+        return 1;
+    }
+    if (c == '=' && st.mode == Mode::AfterAttrName) {
+        st.mode = Mode::BeforeAttrValue;
+        return 1;
+    }
+    if (is_space(c) || c == '/') return 1;
+    st.mode = Mode::AttrName;
+    st.attr.assign(1, ascii_lower(c));
+    return 1;
+}
+
+size_t attribute_name(HtmlState& st, char c) {
+    if (c == '=') {
+        st.mode = Mode::BeforeAttrValue;
+    } else if (is_space(c)) {
+        st.mode = Mode::AfterAttrName;
+    } else if (c == '>' || c == '/') {
+        st.mode = Mode::Tag;
+        return 0;  // let Tag handle it
+    } else {
+        st.attr += ascii_lower(c);
+    }
+    return 1;
+}
+
+size_t before_attribute_value(HtmlState& st, char c) {
+    if (is_space(c)) return 1;
+    if (c == '"' || c == '\'') {
+        st.mode = Mode::AttrValue;
+        st.quote = c;
+        return 1;
+    }
+    st.mode = Mode::Unquoted;
+    return 0;
+}
+
+// A '<' in <script> or <style>: only "</script" followed by whitespace, '/' or '>' ends
+// it ("</scripts" does not); a "<!--" in a script begins HTML's escaped script states.
+size_t raw_text_open(HtmlState& st, std::string_view s, size_t i) {
+    size_t end = i + 2 + st.tag.size();
+    if (i + 1 < s.size() && s[i + 1] == '/' && starts_with_ignoring_case(s.substr(i + 2), st.tag) && end < s.size() &&
+        (is_space(s[end]) || s[end] == '/' || s[end] == '>')) {
+        st.mode = Mode::Text;
+        return 0;
+    }
+    if (st.tag == "script" && s.compare(i, 4, "<!--") == 0) {
+        st.mode = Mode::Unsafe;
+        return 4;
+    }
+    return 1;
+}
+
+size_t comment(HtmlState& st, std::string_view s, size_t i) {
+    if (s[i] != '-') return plain(s, i, "-{");
+    for (std::string_view end : {"-->", "--!>"}) {
+        if (s.compare(i, end.size(), end) == 0) {
+            st.mode = Mode::Text;
+            return end.size();
+        }
+    }
+    return 1;
+}
+
+// Advances the HTML state over source[i]; returns how many characters were consumed.
 size_t step(HtmlState& st, std::string_view s, size_t i) {
     char c = s[i];
     switch (st.mode) {
-        case Mode::Text: {
-            if (c != '<') return plain(s, i, "<{");
-            if (i + 1 >= s.size()) return 1;
-            // As HTML's tokenizer reads it (WHATWG "tag open" and the states it leads to).
-            if (s.compare(i, 4, "<!--") == 0) {
-                // "<!-->" and "<!--->" are whole (empty) comments.
-                if (s.compare(i, 5, "<!-->") == 0) return 5;
-                if (s.compare(i, 6, "<!--->") == 0) return 6;
-                st.mode = Mode::Comment;
-                return 4;
-            }
-            char next = s[i + 1];
-            if (next == '!' || next == '?') {
-                st.mode = Mode::BogusComment;
-                return 2;
-            }
-            size_t j = i + 1;
-            bool end_tag = next == '/';
-            if (end_tag) {
-                ++j;
-                if (j >= s.size()) return 1;
-                if (s[j] == '>') return 3;  // "</>" is dropped
-                if (!std::isalpha(static_cast<unsigned char>(s[j]))) {
-                    st.mode = Mode::BogusComment;
-                    return 2;
-                }
-            } else if (!std::isalpha(static_cast<unsigned char>(next))) {
-                return 1;  // a '<' that starts nothing is text
-            }
-            // The tag name runs to whitespace, '/' or '>', whatever it holds ("p.=" too).
-            std::string name;
-            while (j < s.size() && !std::isspace(static_cast<unsigned char>(s[j])) && s[j] != '/' && s[j] != '>' &&
-                   s.compare(j, 2, "{{") != 0) {
-                name += ascii_lower(s[j++]);
-            }
-            st.tag = end_tag ? "/" + name : name;
-            st.mode = Mode::Tag;
-            return j - i;
-        }
+        case Mode::Text: return c == '<' ? tag_open(st, s, i) : plain(s, i, "<{");
         case Mode::Tag:
-        case Mode::AfterAttrName:
-            if (c == '>') {
-                st.mode = (st.tag == "script" || st.tag == "style") ? Mode::RawText : Mode::Text;
-                return 1;
-            }
-            if (c == '=' && st.mode == Mode::AfterAttrName) {
-                st.mode = Mode::BeforeAttrValue;
-                return 1;
-            }
-            if (std::isspace(static_cast<unsigned char>(c)) || c == '/') return 1;
-            st.mode = Mode::AttrName;
-            st.attr.assign(1, ascii_lower(c));
-            return 1;
-        case Mode::AttrName:
-            if (c == '=') {
-                st.mode = Mode::BeforeAttrValue;
-            } else if (std::isspace(static_cast<unsigned char>(c))) {
-                st.mode = Mode::AfterAttrName;
-            } else if (c == '>' || c == '/') {
-                st.mode = Mode::Tag;
-                return 0;  // let Tag handle it
-            } else {
-                st.attr += ascii_lower(c);
-            }
-            return 1;
-        case Mode::BeforeAttrValue:
-            if (std::isspace(static_cast<unsigned char>(c))) return 1;
-            if (c == '"' || c == '\'') {
-                st.mode = Mode::AttrValue;
-                st.quote = c;
-                return 1;
-            }
-            st.mode = Mode::Unquoted;
-            return 0;
+        case Mode::AfterAttrName: return in_tag(st, c);
+        case Mode::AttrName: return attribute_name(st, c);
+        case Mode::BeforeAttrValue: return before_attribute_value(st, c);
         case Mode::AttrValue:
             if (c != st.quote) return plain(s, i, st.quote == '"' ? "\"{" : "'{");
             st.mode = Mode::Tag;
             st.quote = 0;
             return 1;
         case Mode::Unquoted:
-            if (std::isspace(static_cast<unsigned char>(c)) || c == '>') {
-                st.mode = Mode::Tag;
-                return 0;
-            }
-            return 1;
-        case Mode::RawText: {
-            if (c != '<') return plain(s, i, "<{");
-            // Only "</script" followed by whitespace, '/' or '>' ends it ("</scripts" does not).
-            size_t end = i + 2 + st.tag.size();
-            if (i + 1 < s.size() && s[i + 1] == '/' && starts_with_ignoring_case(s.substr(i + 2), st.tag) &&
-                end < s.size() &&
-                (std::isspace(static_cast<unsigned char>(s[end])) || s[end] == '/' || s[end] == '>')) {
-                st.mode = Mode::Text;
-                return 0;
-            }
-            if (st.tag == "script" && s.compare(i, 4, "<!--") == 0) {
-                st.mode = Mode::Unsafe;
-                return 4;
-            }
-            return 1;
-        }
-        case Mode::Comment:
-            if (c != '-') return plain(s, i, "-{");
-            if (s.compare(i, 3, "-->") == 0) {
-                st.mode = Mode::Text;
-                return 3;
-            }
-            if (s.compare(i, 4, "--!>") == 0) {
-                st.mode = Mode::Text;
-                return 4;
-            }
-            return 1;
+            if (!is_space(c) && c != '>') return 1;
+            st.mode = Mode::Tag;
+            return 0;
+        case Mode::RawText: return c == '<' ? raw_text_open(st, s, i) : plain(s, i, "<{");
+        case Mode::Comment: return comment(st, s, i);
         case Mode::BogusComment:
             if (c != '>') return plain(s, i, ">{");
             st.mode = Mode::Text;
@@ -265,128 +279,188 @@ void expand(const std::string& file, std::string_view src, const Template::Loade
 
 }  // namespace
 
-Template Template::compile(std::string_view name, std::string_view original, const std::vector<std::string>& names,
-                           const Loader& load) {
-    std::string expanded;
-    std::vector<std::pair<std::string, int>> origin;
-    expand(std::string(name), original, load, 0, expanded, origin);
-    std::string_view src = expanded;
-    Template t;
-    t.names_ = names;
-    HtmlState st;
+// One compilation: the template's text (includes spliced in), where HTML's tokenizer is
+// in it, the blocks open, and the nodes made so far.
+struct Template::Compiler {
+    Compiler(std::string_view name, std::string_view source, const std::vector<std::pair<std::string, int>>& origin,
+             const std::vector<std::string>& names)
+        : name_(name), src_(source), origin_(origin), names_(names) {
+        t_.names_ = names;
+    }
+
+    Template run() {
+        size_t i = 0;
+        while (i < src_.size()) {
+            if (src_.compare(i, 2, "{{") != 0) {
+                i += text(i);
+                continue;
+            }
+            size_t end = src_.find("}}", i + 2);
+            if (end == std::string_view::npos) fail("unclosed {{");
+            std::string_view inner = src_.substr(i + 2, end - i - 2);
+            i = end + 2;
+            line_ += static_cast<int>(std::count(inner.begin(), inner.end(), '\n'));
+            if (!inner.empty() && inner[0] == '!') continue;  // a comment
+            place(read(inner));
+        }
+        if (!open_.empty()) fail("{{#" + open_.back().name + "}} is never closed");
+        if (st_.mode != Mode::Text) fail("the template ends inside a tag, comment or script");
+        flush();
+        return std::move(t_);
+    }
+
+   private:
+    // What a placeholder says: {{#.src}} in the list "captions" is sigil '#', key
+    // "captions.src", a field. A value has sigil 0.
+    struct Placeholder {
+        char sigil = 0;
+        std::string key;
+        bool field = false;
+    };
     struct Open {
         std::string name;
         size_t node;
         HtmlState state;
     };
-    std::vector<Open> open;
-    std::string list;  // the list whose rows the text is in, "" for none
+
+    // Template text from `i`, as far as the tokenizer takes it in one step: it becomes
+    // literal output. Returns how much it took (0: the tokenizer changed state only).
+    size_t text(size_t i) {
+        size_t n = step(st_, src_, i);
+        for (size_t k = 0; k < n; ++k) {
+            char c = src_[i + k];
+            if (c == '\n') ++line_;
+            // The last two characters of template text, whatever blocks lie between.
+            emitted_[0] = emitted_[1];
+            emitted_[1] = c;
+        }
+        literal_.append(src_.data() + i, n);
+        return n;
+    }
+
+    Placeholder read(std::string_view inner) {
+        Placeholder p;
+        const char first = inner.empty() ? 0 : inner[0];
+        if (first == '#' || first == '^' || first == '/' || first == '*') p.sigil = first;
+        p.key = std::string(p.sigil ? inner.substr(1) : inner);
+        p.key.erase(0, p.key.find_first_not_of(' '));
+        p.key.erase(p.key.find_last_not_of(' ') + 1);
+        if (p.key.empty()) fail("empty placeholder");
+        // A field names the list it is in.
+        p.field = p.key[0] == '.';
+        if (p.field) {
+            if (list_.empty()) fail("{{" + p.key + "}} outside a {{*list}}");
+            p.key = list_ + p.key;
+        }
+        return p;
+    }
+
+    // Where the placeholder may stand, and what node it makes.
+    void place(const Placeholder& p) {
+        // "<{{x}}>", and "<{{/a}}{{x}}>" where a block ends between: the tokenizer has not
+        // seen a tag name yet, but a value here (now or after the block) would become one,
+        // which is "inside a tag" as much as anything is.
+        if (st_.mode == Mode::Text && (emitted_[1] == '<' || (emitted_[0] == '<' && emitted_[1] == '/'))) {
+            fail(p.sigil ? "a block marker right after '<'" : "a placeholder as a tag name");
+        }
+        auto known = std::find(names_.begin(), names_.end(), p.key);
+        if (known == names_.end()) fail("unknown placeholder {{" + p.key + "}}");
+        flush();
+        Node node{Node::Kind::Value, "", Context::Text,
+                  p.field ? cell_of(p.key) : static_cast<size_t>(known - names_.begin())};
+        node.cell = p.field;
+        switch (p.sigil) {
+            case '*': return open_list(node, p.key);
+            case '#':
+            case '^':
+                node.kind = p.sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted;
+                return open(node, p.key);
+            case '/': return close(node, p.key);
+            default: return value(node);
+        }
+    }
+
+    void open_list(Node node, const std::string& key) {
+        if (!list_.empty()) fail("{{*" + key + "}} inside another list");
+        node.fields = fields_of(key);
+        if (node.fields == 0) fail("{{*" + key + "}}: not a list (it has no fields)");
+        list_ = key;
+        node.kind = Node::Kind::Each;
+        open(node, key);
+    }
+
+    void open(const Node& node, const std::string& key) {
+        open_.push_back({key, t_.nodes_.size(), st_});
+        t_.nodes_.push_back(node);
+    }
+
+    // A block begins and ends in the same HTML context, so its text is well placed
+    // whether it is shown or not, once or for every row.
+    void close(Node node, const std::string& key) {
+        if (open_.empty() || open_.back().name != key) fail("{{/" + key + "}} closes nothing open");
+        if (!(open_.back().state == st_)) fail("the block {{" + key + "}} ends in another HTML context than it began");
+        if (key == list_) list_.clear();
+        t_.nodes_[open_.back().node].close = t_.nodes_.size();
+        node.kind = Node::Kind::Close;
+        t_.nodes_.push_back(node);
+        open_.pop_back();
+    }
+
+    void value(Node node) {
+        std::string why;
+        if (!context_for(st_, node.context, why)) fail(why);
+        t_.nodes_.push_back(node);
+    }
+
     // A field's place among its list's fields: its rank among the names "list.…".
-    auto cell_of = [&](const std::string& qualified) {
+    size_t cell_of(const std::string& qualified) const {
         size_t rank = 0;
-        for (const std::string& n : names) {
+        for (const std::string& n : names_) {
             if (n == qualified) return rank;
-            if (n.rfind(list + ".", 0) == 0) ++rank;
+            if (n.rfind(list_ + ".", 0) == 0) ++rank;
         }
         return rank;
-    };
-    auto fields_of = [&](const std::string& l) {
-        return static_cast<size_t>(
-            std::count_if(names.begin(), names.end(), [&](const std::string& n) { return n.rfind(l + ".", 0) == 0; }));
-    };
-    std::string literal;
-    int line = 1;
-    auto fail = [&](const std::string& why) {
-        size_t at = std::min(static_cast<size_t>(line), origin.size());
-        std::string where =
-            at ? origin[at - 1].first + ":" + std::to_string(origin[at - 1].second) : std::string(name) + ":1";
-        if (at && origin[at - 1].first != name) where += " (included in " + std::string(name) + ")";
-        throw TemplateError(where + ": " + why);
-    };
-    auto flush = [&] {
-        t.literal_bytes_ += literal.size();
-        if (!literal.empty()) t.nodes_.push_back({Node::Kind::Literal, std::move(literal)});
-        literal.clear();
-    };
-
-    char emitted[2] = {0, 0};
-    size_t i = 0;
-    while (i < src.size()) {
-        if (src[i] == '{' && i + 1 < src.size() && src[i + 1] == '{') {
-            size_t end = src.find("}}", i + 2);
-            if (end == std::string_view::npos) fail("unclosed {{");
-            std::string_view inner = src.substr(i + 2, end - i - 2);
-            i = end + 2;
-            line += static_cast<int>(std::count(inner.begin(), inner.end(), '\n'));
-            if (!inner.empty() && inner[0] == '!') continue;
-            char sigil = inner.empty() ? 0 : inner[0];
-            bool block = sigil == '#' || sigil == '^' || sigil == '/' || sigil == '*';
-            std::string key(block ? inner.substr(1) : inner);
-            key.erase(0, key.find_first_not_of(' '));
-            key.erase(key.find_last_not_of(' ') + 1);
-            if (key.empty()) fail("empty placeholder");
-            // A field names the list it is in.
-            const bool field = key[0] == '.';
-            if (field) {
-                if (list.empty()) fail("{{" + key + "}} outside a {{*list}}");
-                key = list + key;
-            }
-            // "<{{x}}>", and "<{{/a}}{{x}}>" where a block ends between: the tokenizer has
-            // not seen a tag name yet, but a value here (now or after the block) would
-            // become one, which is "inside a tag" as much as anything is.
-            if (st.mode == Mode::Text && (emitted[1] == '<' || (emitted[0] == '<' && emitted[1] == '/'))) {
-                fail(block ? "a block marker right after '<'" : "a placeholder as a tag name");
-            }
-            auto known = std::find(names.begin(), names.end(), key);
-            if (known == names.end()) fail("unknown placeholder {{" + key + "}}");
-            const size_t slot = field ? cell_of(key) : static_cast<size_t>(known - names.begin());
-            flush();
-            Node node{Node::Kind::Value, "", Context::Text, slot};
-            node.cell = field;
-            if (sigil == '*') {
-                if (!list.empty()) fail("{{*" + key + "}} inside another list");
-                if (fields_of(key) == 0) fail("{{*" + key + "}}: not a list (it has no fields)");
-                list = key;
-                node.kind = Node::Kind::Each;
-                node.fields = fields_of(key);
-                open.push_back({key, t.nodes_.size(), st});
-                t.nodes_.push_back(node);
-            } else if (sigil == '#' || sigil == '^') {
-                node.kind = sigil == '#' ? Node::Kind::Open : Node::Kind::OpenInverted;
-                open.push_back({key, t.nodes_.size(), st});
-                t.nodes_.push_back(node);
-            } else if (sigil == '/') {
-                if (open.empty() || open.back().name != key) fail("{{/" + key + "}} closes nothing open");
-                if (!(open.back().state == st))
-                    fail("the block {{" + key + "}} ends in another HTML context than it began");
-                if (key == list) list.clear();
-                t.nodes_[open.back().node].close = t.nodes_.size();
-                node.kind = Node::Kind::Close;
-                t.nodes_.push_back(node);
-                open.pop_back();
-            } else {
-                std::string why;
-                if (!context_for(st, node.context, why)) fail(why);
-                t.nodes_.push_back(node);
-            }
-            continue;
-        }
-        size_t n = step(st, src, i);
-        if (n == 0) continue;  // the state changed without consuming: re-read this char
-        for (size_t k = 0; k < n; ++k) {
-            char c = src[i + k];
-            if (c == '\n') ++line;
-            // The last two characters of template text, whatever blocks lie between.
-            emitted[0] = emitted[1];
-            emitted[1] = c;
-        }
-        literal.append(src.data() + i, n);
-        i += n;
     }
-    if (!open.empty()) fail("{{#" + open.back().name + "}} is never closed");
-    if (st.mode != Mode::Text) fail("the template ends inside a tag, comment or script");
-    flush();
-    return t;
+
+    size_t fields_of(const std::string& list) const {
+        return static_cast<size_t>(std::count_if(names_.begin(), names_.end(),
+                                                 [&](const std::string& n) { return n.rfind(list + ".", 0) == 0; }));
+    }
+
+    void flush() {
+        t_.literal_bytes_ += literal_.size();
+        if (!literal_.empty()) t_.nodes_.push_back({Node::Kind::Literal, std::move(literal_)});
+        literal_.clear();
+    }
+
+    // "file:line: why", naming the included file where the line came from one.
+    [[noreturn]] void fail(const std::string& why) const {
+        size_t at = std::min(static_cast<size_t>(line_), origin_.size());
+        std::string where =
+            at ? origin_[at - 1].first + ":" + std::to_string(origin_[at - 1].second) : std::string(name_) + ":1";
+        if (at && origin_[at - 1].first != name_) where += " (included in " + std::string(name_) + ")";
+        throw TemplateError(where + ": " + why);
+    }
+
+    const std::string_view name_;
+    const std::string_view src_;
+    const std::vector<std::pair<std::string, int>>& origin_;  // each line's file and line
+    const std::vector<std::string>& names_;
+    Template t_;
+    HtmlState st_;
+    std::vector<Open> open_;
+    std::string list_;     // the list whose rows the text is in, "" for none
+    std::string literal_;  // text not yet made a node
+    int line_ = 1;
+    char emitted_[2] = {0, 0};
+};
+
+Template Template::compile(std::string_view name, std::string_view source, const std::vector<std::string>& names,
+                           const Loader& load) {
+    std::string expanded;
+    std::vector<std::pair<std::string, int>> origin;
+    expand(std::string(name), source, load, 0, expanded, origin);
+    return Compiler(name, expanded, origin, names).run();
 }
 
 std::string Template::render(const std::string_view* values, size_t count, const Rows* lists) const {

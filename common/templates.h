@@ -58,6 +58,7 @@ class Template {
     enum class Context { Text, Url, Script };
 
    private:
+    struct Compiler;
     struct Node {
         enum class Kind { Literal, Value, Open, OpenInverted, Each, Close } kind;
         std::string text;  // literal text (empty for the others)

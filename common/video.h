@@ -54,7 +54,7 @@ struct TextTrack {
 inline constexpr long long kSessionSeconds = 24 * 3600;
 
 // A video as it is shown: asset URLs final (the session added). What the page, the JSON
-// answer and the returning-viewer cookie are made from.
+// response and the returning-viewer cookie are made from.
 struct WatchView {
     std::string video_id;
     std::string title;

@@ -6,6 +6,7 @@
 #include "common/crypto.h"
 #include "common/json.h"
 #include "common/request.h"
+#include "common/response.h"
 
 namespace watch {
 
@@ -61,8 +62,7 @@ std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchV
     if (value.empty()) return "";
     long long max_age = 0;
     for (const WatchView& v : keep) max_age = std::max(max_age, v.expires - kSessionMarginSeconds - now);
-    return std::string(kCookieName) + "=" + value + "; Max-Age=" + std::to_string(max_age) +
-           "; Path=" + (path.empty() ? "/" : path) + "; HttpOnly; Secure; SameSite=Lax";
+    return set_cookie(kCookieName, value, max_age, path);
 }
 
 }  // namespace watch

@@ -1,11 +1,12 @@
 // The /watch flow, step by step as README.md tells it: validate the request, check the
 // link and the allow-list, reuse a remembered session, look the video up in the site's
 // shared state, take a read from its budget (or a turn), read the video, trade its
-// private token for a session, answer. Each failure maps onto the error table and leaves
+// private token for a session, respond. Each failure maps onto the error table and leaves
 // one log line: which step, the video, how long the calls took.
 //
-// Words: a round is what the flow needs done before it goes on (calls and changes); a
-// reply is what api.video sent back; the response is what the visitor gets.
+// Words (README.md, "How it is built"): a round is what the page view needs done before it
+// goes on (calls and changes); a result is what came of a call; the response is what the
+// visitor gets.
 #include "common/watch.h"
 
 #include <algorithm>
@@ -73,11 +74,6 @@ bool assets_usable(const Assets& a, std::string& why) {
     return true;
 }
 
-std::string turn_cookie(const std::string& value, long long max_age, const std::string& path) {
-    return std::string(kTurnCookie) + "=" + value + "; Max-Age=" + std::to_string(max_age) + "; Path=" + path +
-           "; HttpOnly; Secure; SameSite=Lax";
-}
-
 }  // namespace
 
 // One page view's state between rounds. Its `params.play` holds the link's player options
@@ -125,7 +121,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
 
     // ---- before any read ---------------------------------------------------------------
 
-    Round begin() {
+    Round start() {
         // Decided first, so a custom player gets even a 400 or 405 as problem+json;
         // format= wins over Accept.
         std::string format = requested_format(req.query);
@@ -181,7 +177,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     Round returning_viewer() {
         remembered = read_viewer_cookie(req.cookie, cookie_signer(), req.now);
         for (const WatchView& v : remembered) {
-            if (v.video_id == params.video_id) return answer(v, "cookie", false);
+            if (v.video_id == params.video_id) return respond(v, "cookie", false);
         }
         return look_up_video();
     }
@@ -272,14 +268,14 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         return take_round();
     }
 
-    // An answer to a read this page view took: the budget hears what its headers say.
-    void answered(const HttpResult& r) {
+    // A read this page view took has its result: the budget hears what its headers say.
+    void settle(const HttpResult& r) {
         --reads_out;
         auto self = shared_from_this();
         const HttpResult heard = headers_only(r);
         round.changes.push_back(change_account(account().id, [self, heard](AccountState& s) {
             ReadBudget budget = budget_of(s, self->config().reads_per_minute, self->share());
-            budget.answered(heard, self->req.now);
+            budget.settle(heard, self->req.now);
             s.budget = budget.state();
             return true;
         }));
@@ -307,7 +303,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         w.json_url = self_url({{"turn", decision.ticket}, {"format", "json"}});
         w.asset_origins = origins;
         Response r = json ? site->pages.waiting_json(w) : site->pages.waiting(w, player, config(), params.play);
-        r.headers.emplace_back("Set-Cookie", turn_cookie(decision.ticket, config().wait_seconds, cookie_path()));
+        r.headers.emplace_back("Set-Cookie", set_cookie(kTurnCookie, decision.ticket, config().wait_seconds, req.path));
         // Waiting is no failure; a 429 that brought it is worth a line.
         if (!admit_why.empty() || config().log == LogLevel::Requests) {
             r.log = trace.line(r.status, "turn",
@@ -317,32 +313,32 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         return done(std::move(r), "turn");
     }
 
-    // ---- the replies ----------------------------------------------------------------------
+    // ---- the results ----------------------------------------------------------------------
 
-    Round next(std::vector<HttpResult> replies) {
-        if (replies.size() != round_calls) throw std::logic_error("a round's replies do not match its calls");
+    Round resume(std::vector<HttpResult> results) {
+        if (results.size() != round_calls) throw std::logic_error("a round's results do not match its calls");
         switch (stage) {
             case Stage::Secret: return after_secret();
             case Stage::Facts: return after_facts();
             case Stage::Origins: return processing();
             case Stage::Admit: return after_admit();
-            case Stage::Video: return after_video(replies);
-            case Stage::Session: return after_session(replies[0]);
-            case Stage::Probe: return after_probe(replies[0]);
+            case Stage::Video: return after_video(results);
+            case Stage::Session: return after_session(results[0]);
+            case Stage::Probe: return after_probe(results[0]);
             case Stage::Spare: return after_spare();
-            case Stage::Status: return after_status(replies[0]);
+            case Stage::Status: return after_status(results[0]);
             case Stage::Saving: return finish();
             case Stage::Start:
             case Stage::Done: break;
         }
-        throw std::logic_error("replies after the page view ended");
+        throw std::logic_error("results after the page view ended");
     }
 
-    Round after_video(std::vector<HttpResult>& replies) {
-        if (list_read) keep_list(replies[1]);
-        const HttpResult& r = replies[0];
+    Round after_video(std::vector<HttpResult>& results) {
+        if (list_read) keep_list(results[1]);
+        const HttpResult& r = results[0];
         trace.video_ms = r.elapsed_ms;
-        answered(r);
+        settle(r);
         Video video;
         UpstreamError err;
         if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
@@ -352,7 +348,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // A caption or chapter list read beside the video: kept whatever it says, and never
     // the page's failure (a page without captions beats no page).
     void keep_list(const HttpResult& r) {
-        answered(r);
+        settle(r);
         std::vector<TextTrack> tracks;
         UpstreamError err;
         const TrackKind kind = *list_read;
@@ -392,7 +388,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
             if (video.is_public != true && mentions_token(video.assets)) {
                 return fail(Failure::NoSession, "token", "the assets carry a token this handler cannot use");
             }
-            return probe_or_answer();
+            return probe_or_respond();
         }
         stage = Stage::Session;
         round.calls.push_back(api.session(token->session_url));
@@ -427,7 +423,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         }
         for (const AssetField& f : kAssetFields)
             view.assets.*f.url = with_session(view.assets.*f.url, view.session_token);
-        return probe_or_answer();
+        return probe_or_respond();
     }
 
     // The delivery host's own 429: nothing is read until it has passed.
@@ -441,7 +437,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         }));
     }
 
-    // A 429 shuts the budget (the answer's headers, or refuse()): the visitor takes a turn.
+    // A 429 shuts the budget (the reply's headers, or refuse()): the visitor takes a turn.
     Round upstream_failed(const UpstreamError& err, const char* step) {
         if (err.failure == Failure::RateLimited) return admit("", err.detail);
         return fail(err.failure, step, err.detail, err.retry_after);
@@ -451,10 +447,10 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
 
     // A video the site has not yet seen play: its HLS manifest says whether it is encoded
     // (api.video lists the assets of a video still encoding; they answer 404).
-    Round probe_or_answer() {
+    Round probe_or_respond() {
         std::optional<bool> playable = rechecking ? std::nullopt : fact.playable(req.now);
         if (playable == false) return processing();
-        if (playable || view.assets.hls.empty()) return answer(view, "done", true);
+        if (playable || view.assets.hls.empty()) return respond(view, "done", true);
         stage = Stage::Probe;
         round.calls.push_back(api.asset(view.assets.hls));
         return take_round();
@@ -466,7 +462,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     Round after_probe(const HttpResult& r) {
         std::optional<bool> playable = ApiVideo::read_asset(r);
         if (playable == true) set_playable(true);
-        if (playable != false) return answer(view, "done", true);
+        if (playable != false) return respond(view, "done", true);
         // Not beside a list read: a page view spends at most one read beyond the video.
         if (list_read) return still_encoding();
         stage = Stage::Spare;
@@ -491,13 +487,13 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     }
 
     Round after_status(const HttpResult& r) {
-        answered(r);
+        settle(r);
         bool playable = false;
         UpstreamError err;
         if (!api.read_status(r, playable, err) || !playable) return still_encoding();  // the manifest's word, then
         set_playable(true);
         note = "the HLS manifest answered 404, yet api.video says the video plays";
-        return answer(view, "done", true);
+        return respond(view, "done", true);
     }
 
     void set_playable(bool playable) {
@@ -530,7 +526,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
 
     // ---- the response ---------------------------------------------------------------------
 
-    Round answer(WatchView v, const char* step, bool remember) {
+    Round respond(WatchView v, const char* step, bool remember) {
         with_tracks(v);
         Player p = player;
         if (p == Player::Embed && v.assets.player.empty()) p = Player::VideoJs;
@@ -540,7 +536,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
             if (!cookie.empty()) r.headers.emplace_back("Set-Cookie", cookie);
         }
         if (!ticket.empty())
-            r.headers.emplace_back("Set-Cookie", turn_cookie("", 0, cookie_path()));  // the turn is taken
+            r.headers.emplace_back("Set-Cookie", set_cookie(kTurnCookie, "", 0, req.path));  // the turn is taken
         // Trouble beside the page (a list that failed) is worth a line though it went out.
         if (!note.empty())
             r.log = trace.line(r.status, step, note);
@@ -620,9 +616,6 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         return req.path + "?" + query;
     }
 
-    // The path cookies are scoped to: this page's.
-    std::string cookie_path() const { return req.path.empty() ? "/" : req.path; }
-
     // The reads this page view took whose replies never came back.
     std::vector<StateChange> give_back() {
         if (reads_out <= 0) return {};
@@ -675,7 +668,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     Trace trace;
     Stage stage = Stage::Start;
     Round round;             // being built: calls and changes for the next round
-    size_t round_calls = 0;  // the calls of the round out, whose replies come back
+    size_t round_calls = 0;  // the calls of the round out, whose results come back
     WatchParams params;
     std::string ticket;  // the turn this visitor came with, if any
     // What the shared state said (written by the changes' last runs).
@@ -701,11 +694,11 @@ PageView::PageView(Request request, std::shared_ptr<const Site> site)
 PageView::~PageView() = default;
 
 Round PageView::start() {
-    return flow_->guarded([&] { return flow_->begin(); });
+    return flow_->guarded([&] { return flow_->start(); });
 }
 
-Round PageView::resume(std::vector<HttpResult> replies) {
-    return flow_->guarded([&] { return flow_->next(std::move(replies)); });
+Round PageView::resume(std::vector<HttpResult> results) {
+    return flow_->guarded([&] { return flow_->resume(std::move(results)); });
 }
 
 Response PageView::take_response() {

@@ -1,5 +1,5 @@
 // The core: one /watch request in, one complete response out, as a plain function of the
-// request, api.video's replies and the site's shared state. It makes no call and touches
+// request, the results of its calls to api.video and the site's shared state. It makes no call and touches
 // no store itself: it says what it needs, a round at a time (upstream calls, and changes
 // to the shared state); its driver carries them out (a round at a time for CGI and
 // --query, every page's at once on the event loop for FastCGI) and hands the replies
@@ -33,9 +33,9 @@ class View {
     virtual ~View() = default;
     // The first round; an empty one when the response is ready.
     virtual Round start() = 0;
-    // The replies to the last round's calls, one per call in its order (its changes have
+    // The results of the last round's calls, one per call in its order (its changes have
     // been applied, to the shared store or this process's memory); returns the next round.
-    virtual Round resume(std::vector<HttpResult> replies) = 0;
+    virtual Round resume(std::vector<HttpResult> results) = 0;
     // The response, once a round came back empty. Its `log` holds the line for the server's
     // error log (empty when there is nothing to log). Never throws: anything unexpected on
     // the way became the 500 response.
@@ -53,7 +53,7 @@ class PageView final : public View {
     PageView& operator=(const PageView&) = delete;
 
     Round start() override;
-    Round resume(std::vector<HttpResult> replies) override;
+    Round resume(std::vector<HttpResult> results) override;
     Response take_response() override;
     std::vector<StateChange> abandon() override;
 

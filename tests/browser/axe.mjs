@@ -1,11 +1,12 @@
 // Checks one page against the WCAG 2.1 A and AA rules of axe-core, in Debian's headless
-// Chromium, and prints one JSON line: the page's status and title, and every violation with
+// Chromium, and prints one JSON line: the page's status, title and status line (its
+// role="status" element's text as laid out, what a visitor reads), and every violation with
 // its rule, impact, help text, the selectors of the elements at fault and what axe found
 // at the first of them.
 //
 //   node tests/browser/axe.mjs URL [--method POST] [--after-click] [--timeout-ms 20000]
 //
-// --method      asks for the page with another method (the 405 page answers a POST)
+// --method      asks for the page with another method (the 405 page is the response to a POST)
 // --after-click checks a second time once the thumbnail is clicked and the player is shown
 //
 // axe-core is the copy package-lock.json pins, read from node_modules: no network. The
@@ -33,8 +34,8 @@ const OPTIONS = {
   iframes: false,
 };
 
-const result = { ok: false, url, method, status: 0, title: '', axeVersion: '', checked: [], violations: [],
-  error: '' };
+const result = { ok: false, url, method, status: 0, title: '', statusText: '', axeVersion: '', checked: [],
+  violations: [], error: '' };
 
 // One run of axe on the page as it is now; `state` says when ("loaded", "player").
 async function check(page, state) {
@@ -81,6 +82,10 @@ try {
   const response = await page.goto(url, { waitUntil: 'load' });
   result.status = response ? response.status() : 0;
   result.title = await page.title();
+  result.statusText = await page.evaluate(() => {
+    const line = document.querySelector('[role="status"]');
+    return line ? line.innerText : '';
+  });
   await check(page, 'loaded');
   if (afterClick) {
     await showPlayer(page);

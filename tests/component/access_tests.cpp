@@ -19,23 +19,12 @@ const std::string kSecret = "0123456789abcdef0123456789abcdef-link";
 long long now() { return static_cast<long long>(std::time(nullptr)); }
 
 // A GET /watch?query as the web server passes it, with these CGI variables on top
-// (REMOTE_ADDR, HTTP_X_FORWARDED_FOR, …): through request_from_params, as the adapters do.
+// (REMOTE_ADDR, HTTP_X_FORWARDED_FOR, …).
 watch::Response get_with(Core& core, const std::string& query, const std::map<std::string, std::string>& vars) {
     std::map<std::string, std::string> all = {
         {"REQUEST_METHOD", "GET"}, {"QUERY_STRING", query}, {"REQUEST_URI", "/watch?" + query}};
     for (const auto& kv : vars) all[kv.first] = kv.second;
-    watch::Request req = watch::request_from_params([&](const char* name) -> const char* {
-        auto it = all.find(name);
-        return it == all.end() ? nullptr : it->second.c_str();
-    });
-    return core.get(std::move(req));
-}
-
-watch::Link link_for(const std::string& id, long long exp) {
-    watch::Link l;
-    l.video_id = id;
-    l.exp = exp;
-    return l;
+    return core.get_as_sent(all);
 }
 
 }  // namespace
@@ -50,7 +39,7 @@ BOOST_AUTO_TEST_CASE(a_valid_signed_link_plays) {
     BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_answer_403_without_upstream_calls) {
+BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_get_403_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
     std::string id = kPrivateVideo;
     std::string good = watch::signed_query(kSecret, id, now() + 600);
@@ -80,7 +69,7 @@ BOOST_AUTO_TEST_CASE(missing_expired_tampered_and_foreign_links_answer_403_witho
 
 BOOST_AUTO_TEST_CASE(a_link_with_every_field_plays_where_and_when_it_was_made_for) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
-    watch::Link l = link_for(kPrivateVideo, now() + 600);
+    watch::Link l{kPrivateVideo, now() + 600};
     l.nbf = now() - 60;
     l.ip = "203.0.113.0/24";
     l.play.start = 42;
@@ -92,15 +81,15 @@ BOOST_AUTO_TEST_CASE(a_link_with_every_field_plays_where_and_when_it_was_made_fo
     BOOST_TEST(shared_standin().video_reads() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_answers_403_without_upstream_calls) {
+BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_gets_403_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_LINK_SECRET", kSecret}});
-    watch::Link later = link_for(kPrivateVideo, now() + 7200);
+    watch::Link later{kPrivateVideo, now() + 7200};
     later.nbf = now() + 3600;
-    watch::Link v4 = link_for(kPrivateVideo, now() + 600);
+    watch::Link v4{kPrivateVideo, now() + 600};
     v4.ip = "203.0.113.0/24";
-    watch::Link v6 = link_for(kPrivateVideo, now() + 600);
+    watch::Link v6{kPrivateVideo, now() + 600};
     v6.ip = "2001:db8:1::/48";
-    watch::Link one = link_for(kPrivateVideo, now() + 600);
+    watch::Link one{kPrivateVideo, now() + 600};
     one.ip = "2001:db8::7";
     struct Case {
         const char* what;
@@ -133,7 +122,7 @@ BOOST_AUTO_TEST_CASE(a_link_not_yet_valid_or_for_another_address_answers_403_wit
 // Off (the default), a header is not looked at: anyone can send one. On, only its last
 // address counts (the one the trusted proxy appended), and REMOTE_ADDR (the proxy) not.
 BOOST_AUTO_TEST_CASE(the_trusted_proxy_header_is_read_only_when_set_and_only_its_last_address) {
-    watch::Link l = link_for(kPrivateVideo, now() + 600);
+    watch::Link l{kPrivateVideo, now() + 600};
     l.ip = "203.0.113.7";
     const std::string q = watch::signed_query(kSecret, l);
     const std::map<std::string, std::string> via_proxy = {{"REMOTE_ADDR", "10.0.0.2"},
@@ -173,7 +162,7 @@ BOOST_AUTO_TEST_CASE(with_a_secret_the_player_options_count_only_when_signed) {
         BOOST_TEST(r.log.find("step=link") != std::string::npos, r.log);
         BOOST_TEST(r.log.find("bad signature") != std::string::npos, r.log);
     }
-    watch::Link l = link_for(kPrivateVideo, now() + 600);
+    watch::Link l{kPrivateVideo, now() + 600};
     l.play.download = false;
     BOOST_TEST(core.get(watch::signed_query(kSecret, l)).status == 200);
     BOOST_TEST(shared_standin().video_reads() == 1u);
@@ -196,7 +185,7 @@ BOOST_AUTO_TEST_CASE(links_are_not_required_without_a_secret) {
     BOOST_TEST(core.get(std::string("id=") + kPrivateVideo).status == 200);
 }
 
-BOOST_AUTO_TEST_CASE(ids_outside_the_allow_list_answer_404_without_upstream_calls) {
+BOOST_AUTO_TEST_CASE(ids_outside_the_allow_list_get_404_without_upstream_calls) {
     Core core(Core::Settings{{"WATCH_ALLOWED_IDS", std::string(kPrivateVideo) + ", " + kNoMp4Video}});
     watch::Response out = core.get(std::string("id=") + kPublicVideo);
     BOOST_TEST(out.status == 404);

@@ -4,6 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <ctime>
+#include <map>
+#include <string>
 
 #include "tests/support/core.h"
 #include "tests/support/http.h"
@@ -141,6 +143,52 @@ BOOST_AUTO_TEST_CASE(after_a_429_visitors_wait_for_turns_and_no_call_goes_out_me
 BOOST_AUTO_TEST_CASE(a_429_on_the_session_call_makes_turns_too) {
     a_429_makes_turns(R"({"rules":[{"host":"vod","path":"/session$","action":{"status":429,"retry_after":30}}]})",
                       "session");
+}
+
+// The waiting page asks again (by script, or by refresh without one) at its own URL, and
+// scopes its ticket's cookie to its own path: whether the server names the path in
+// REQUEST_URI, percent-encoded or not, or only in SCRIPT_NAME and PATH_INFO (some CGI
+// servers send no REQUEST_URI), or not at all (then a URL of the query alone, which the
+// browser resolves against the page's own).
+BOOST_AUTO_TEST_CASE(the_waiting_page_asks_again_at_its_own_url_whatever_the_server_says_of_it) {
+    Core core;
+    // The first page view meets a 429: for 30 s every page view waits, without a call.
+    shared_standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","times":1,)"
+                           R"("action":{"status":429,"retry_after":30}}]})");
+    const std::string query = watch_query(kPrivateVideo);
+    struct Case {
+        const char* server_says;
+        std::map<std::string, std::string> variables;
+        std::string url;   // the page's URL before its query
+        std::string path;  // the cookie's Path
+    };
+    const Case cases[] = {
+        {"REQUEST_URI", {{"REQUEST_URI", "/watch?" + query}}, "/watch", "/watch"},
+        {"an escaped REQUEST_URI",
+         {{"REQUEST_URI", "/v%C3%ADdeos/watch?" + query}},
+         "/v%C3%ADdeos/watch",
+         "/v%C3%ADdeos/watch"},
+        {"SCRIPT_NAME and PATH_INFO",
+         {{"SCRIPT_NAME", "/cgi-bin/watch.cgi"}, {"PATH_INFO", "/lecture"}},
+         "/cgi-bin/watch.cgi/lecture",
+         "/cgi-bin/watch.cgi/lecture"},
+        {"nothing", {}, "", "/"},
+    };
+    for (const Case& c : cases) {
+        std::map<std::string, std::string> variables = c.variables;
+        variables.insert({{"REQUEST_METHOD", "GET"}, {"QUERY_STRING", query}});
+        watch::Response r = core.get_as_sent(variables);
+        BOOST_TEST_CONTEXT("the server says " << c.server_says) {
+            BOOST_TEST(r.body.find("Starting in about") != std::string::npos);
+            const std::string ticket = cookie_pair(r).substr(std::string("apivideo_watch_turn=").size());
+            const std::string again = c.url + "?" + query + "&amp;turn=" + ticket;
+            BOOST_TEST(r.body.find("; url=" + again + "&amp;format=html\"") != std::string::npos, r.body);
+            BOOST_TEST(r.body.find("data-turn-url=\"" + again + "&amp;format=json\"") != std::string::npos, r.body);
+            BOOST_TEST(r.header("Set-Cookie")->find("; Path=" + c.path + ";") != std::string::npos,
+                       *r.header("Set-Cookie"));
+        }
+    }
+    BOOST_TEST(shared_standin().video_reads() == 1u);  // the 429, and nothing since
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -7,9 +7,9 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 
 #include "tests/support/http.h"
+#include "tests/support/process.h"
 #include "tests/support/standin.h"
 
 using namespace testing;
@@ -17,6 +17,9 @@ using namespace testing;
 namespace {
 
 const Standin& standin() { return shared_standin(); }
+
+// Now, in Unix seconds, as the stand-in's control API gives times.
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 rapidjson::Document parse(const std::string& body) {
     rapidjson::Document d;
@@ -112,7 +115,7 @@ BOOST_AUTO_TEST_CASE(every_authenticated_api_request_counts_down_the_budget_then
         long retry = r.header_number("x-ratelimit-retry-after");
         BOOST_TEST((retry >= 1 && retry <= 30), path << ": retry-after " << retry);
         if (expected == 3) {
-            // A wrong key is no key's read: nothing counted, the next answer goes on from here.
+            // A wrong key is no key's read: nothing counted, the next reply goes on from here.
             HttpReply denied = http_get(standin().api() + "/videos/" + id, {api_authorization("not-a-key")});
             BOOST_TEST(denied.status == 401);
             BOOST_TEST(denied.header_number("x-ratelimit-limit") == 6);
@@ -145,7 +148,10 @@ BOOST_AUTO_TEST_CASE(the_budget_refills_when_the_window_ends_as_retry_after_said
     BOOST_REQUIRE(over.status == 429);
     long retry = over.header_number("x-ratelimit-retry-after");
     BOOST_REQUIRE((retry >= 1 && retry <= 2));
-    std::this_thread::sleep_for(std::chrono::milliseconds(retry * 1000 + 100));
+    // The control API says when the window ends: Retry-After is that, rounded up.
+    const double left = standin().window_end(kKey) - unix_now();
+    BOOST_TEST((left > retry - 1 && left <= retry), "the window ends in " << left << " s, retry-after " << retry);
+    BOOST_REQUIRE(wait_until([] { return standin().window_end(kKey) == 0; }, static_cast<int>(retry * 1000 + 500)));
     HttpReply again = standin_api_get("/videos/" + std::string(kPublicVideo));
     BOOST_TEST(again.status == 200);
     BOOST_TEST(again.header_number("x-ratelimit-remaining") == 1);
@@ -166,7 +172,7 @@ BOOST_AUTO_TEST_CASE(each_key_has_its_own_budget_and_may_have_its_own_limit) {
     BOOST_TEST(standin_api_get(path, kKey).status == 429);  // still spent
 }
 
-BOOST_AUTO_TEST_CASE(reset_refills_and_the_429_knob_still_answers_without_counting) {
+BOOST_AUTO_TEST_CASE(reset_refills_and_the_429_knob_still_replies_without_counting) {
     fresh_standin(R"({"rate_limit":{"limit":1,"window_s":30}})");
     const std::string path = "/videos/" + std::string(kPublicVideo);
     BOOST_TEST(standin_api_get(path).status == 200);
@@ -301,7 +307,7 @@ BOOST_AUTO_TEST_CASE(a_private_videos_vtt_is_served_only_with_a_session_of_that_
     BOOST_TEST(verdicts == expected, boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(vtt_answers_allow_a_cross_origin_read_only_when_asked_and_never_with_credentials) {
+BOOST_AUTO_TEST_CASE(vtt_replies_allow_a_cross_origin_read_only_when_asked_and_never_with_credentials) {
     fresh_standin();
     VideoSession s = open_session(kPrivateVideo);
     const std::string url = vtt_url(kPrivateVideo, "captions", "en") + "?avh=" + s.session;
@@ -346,11 +352,10 @@ BOOST_AUTO_TEST_CASE(status_says_playable_or_not_and_a_video_still_encoding_has_
     BOOST_TEST(http_get(base + "hls/180p/seg0.ts" + avh).status == 404);
     BOOST_TEST(http_get(base + "mp4/source.mp4" + avh).status == 404);
 
-    // The knob makes it playable after a while, as encoding ends.
+    // The knob makes it playable after a while (a second), as encoding ends.
     standin().knobs(std::string(R"({"playable":{")") + kEncodingVideo + R"(":1}})");
     BOOST_TEST(http_get(base + "hls/manifest.m3u8" + avh).status == 404);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-    BOOST_TEST(http_get(base + "hls/manifest.m3u8" + avh).status == 200);
+    BOOST_TEST(wait_until([&] { return http_get(base + "hls/manifest.m3u8" + avh).status == 200; }, 3000));
     BOOST_TEST(http_get(base + "mp4/source.mp4" + avh).status == 200);
     BOOST_TEST(playable(kEncodingVideo));
 
@@ -423,7 +428,7 @@ BOOST_AUTO_TEST_CASE(fixtures_carry_a_language_a_description_and_a_public_thumbn
     BOOST_TEST(json_string_field(fr.body, "description").find("Privée") == 0u);
     HttpReply markup = standin_api_get("/videos/" + std::string(kMarkupVideo));
     BOOST_TEST(json_string_field(markup.body, "description").find("<img src=x onerror=alert(1)>") != std::string::npos);
-    // The stand-in's own fixture keys never reach the answer.
+    // The stand-in's own fixture keys never reach the reply.
     BOOST_TEST(standin_api_get("/videos/" + std::string(kPrivateVideo)).body.find("_standin") == std::string::npos);
     std::string thumbnail =
         json_string_field(standin_api_get("/videos/" + std::string(kPublicVideo)).body, "assets.thumbnail");

@@ -95,7 +95,7 @@ BOOST_AUTO_TEST_CASE(a_failed_list_costs_the_page_nothing_but_its_tracks) {
     standin().knobs("");
     BOOST_TEST(r.status == 200);
     BOOST_TEST(count_of(r.body, "<track ") == 0u);
-    BOOST_TEST(r.log.find("captions: api.video answered HTTP 500 (the page went without it)") != std::string::npos,
+    BOOST_TEST(r.log.find("captions: api.video replied HTTP 500 (the page went without it)") != std::string::npos,
                r.log);
     // Not read again at once (a minute), so the next view reads the chapters instead.
     watch::Response next = core.get(watch_query(kPrivateVideo));
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(the_page_speaks_the_video_s_language_and_describes_it) {
     BOOST_TEST(*en.header("X-Robots-Tag") == "noindex, nofollow");
 }
 
-// A video still encoding: its manifest answers 404. The page waits and asks again; until
+// A video still encoding: its manifest replies 404. The page waits and asks again; until
 // the process checks again, those asks cost no call at all.
 BOOST_AUTO_TEST_CASE(a_video_still_encoding_gets_the_page_that_waits_for_it) {
     Core core;
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(a_video_still_encoding_gets_the_page_that_waits_for_it) {
     BOOST_TEST(later.body.find("/hls/manifest.m3u8?avh=") != std::string::npos);
 }
 
-// A visitor who leaves while the reads are out: the page view ends without their answers,
+// A visitor who leaves while the reads are out: the page view ends without their results,
 // and the reads it took are given back, not held against every later window.
 BOOST_AUTO_TEST_CASE(a_page_view_that_ends_early_gives_its_reads_back) {
     Core core(Core::Settings{{"APIVIDEO_READS_PER_MINUTE", "100"}});
@@ -181,7 +181,7 @@ BOOST_AUTO_TEST_CASE(a_page_view_that_ends_early_gives_its_reads_back) {
 }
 
 // The cached page of a video still encoding allows the hosts its player will load from
-// once the video plays (its answer is not known when the page is made).
+// once the video plays (its reply is not known when the page is made).
 BOOST_AUTO_TEST_CASE(a_cached_processing_page_allows_the_video_s_hosts) {
     Core core;
     const long long t0 = now();

@@ -107,7 +107,7 @@ BOOST_AUTO_TEST_CASE(docs_example_payload_plays_with_a_session) {
     for (const auto& u : urls) BOOST_TEST(http_get(u).status == 200, u);
 }
 
-BOOST_AUTO_TEST_CASE(bad_ids_answer_400_without_any_upstream_call) {
+BOOST_AUTO_TEST_CASE(bad_ids_get_400_without_any_upstream_call) {
     Core core;
     for (const char* q : {"", "id=", "id=vi123", "id=../../etc/passwd", "foo=bar",
                           "id=vi5fG2hPr1vAtEpr1vAtE001&id=vi5fG2hPr1vAtEpr1vAtE001", "id=%zz"}) {
@@ -118,7 +118,7 @@ BOOST_AUTO_TEST_CASE(bad_ids_answer_400_without_any_upstream_call) {
     BOOST_TEST(standin().requests().empty());
 }
 
-BOOST_AUTO_TEST_CASE(other_methods_answer_405_with_allow) {
+BOOST_AUTO_TEST_CASE(other_methods_get_405_with_allow) {
     Core core;
     watch::Response r = core.get(Core::Call{std::string("id=") + kPrivateVideo, "POST"});
     BOOST_TEST(r.status == 405);
@@ -126,14 +126,14 @@ BOOST_AUTO_TEST_CASE(other_methods_answer_405_with_allow) {
     BOOST_TEST(standin().requests().empty());
 }
 
-BOOST_AUTO_TEST_CASE(unknown_video_answers_404) {
+BOOST_AUTO_TEST_CASE(unknown_video_gets_404) {
     Core core;
     watch::Response r = core.get(std::string("id=") + kUnknownVideo);
     BOOST_TEST(r.status == 404);
     BOOST_TEST(r.log.find("step=video") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(refused_key_answers_502_and_says_so_in_the_log_only) {
+BOOST_AUTO_TEST_CASE(refused_key_gets_502_and_says_so_in_the_log_only) {
     Core core(Core::Settings{{"APIVIDEO_API_KEY", "not-a-key-the-standin-knows"}});
     watch::Response r = core.get(std::string("id=") + kPrivateVideo);
     BOOST_TEST(r.status == 502);
@@ -159,7 +159,7 @@ void expect_status_with_knob(const std::string& knob, int status, const char* st
 }  // namespace
 
 // A wait longer than WATCH_WAIT_SECONDS is not offered: the 503 page, with Retry-After.
-BOOST_AUTO_TEST_CASE(a_rate_limit_beyond_the_wait_bound_answers_503_with_retry_after) {
+BOOST_AUTO_TEST_CASE(a_rate_limit_beyond_the_wait_bound_gets_503_with_retry_after) {
     Core core(Core::Settings{{"WATCH_WAIT_SECONDS", "30"}});
     standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":42}}]})");
     watch::Response r = core.get(std::string("id=") + kPrivateVideo);
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(a_rate_limit_beyond_the_wait_bound_answers_503_with_retry_a
     BOOST_REQUIRE(r.header("Retry-After"));
     BOOST_TEST(*r.header("Retry-After") == "43");  // and a second's margin
     BOOST_TEST(r.log.find("step=rate-limit") != std::string::npos, r.log);
-    // An answer's wait is never taken beyond two minutes, whatever it says.
+    // A reply's wait is never taken beyond two minutes, whatever it says.
     Core patient(Core::Settings{{"WATCH_WAIT_SECONDS", "600"}});
     standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"status":429,"retry_after":999999}}]})");
     watch::Response capped = patient.get(std::string("id=") + kPrivateVideo + "&format=json");
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(upstream_errors_map_onto_the_error_table) {
                             "session");
 }
 
-BOOST_AUTO_TEST_CASE(api_host_not_listening_answers_502) {
+BOOST_AUTO_TEST_CASE(api_host_not_listening_gets_502) {
     Core core(Core::Settings{{"APIVIDEO_API_URL", "http://127.0.0.1:" + std::to_string(free_port())}});
     watch::Response r = core.get(std::string("id=") + kPrivateVideo);
     BOOST_TEST(r.status == 502);

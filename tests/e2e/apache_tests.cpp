@@ -8,11 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <future>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "tests/support/apache.h"
 #include "tests/support/http.h"
@@ -118,7 +116,7 @@ bool logged(const std::string& log, int status, const std::string& id) {
 }
 
 template <typename Site>
-void errors_answered_and_logged(const Site& site) {
+void errors_responded_and_logged(const Site& site) {
     BOOST_TEST(http_get(site.watch("id=nope")).status == 400);
     BOOST_TEST(standin().requests().empty());  // a bad id costs no upstream call
     BOOST_TEST(http_get(site.watch(id_query(kUnknownVideo))).status == 404);
@@ -143,12 +141,7 @@ void requests_logged(const Site& site) {
 
 // Waits up to `timeout_ms` until no process runs `path`.
 bool none_left(const std::string& path, int timeout_ms) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (!processes_running(path).empty()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return true;
+    return wait_until([&] { return processes_running(path).empty(); }, timeout_ms);
 }
 
 }  // namespace
@@ -169,7 +162,7 @@ BOOST_FIXTURE_TEST_CASE(fcgid_page_and_every_asset_load, FcgidSite) {
 }
 
 BOOST_FIXTURE_TEST_CASE(fcgid_bad_id_400_unknown_id_404_and_the_failure_in_the_error_log, FcgidSite) {
-    errors_answered_and_logged(*this);
+    errors_responded_and_logged(*this);
     BOOST_TEST(apache->error_log().find("mod_fcgid: stderr: apivideo-watch: ") != std::string::npos);
 }
 
@@ -235,7 +228,7 @@ BOOST_FIXTURE_TEST_CASE(fcgid_stopping_apache_sends_sigterm_and_the_handler_exit
 BOOST_FIXTURE_TEST_CASE(cgi_page_and_every_asset_load, CgiSite) { expect_page_plays(watch(id_query(kPrivateVideo))); }
 
 BOOST_FIXTURE_TEST_CASE(cgi_bad_id_400_unknown_id_404_and_the_failure_in_the_error_log, CgiSite) {
-    errors_answered_and_logged(*this);
+    errors_responded_and_logged(*this);
 }
 
 BOOST_FIXTURE_TEST_CASE(cgi_logs_every_request_with_watch_log_requests, CgiSiteLoggingRequests) {
@@ -245,11 +238,8 @@ BOOST_FIXTURE_TEST_CASE(cgi_logs_every_request_with_watch_log_requests, CgiSiteL
 BOOST_FIXTURE_TEST_CASE(cgi_stopping_apache_mid_request_leaves_no_handler_process, CgiSite) {
     standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"delay_ms":1500}}]})");
     auto inflight = std::async(std::launch::async, [&] { return http_get(watch(id_query(kPrivateVideo))).status; });
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (processes_running(handler).empty() && std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    BOOST_REQUIRE(!processes_running(handler).empty());  // the request is in the handler
+    // The request is in the handler.
+    BOOST_REQUIRE(wait_until([&] { return !processes_running(handler).empty(); }, 3000));
     int status = apache->stop(15000);
     BOOST_REQUIRE(status != -1);
     BOOST_TEST(WIFEXITED(status));

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 #include <ostream>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -133,13 +134,14 @@ struct PageKind {
     std::map<std::string, std::string> settings = {};  // on top of handler_settings()
     std::string knobs = "";                            // the stand-in's (see faults_tests.cpp), "" for none
     const char* method = "GET";
+    std::string says = "";  // what its status line reads (a regex, whole), "" for a page without one
 };
 
 std::ostream& operator<<(std::ostream& os, const PageKind& k) { return os << k.name; }
 
 std::string player_of(const char* id, const char* player) { return std::string("id=") + id + "&player=" + player; }
 
-// A stand-in rule that answers every call to `host` ("api": GET /videos/{id}; "vod": the
+// A stand-in rule that replies to every call to `host` ("api": GET /videos/{id}; "vod": the
 // session call) with `action`.
 std::string fault_on(const char* host, const char* action) {
     std::string path = std::string(host) == "api" ? "^/videos/" : "/session$";
@@ -172,14 +174,23 @@ const std::vector<PageKind>& page_kinds() {
          fault_on("vod", R"({"fault":"session_missing"})")},
         {"unreachable", std::string("id=") + kPrivateVideo, 502, false, {}, fault_on("api", R"({"fault":"close"})")},
         // A video still encoding: the page that waits for it (issue 12).
-        {"still processing", std::string("id=") + kEncodingVideo, 200},
+        {"still processing",
+         std::string("id=") + kEncodingVideo,
+         200,
+         false,
+         {},
+         "",
+         "GET",
+         "This video is still being processed\\. This page tries again in about \\d+ s"},
         // A 429 is no error page: the visitor waits for a turn (issue 10).
         {"waiting for a turn",
          std::string("id=") + kPrivateVideo,
          200,
          false,
          {},
-         fault_on("api", R"({"status":429,"retry_after":30})")},
+         fault_on("api", R"({"status":429,"retry_after":30})"),
+         "GET",
+         "Starting in about \\d+ s"},
         {"timeout", std::string("id=") + kPrivateVideo, 504, false, {}, fault_on("api", R"({"delay_ms":2500})")},
     };
     return table;
@@ -409,7 +420,7 @@ BOOST_DATA_TEST_CASE_F(BrowserSite, when_hls_fails_the_mp4_plays,
     BOOST_TEST(count_requests(requests, "/mp4/source.mp4") >= 1u);
     for (const auto& q : requests) {
         if (ends_with(q.path, "/hls/manifest.m3u8")) {
-            BOOST_TEST(q.status == status);  // the knob answered; the request did carry avh
+            BOOST_TEST(q.status == status);  // the knob replied; the request did carry avh
             BOOST_TEST(count_of(q.query, "avh=") == 1u, q.query);
         } else {
             BOOST_TEST(q.session == "valid", q.path << " " << q.status << " session=" << q.session);
@@ -444,9 +455,9 @@ BOOST_FIXTURE_TEST_CASE(the_seed_usage_fails_in_the_browser, BrowserSite) {
     BOOST_TEST(refused >= 1u);
 }
 
-// The JSON answer drives a page of a few lines (tests/browser/custom-player.*): the
-// thumbnail, then hls.js with the session token from the answer for HLS's own requests.
-BOOST_FIXTURE_TEST_CASE(the_json_answer_drives_a_custom_player, BrowserSite) {
+// The JSON response drives a page of a few lines (tests/browser/custom-player.*): the
+// thumbnail, then hls.js with the session token from the response for HLS's own requests.
+BOOST_FIXTURE_TEST_CASE(the_json_response_drives_a_custom_player, BrowserSite) {
     std::string html = read_file(repo_root() + "/tests/browser/custom-player.html");
     while (html.find("__VOD__") != std::string::npos) html = must_replace(html, "__VOD__", standin().vod());
     publish("custom-player.html", html);
@@ -505,7 +516,8 @@ BOOST_DATA_TEST_CASE(analytics_off_sends_nothing_to_the_collector, bdata::make({
 
 // axe-core (WCAG 2.1 A and AA) on every kind of page the handler shows, players with and
 // without the player shown: no violation of impact serious or critical. The others are
-// listed in the log (--log_level=message).
+// listed in the log (--log_level=message). A page that waits says so in a sentence, its
+// countdown's number between words as a visitor reads them.
 BOOST_DATA_TEST_CASE(every_page_kind_passes_axe_core, bdata::make(page_kinds()), kind) {
     PageKindSite s(kind);
     AxeOptions o;
@@ -517,6 +529,7 @@ BOOST_DATA_TEST_CASE(every_page_kind_passes_axe_core, bdata::make(page_kinds()),
     BOOST_TEST(r.status == kind.status, kind << ": " << r.raw);
     BOOST_TEST(r.checked.size() == (kind.with_player ? 2u : 1u), kind << ": " << r.raw);
     BOOST_TEST(r.serious().empty(), kind << ":" << r.serious());
+    BOOST_TEST(std::regex_match(r.status_text, std::regex(kind.says)), kind << ": \"" << r.status_text << "\"");
 }
 
 // The check can fail: the error page's old grey (#777 on white, 4.47:1) is a serious

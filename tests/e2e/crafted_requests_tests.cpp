@@ -35,7 +35,7 @@ struct Crafted {
     int line = 0;
     std::string method, target, description;
     int status = 0;
-    bool by_nginx = false;      // "N@nginx": nginx answers, the handler never sees it
+    bool by_nginx = false;      // "N@nginx": nginx responds, the handler never sees it
     bool upstream_any = false;  // "any": calls allowed (each for a well-formed id); "0": none
 };
 
@@ -152,14 +152,14 @@ RawReply send_raw(int port, const std::string& method, const std::string& target
     std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
     for (size_t sent = 0; sent < req.size();) {
         ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;  // nginx may answer (414) and close before reading it all
+        if (n <= 0) break;  // nginx may respond (414) and close before reading it all
         sent += static_cast<size_t>(n);
     }
     std::string data;
     char buf[16384];
     for (;;) {
         ssize_t n = recv(fd, buf, sizeof buf, 0);
-        if (n < 0 && data.empty()) r.error = "no answer (timeout or reset)";
+        if (n < 0 && data.empty()) r.error = "no response (timeout or reset)";
         if (n <= 0) break;
         data.append(buf, static_cast<size_t>(n));
     }
@@ -167,7 +167,7 @@ RawReply send_raw(int port, const std::string& method, const std::string& target
 
     size_t end = data.find("\r\n\r\n");
     if (data.compare(0, 5, "HTTP/") != 0 || end == std::string::npos) {
-        if (r.error.empty()) r.error = "not an HTTP answer: " + data.substr(0, 80);
+        if (r.error.empty()) r.error = "not an HTTP response: " + data.substr(0, 80);
         return r;
     }
     r.body = data.substr(end + 4);
@@ -217,17 +217,17 @@ BOOST_FIXTURE_TEST_CASE(every_crafted_request_gets_its_status_and_no_bad_id_reac
         BOOST_TEST(r.error.empty(), where << ": " << r.error);
         BOOST_TEST(r.status == c.status, where << ": status " << r.status);
 
-        // The handler's answers carry its headers; nginx's own do not.
+        // The handler's responses carry its headers; nginx's own do not.
         bool from_handler = !r.header("content-security-policy").empty();
         if (c.by_nginx) {
-            BOOST_TEST(!from_handler, where << ": expected nginx to answer, the handler did");
+            BOOST_TEST(!from_handler, where << ": expected nginx to respond, the handler did");
         } else {
-            BOOST_TEST(from_handler, where << ": expected the handler to answer, nginx did");
+            BOOST_TEST(from_handler, where << ": expected the handler to respond, nginx did");
             BOOST_TEST(r.header("x-content-type-options") == "nosniff", where);
         }
         if (c.status == 405 && !c.by_nginx) BOOST_TEST(r.header("allow") == "GET, HEAD", where);
-        if (c.method == "HEAD") BOOST_TEST(r.body.empty(), where << ": HEAD answered " << r.body.size() << " bytes");
-        BOOST_TEST(r.body.find(kKey) == std::string::npos, where << ": the API key is in the answer");
+        if (c.method == "HEAD") BOOST_TEST(r.body.empty(), where << ": HEAD got " << r.body.size() << " bytes");
+        BOOST_TEST(r.body.find(kKey) == std::string::npos, where << ": the API key is in the response");
 
         // What reached the stand-in: nothing for a request without a well-formed id, and
         // never a call for anything but one.

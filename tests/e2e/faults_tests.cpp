@@ -1,7 +1,7 @@
 // End-to-end tier: faults from upstream (issue 6, "Faults from upstream"). Through a real nginx
 // in front of the handler under spawn-fcgi, the stand-in misbehaves on the API call or on the
-// session call, one fault at a time, and each answer is checked against the README's error
-// table: the status, answered within APIVIDEO_TIMEOUT_MS + 1 s per upstream call made, the API
+// session call, one fault at a time, and each response is checked against the README's error
+// table: the status, given within APIVIDEO_TIMEOUT_MS + 1 s per upstream call made, the API
 // key in neither the page nor the logs, then the next request served (the worker is alive).
 // One nginx and one handler serve the whole table; after it, the handler is the same process.
 // TLS faults (untrusted certificate, wrong host name) are in tls_tests.cpp.
@@ -17,7 +17,6 @@
 #include <memory>
 #include <ostream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "tests/support/fastcgi_site.h"
@@ -120,6 +119,10 @@ struct Fault {
     long status;           // from the README's error table
     bool waits = false;    // a 429: the visitor gets the page that waits for a turn
     long long max_ms = 0;  // a tighter bound than the per-call budget (0: none)
+    // The connection closes before a byte of the reply: libcurl sends the request again on
+    // each connection it kept from the cases before, then on a new one. How many calls that
+    // makes is not knowable here: at least the one.
+    bool retried = false;
 };
 
 std::ostream& operator<<(std::ostream& os, const Fault& f) { return os << f.host << ":" << f.name; }
@@ -128,7 +131,7 @@ const std::vector<Fault>& faults() {
     static const std::vector<Fault> table = {
         // On the API call (host "api", path "^/videos/").
         {"slower than the timeout", "api", R"({"delay_ms":2500})", 504},
-        {"closed without answer", "api", R"({"fault":"close"})", 502},
+        {"closed without a reply", "api", R"({"fault":"close"})", 502, false, 0, true},
         {"reset mid-body", "api", R"({"fault":"reset"})", 502},
         {"drips past the timeout", "api", R"({"fault":"drip","interval_ms":300})", 504},
         {"500", "api", R"({"status":500})", 502},
@@ -154,7 +157,7 @@ const std::vector<Fault>& faults() {
 
         // On the session call (host "vod", path "/session$"), after a successful API call.
         {"slower than the timeout", "vod", R"({"delay_ms":2500})", 504},
-        {"closed without answer", "vod", R"({"fault":"close"})", 502},
+        {"closed without a reply", "vod", R"({"fault":"close"})", 502, false, 0, true},
         {"reset mid-body", "vod", R"({"fault":"reset"})", 502},
         {"drips past the timeout", "vod", R"({"fault":"drip","interval_ms":300})", 504},
         {"404", "vod", R"({"status":404})", 502},
@@ -184,11 +187,34 @@ std::string knobs_for(const Fault& f) {
            "}]}";
 }
 
-HttpReply get(const std::string& url) {
+HttpReply get(const std::string& url, const std::string& cookie = "") {
     HttpRequest q;
     q.url = url;
     q.timeout_ms = 20000;
+    if (!cookie.empty()) q.headers.push_back("Cookie: " + cookie);
     return http(q);
+}
+
+bool waits_for_turn(const HttpReply& r) { return r.body.find("Starting in about") != std::string::npos; }
+
+// GETs `url` as a browser does: while the page waits for a turn, again with the ticket its
+// cookie carries (a reload keeps the place) until the page is served, for up to
+// `timeout_ms`. The last reply, and how long its request took.
+HttpReply get_when_served(const std::string& url, int timeout_ms, long long& ms) {
+    HttpReply r;
+    std::string ticket;
+    wait_until(
+        [&] {
+            auto start = std::chrono::steady_clock::now();
+            r = get(url, ticket);
+            ms = ms_since(start);
+            if (!waits_for_turn(r)) return true;
+            const std::string set = r.header("set-cookie");
+            ticket = set.substr(0, set.find(';'));
+            return false;
+        },
+        timeout_ms);
+    return r;
 }
 
 }  // namespace
@@ -200,9 +226,6 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
     BOOST_REQUIRE(g_site);
     FaultSite& site = *g_site;
     BOOST_TEST_CONTEXT(fault.host << " call: " << fault.name << " " << fault.action) {
-        // The 429 before this one shut the handler's budget for its Retry-After (1 s) and a
-        // second's margin: this one must reach api.video again.
-        if (fault.waits) std::this_thread::sleep_for(std::chrono::milliseconds(2500));
         standin().reset();
         standin().knobs(knobs_for(fault));
         size_t log_from = site.nginx.error_log().size();
@@ -215,19 +238,19 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         std::string lines = handler_lines(log.substr(std::min(log_from, log.size())));
         BOOST_TEST(r.status == fault.status, "status " << r.status << ", log: " << lines << r.error);
         if (fault.waits) {
-            BOOST_TEST(r.body.find("Starting in about") != std::string::npos, "log: " << lines);
+            BOOST_TEST(waits_for_turn(r), "log: " << lines);
             BOOST_TEST(r.header("set-cookie").rfind("apivideo_watch_turn=", 0) == 0u, r.header("set-cookie"));
         }
         // Each upstream call has APIVIDEO_TIMEOUT_MS + 1 s; a fault on the session call comes
         // after a successful API call, so two calls, two budgets.
         int expected_calls = std::string(fault.host) == "api" ? 1 : 2;
-        BOOST_TEST(calls >= expected_calls, calls << " upstream calls");
+        BOOST_TEST((fault.retried ? calls >= expected_calls : calls == expected_calls), calls << " upstream calls");
         long long budget = static_cast<long long>(std::max(calls, expected_calls)) * kPerCallMs;
-        BOOST_TEST(ms <= budget,
-                   "answered in " << ms << " ms, budget " << budget << " ms for " << calls << " calls; log: " << lines);
+        BOOST_TEST(ms <= budget, "responded in " << ms << " ms, budget " << budget << " ms for " << calls
+                                                 << " calls; log: " << lines);
         if (fault.max_ms) {
-            BOOST_TEST(ms <= fault.max_ms, "answered in " << ms << " ms, expected under " << fault.max_ms
-                                                          << " ms (cut off at 1 MiB, not read whole); log: " << lines);
+            BOOST_TEST(ms <= fault.max_ms, "responded in " << ms << " ms, expected under " << fault.max_ms
+                                                           << " ms (cut off at 1 MiB, not read whole); log: " << lines);
         }
         if (std::string(fault.action).find("no_token") != std::string::npos) {
             // Served as public: no session call, so the fault did apply.
@@ -239,13 +262,14 @@ BOOST_DATA_TEST_CASE(each_fault_gets_its_status_in_time_and_the_next_request_is_
         BOOST_TEST_MESSAGE("fault " << fault << ": " << r.status << " in " << ms << " ms, " << calls << " calls; "
                                     << lines);
 
-        // The worker is alive and serving.
+        // The worker is alive and serving: at once, or after a 429 once its Retry-After (1 s)
+        // and the handler's second of margin have passed, which leaves its budget open for
+        // the next fault.
         standin().knobs("");
-        if (fault.waits) std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-        auto next_start = std::chrono::steady_clock::now();
-        HttpReply next = get(site.watch_id(kPublicVideo));
-        long long next_ms = ms_since(next_start);
+        long long next_ms = 0;
+        HttpReply next = get_when_served(site.watch_id(kPublicVideo), fault.waits ? 5000 : 0, next_ms);
         std::string after = site.nginx.error_log();
+        BOOST_TEST(!waits_for_turn(next), "the next request still waits for a turn");
         BOOST_TEST(next.status == 200,
                    "the next request: " << next.status << " " << next.error << "; log: "
                                         << handler_lines(after.substr(std::min(log.size(), after.size()))));
@@ -279,7 +303,7 @@ BOOST_AUTO_TEST_CASE(connection_refused_gives_502_in_time_and_the_worker_keeps_s
         std::string log = site.nginx.error_log();
         BOOST_TEST(r.status == 502,
                    "request " << i << ": " << r.status << " " << r.error << "; log: " << handler_lines(log));
-        BOOST_TEST(ms <= kPerCallMs, "request " << i << " answered in " << ms << " ms");
+        BOOST_TEST(ms <= kPerCallMs, "request " << i << " responded in " << ms << " ms");
         BOOST_TEST(!holds_key(r.body));
         BOOST_TEST(!holds_key(log));
     }

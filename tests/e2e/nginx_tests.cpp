@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <future>
-#include <thread>
 
 #include "tests/support/fastcgi_site.h"
 #include "tests/support/http.h"
@@ -152,7 +151,8 @@ BOOST_FIXTURE_TEST_CASE(a_slow_upstream_call_does_not_hold_up_other_visitors, Fa
     standin().knobs(std::string(R"({"rules":[{"host":"api","path":"^/videos/)") + kPrivateVideo +
                     R"(","action":{"delay_ms":1200}}]})");
     auto slow = std::async(std::launch::async, [&] { return http_get(watch(id_query(kPrivateVideo))).status; });
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The slow call is under way: api.video has its request.
+    BOOST_REQUIRE(standin().wait_for_request("api", std::string("/videos/") + kPrivateVideo, 5000));
     auto start = std::chrono::steady_clock::now();
     BOOST_TEST(http_get(watch(id_query(kPublicVideo))).status == 200);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -163,7 +163,7 @@ BOOST_FIXTURE_TEST_CASE(a_slow_upstream_call_does_not_hold_up_other_visitors, Fa
 BOOST_FIXTURE_TEST_CASE(sigterm_lets_the_request_in_flight_finish_then_exits, FastCgiSite) {
     standin().knobs(R"({"rules":[{"host":"api","path":"^/videos/","action":{"delay_ms":800}}]})");
     auto inflight = std::async(std::launch::async, [&] { return http_get(watch(id_query(kPublicVideo))).status; });
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    BOOST_REQUIRE(standin().wait_for_request("api", std::string("/videos/") + kPublicVideo, 5000));
     int status = handler.process().stop(SIGTERM, 5000);
     BOOST_TEST(inflight.get() == 200);
     BOOST_REQUIRE(status != -1);  // it exited, with idle threads too

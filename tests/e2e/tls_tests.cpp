@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -19,6 +20,16 @@ namespace {
 
 // Visitors at once: a page in flight holds at most one connection to each host.
 constexpr int kClients = 8;
+
+// The stand-in on HTTPS, its certificate for `names` from that CA (ca.pem in `dir`): what
+// the handler trusts through APIVIDEO_CA_FILE, or does not.
+std::unique_ptr<Standin> tls_standin(const TempDir& dir, const std::string& names = "IP:127.0.0.1,DNS:localhost") {
+    make_certificates(dir, names);
+    Standin::Options o;
+    o.tls_cert = dir.file("server.pem");
+    o.tls_key = dir.file("server.key");
+    return std::make_unique<Standin>(o);
+}
 
 long stat_of(const std::string& stats, const char* counter, const char* host) {
     // {"tls_handshakes": {"api": 4, "vod": 4}, ...}: a tiny reader for two levels.
@@ -36,25 +47,33 @@ BOOST_AUTO_TEST_SUITE(tls_tests)
 
 BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concurrent_visitor_and_host) {
     TempDir dir;
-    make_certificates(dir);
-    Standin::Options o;
-    o.tls_cert = dir.file("server.pem");
-    o.tls_key = dir.file("server.key");
-    Standin tls(o);
-    BOOST_REQUIRE(tls.api().rfind("https://", 0) == 0);
+    std::unique_ptr<Standin> tls = tls_standin(dir);
+    BOOST_REQUIRE(tls->api().rfind("https://", 0) == 0);
 
     SpawnFcgiHandler handler(
         dir.file("watch.sock"),
-        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls->api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
         dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
+    HttpRequest q;
+    q.url = tls->api() + "/_standin/stats";
+    q.ca_file = dir.file("ca.pem");
+    const std::string page = nginx.url(std::string("/watch?id=") + kPrivateVideo);
+
+    // One visitor first, alone: the video and its caption list are read at once, on two
+    // API connections; the session and the manifest's probe follow on one delivery
+    // connection. The next view (the chapter list beside the video) reuses them all.
+    for (int i = 0; i < 2; ++i) BOOST_REQUIRE(http_get(page).status == 200);
+    std::string alone = http(q).body;
+    BOOST_TEST(stat_of(alone, "tls_handshakes", "api") == 2, alone);
+    BOOST_TEST(stat_of(alone, "tls_handshakes", "vod") == 1, alone);
 
     std::atomic<int> ok{0}, failed{0};
     std::vector<std::thread> clients;
     for (int c = 0; c < kClients; ++c) {
         clients.emplace_back([&] {
             for (int i = 0; i < 125; ++i) {
-                HttpReply r = http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo));
+                HttpReply r = http_get(page);
                 (r.status == 200 ? ok : failed)++;
             }
         });
@@ -63,48 +82,33 @@ BOOST_AUTO_TEST_CASE(a_thousand_page_views_make_at_most_one_handshake_per_concur
     BOOST_TEST(ok == 1000, read_file(dir.file("handler.log")));
     BOOST_TEST(failed == 0);
 
-    HttpRequest q;
-    q.url = tls.api() + "/_standin/stats";
-    q.ca_file = dir.file("ca.pem");
     std::string stats = http(q).body;
     BOOST_TEST_MESSAGE("stand-in stats: " << stats);
-    long api = stat_of(stats, "tls_handshakes", "api");
-    long vod = stat_of(stats, "tls_handshakes", "vod");
-    BOOST_TEST(api >= 1);
-    BOOST_TEST(vod >= 1);
-    // A page that reads a list beside the video holds two API connections at once.
-    BOOST_TEST(api <= kClients + 2, stats);
-    BOOST_TEST(vod <= kClients, stats);
+    // How many connections the burst opened depends on how its page views overlapped; at
+    // most one per visitor at once, and the first two.
+    BOOST_TEST(stat_of(stats, "tls_handshakes", "api") <= kClients + 2, stats);
+    BOOST_TEST(stat_of(stats, "tls_handshakes", "vod") <= kClients, stats);
     // A read a page, and beside them the video's caption and chapter lists, once each.
-    BOOST_TEST(stat_of(stats, "requests", "api") >= 1000, stats);
-    BOOST_TEST(stat_of(stats, "requests", "api") <= 1000 + 2, stats);
+    BOOST_TEST(stat_of(stats, "requests", "api") == 1000 + 2 + 2, stats);
 }
 
-BOOST_AUTO_TEST_CASE(an_untrusted_certificate_answers_502) {
+BOOST_AUTO_TEST_CASE(an_untrusted_certificate_gets_502) {
     TempDir dir;
-    make_certificates(dir);
-    Standin::Options o;
-    o.tls_cert = dir.file("server.pem");
-    o.tls_key = dir.file("server.key");
-    Standin tls(o);
+    std::unique_ptr<Standin> tls = tls_standin(dir);
     // No APIVIDEO_CA_FILE: the test CA is not trusted.
-    SpawnFcgiHandler handler(dir.file("watch.sock"), {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}},
+    SpawnFcgiHandler handler(dir.file("watch.sock"), {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls->api()}},
                              dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
     BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);
     BOOST_TEST(nginx.error_log().find("step=video") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_answers_502_even_from_a_trusted_ca) {
+BOOST_AUTO_TEST_CASE(a_certificate_for_another_host_name_gets_502_even_from_a_trusted_ca) {
     TempDir dir;
-    make_certificates(dir, "DNS:api.example.test");
-    Standin::Options o;
-    o.tls_cert = dir.file("server.pem");
-    o.tls_key = dir.file("server.key");
-    Standin tls(o);
+    std::unique_ptr<Standin> tls = tls_standin(dir, "DNS:api.example.test");
     SpawnFcgiHandler handler(
         dir.file("watch.sock"),
-        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls.api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
+        {{"APIVIDEO_API_KEY", kKey}, {"APIVIDEO_API_URL", tls->api()}, {"APIVIDEO_CA_FILE", dir.file("ca.pem")}},
         dir.file("handler.log"));
     Nginx nginx(dir, handler.socket());
     BOOST_TEST(http_get(nginx.url(std::string("/watch?id=") + kPrivateVideo)).status == 502);

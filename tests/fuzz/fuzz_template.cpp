@@ -204,7 +204,7 @@ void fuzz_pages(std::string_view input) {
         FUZZ_CHECK(fuzz::start_tags(h.body) == btags && hm.lt == bm.lt && hm.gt == bm.gt,
                    what + " gave " + fuzz::show(h.body));
     }
-    check_headers(pages.watch_json(hostile), "JSON answer for " + fuzz::show(input));
+    check_headers(pages.watch_json(hostile), "JSON response for " + fuzz::show(input));
 }
 
 }  // namespace

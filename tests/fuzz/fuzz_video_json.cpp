@@ -1,7 +1,7 @@
 // libFuzzer target: the JSON the handler reads (common/json.h) as arbitrary bytes: the
 // GET /videos/{id} reply, the /session reply and the returning-viewer cookie's payload.
 // A video that parses then goes through find_private_token and with_session as the
-// handler would use it, and what the handler writes back (the JSON answer, the cookie
+// handler would use it, and what the handler writes back (the JSON response, the cookie
 // payload) must read back the same. Built by `make fuzz` (mk/fuzz.mk) only.
 #include <rapidjson/document.h>
 

@@ -157,6 +157,7 @@ AxeResult check_accessibility(const std::string& url, const AxeOptions& options)
     if (!run_script("axe.mjs", url, args, options.timeout_ms, d, r.raw, r.error)) return r;
     r.status = static_cast<long>(num(d, "status"));
     r.title = str(d, "title");
+    r.status_text = str(d, "statusText");
     r.checked = strings(d, "checked");
     auto list = d.FindMember("violations");
     if (list != d.MemberEnd() && list->value.IsArray()) {

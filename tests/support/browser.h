@@ -68,6 +68,7 @@ struct AxeViolation {
 struct AxeResult {
     long status = 0;                   // the page's HTTP status
     std::string title;                 // its <title>
+    std::string status_text;           // its role="status" element's text as laid out; "" for none
     std::vector<std::string> checked;  // the states axe ran in, in order
     std::vector<AxeViolation> violations;
     std::string error;  // why the check did not run to the end; "" when it did

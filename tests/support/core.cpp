@@ -62,6 +62,14 @@ watch::AccountState Core::account_state() {
     return out;
 }
 
+watch::Response Core::get_as_sent(const std::map<std::string, std::string>& cgi_variables) {
+    watch::Request req = watch::request_from_params([&](const char* name) -> const char* {
+        auto it = cgi_variables.find(name);
+        return it == cgi_variables.end() ? nullptr : it->second.c_str();
+    });
+    return get(std::move(req));
+}
+
 std::string session_of(const std::string& url) {
     size_t at = url.find("avh=");
     if (at == std::string::npos) return "";

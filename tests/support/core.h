@@ -39,6 +39,9 @@ struct Core {
     watch::Round until_calls(watch::PageView& page, watch::Round round);
     // The site's account as the shared state holds it now.
     watch::AccountState account_state();
+    // The request a web server passes as exactly these CGI variables (REQUEST_METHOD,
+    // QUERY_STRING, REQUEST_URI, REMOTE_ADDR, …), read as the adapters read it.
+    watch::Response get_as_sent(const std::map<std::string, std::string>& cgi_variables);
 
     watch::HttpGlobal global;
     std::shared_ptr<const watch::Site> site;

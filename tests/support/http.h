@@ -8,7 +8,7 @@
 namespace testing {
 
 struct HttpReply {
-    long status = 0;                                  // 0: no HTTP answer (see error)
+    long status = 0;                                  // 0: nothing came back (see error)
     std::multimap<std::string, std::string> headers;  // names lower case
     std::string body;
     std::string error;

@@ -8,7 +8,7 @@
 namespace testing {
 
 struct LoadResult {
-    long requests = 0;       // answers wrk received
+    long requests = 0;       // responses wrk received
     long non_2xx = 0;        // "Non-2xx or 3xx responses"
     long socket_errors = 0;  // connect + read + write + timeout errors
     std::string raw;         // what wrk printed

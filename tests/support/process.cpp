@@ -4,13 +4,17 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -110,12 +114,19 @@ bool Process::running() {
 }
 
 int Process::wait(int timeout_ms) {
+    if (!running()) return status_;
+    // A process's descriptor turns readable when it ends (pidfd_open(2), Linux 5.3).
+    int fd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+    if (fd < 0) return wait_until([&] { return !running(); }, timeout_ms) ? status_ : -1;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    while (running()) {
-        if (std::chrono::steady_clock::now() > deadline) return -1;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLIN, 0};
+        int n = poll(&p, 1, static_cast<int>(std::max<long long>(0, left.count())));
+        if (n >= 0 || errno != EINTR) break;
     }
-    return status_;
+    close(fd);
+    return running() ? -1 : status_;
 }
 
 int Process::stop(int sig, int timeout_ms) {
@@ -163,8 +174,7 @@ static bool connects(int family, const sockaddr* addr, socklen_t len) {
     return ok;
 }
 
-template <typename F>
-static bool poll_until(F ready, int timeout_ms) {
+bool wait_until(const std::function<bool()>& ready, int timeout_ms) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     while (!ready()) {
         if (std::chrono::steady_clock::now() > deadline) return false;
@@ -178,18 +188,18 @@ bool wait_for_port(int port, int timeout_ms) {
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons(static_cast<uint16_t>(port));
-    return poll_until([&] { return connects(AF_INET, reinterpret_cast<sockaddr*>(&a), sizeof a); }, timeout_ms);
+    return wait_until([&] { return connects(AF_INET, reinterpret_cast<sockaddr*>(&a), sizeof a); }, timeout_ms);
 }
 
 bool wait_for_unix_socket(const std::string& path, int timeout_ms) {
     sockaddr_un a{};
     a.sun_family = AF_UNIX;
     std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-    return poll_until([&] { return connects(AF_UNIX, reinterpret_cast<sockaddr*>(&a), sizeof a); }, timeout_ms);
+    return wait_until([&] { return connects(AF_UNIX, reinterpret_cast<sockaddr*>(&a), sizeof a); }, timeout_ms);
 }
 
 bool wait_for_file(const std::string& path, int timeout_ms) {
-    return poll_until([&] { return access(path.c_str(), F_OK) == 0; }, timeout_ms);
+    return wait_until([&] { return access(path.c_str(), F_OK) == 0; }, timeout_ms);
 }
 
 std::string read_file(const std::string& path) {

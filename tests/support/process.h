@@ -3,6 +3,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,7 +47,8 @@ class Process {
     bool running();
     // Sends `sig` and waits up to `timeout_ms`; returns the wait status, or -1 on time-out.
     int stop(int sig, int timeout_ms);
-    // Waits up to `timeout_ms` for the process to end by itself; -1 on time-out.
+    // Waits up to `timeout_ms` for the process to end by itself (woken by its end, not by
+    // polling); returns the wait status, or -1 on time-out.
     int wait(int timeout_ms);
 
    private:
@@ -61,7 +63,12 @@ int run(const std::vector<std::string>& argv, std::string* out = nullptr,
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();
 
-// Polls until something accepts on 127.0.0.1:port (or the Unix socket path) or time runs out.
+// Checks `ready` every 20 ms until it holds (true) or `timeout_ms` pass (false): the one
+// way the tests wait for what nothing signals (a port that starts accepting, a log line,
+// the stand-in's record of a request). Never a fixed sleep for time to pass.
+bool wait_until(const std::function<bool()>& ready, int timeout_ms);
+
+// Until something accepts on 127.0.0.1:port (or the Unix socket path) or time runs out.
 bool wait_for_port(int port, int timeout_ms);
 bool wait_for_unix_socket(const std::string& path, int timeout_ms);
 bool wait_for_file(const std::string& path, int timeout_ms);

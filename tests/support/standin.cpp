@@ -125,11 +125,36 @@ size_t Standin::video_reads() const {
     return n;
 }
 
+bool Standin::wait_for_request(const std::string& host, const std::string& path, int timeout_ms) const {
+    return wait_until(
+        [&] {
+            for (const auto& r : requests()) {
+                if (r.host == host && r.path == path) return true;
+            }
+            return false;
+        },
+        timeout_ms);
+}
+
 void Standin::reset() const {
     HttpRequest q;
     q.method = "POST";
     q.url = api_ + "/_standin/reset";
     if (http(q).status != 200) throw std::runtime_error("stand-in reset failed");
+}
+
+double Standin::window_end(const std::string& key) const {
+    HttpReply r = http_get(api_ + "/_standin/windows");
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    if (r.status != 200 || d.HasParseError() || !d.IsObject()) throw std::runtime_error("bad /_standin/windows");
+    auto window = d.FindMember(key.c_str());
+    if (window == d.MemberEnd()) return 0;
+    auto ends = window->value.FindMember("ends_at");
+    if (!window->value.IsObject() || ends == window->value.MemberEnd() || !ends->value.IsNumber()) {
+        throw std::runtime_error("bad /_standin/windows: " + r.body);
+    }
+    return ends->value.GetDouble();
 }
 
 void Standin::knobs(const std::string& json) const {

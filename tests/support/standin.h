@@ -75,7 +75,13 @@ class Standin {
     size_t api_calls() const;
     // GET /videos/{id} on the API host: the video reads, lists (captions, chapters) not counted.
     size_t video_reads() const;
+    // Waits up to `timeout_ms` until a request to `host` ("api", "vod") for `path` has
+    // arrived (replied to or not: the stand-in records a request as it comes).
+    bool wait_for_request(const std::string& host, const std::string& path, int timeout_ms) const;
     void reset() const;
+    // When `key`'s rate-limit window ends, in Unix seconds on this machine's clock; 0 when
+    // it has none open (GET /_standin/windows). What a test waits on for a window to end.
+    double window_end(const std::string& key) const;
     // Sets knobs (a JSON document, see the stand-in's README); clears them with "".
     void knobs(const std::string& json) const;
     // Mints a private token the way the seed would: GET /videos/{id} with the key; returns

@@ -17,7 +17,7 @@ namespace {
 constexpr long long kT0 = 1800000000;
 const std::string kVideo = "vi5fG2hPr1vAtEpr1vAtE001";
 
-watch::HttpResult answer(long status, long long limit, long long remaining, long long retry_after) {
+watch::HttpResult reply(long status, long long limit, long long remaining, long long retry_after) {
     watch::HttpResult r;
     r.outcome = watch::HttpResult::Outcome::Ok;
     r.status = status;
@@ -25,7 +25,7 @@ watch::HttpResult answer(long status, long long limit, long long remaining, long
     return r;
 }
 
-// A page view's admission; a read it took is answered (without news of the budget), as
+// A page view's admission; a read it took is settled (without news of the budget), as
 // the real read would be before long.
 TurnQueue::Decision admit(TurnQueue& q, ReadBudget& b, const std::string& ticket, long long now,
                           const std::string& video = kVideo) {
@@ -33,17 +33,17 @@ TurnQueue::Decision admit(TurnQueue& q, ReadBudget& b, const std::string& ticket
     if (d.kind == Kind::Go) {
         watch::HttpResult none;
         none.outcome = watch::HttpResult::Outcome::Timeout;
-        b.answered(none, now);
+        b.settle(none, now);
     }
     return d;
 }
 
-// A budget that has seen api.video's first answer of a window of `limit` reads lasting
+// A budget that has seen api.video's first reply of a window of `limit` reads lasting
 // `window` seconds, at kT0.
 ReadBudget seen(long long limit, long long window) {
     ReadBudget b(500, 1.0);
     BOOST_REQUIRE(b.take(kT0));
-    b.answered(answer(200, limit, limit - 1, window), kT0);
+    b.settle(reply(200, limit, limit - 1, window), kT0);
     return b;
 }
 
@@ -52,7 +52,7 @@ ReadBudget seen(long long limit, long long window) {
 BOOST_AUTO_TEST_SUITE(unit)
 BOOST_AUTO_TEST_SUITE(budget_tests)
 
-BOOST_AUTO_TEST_CASE(before_any_answer_the_configured_reads_a_minute) {
+BOOST_AUTO_TEST_CASE(before_any_reply_the_configured_reads_a_minute) {
     ReadBudget b(500, 1.0);
     BOOST_TEST(b.available(kT0) == 500);
     ReadBudget half(500, 0.5);
@@ -68,14 +68,14 @@ BOOST_AUTO_TEST_CASE(the_headers_say_what_is_left_and_when_the_window_ends) {
     BOOST_TEST(b.seconds_to_next(kT0) == 3);
     BOOST_TEST(b.available(kT0 + 3) == 10 - 9);  // nine still in flight in the new window
     // Another process of the key spent reads: the headers win over the local count.
-    for (int i = 0; i < 9; ++i) b.answered(answer(200, 10, 3, 1), kT0 + 3);
+    for (int i = 0; i < 9; ++i) b.settle(reply(200, 10, 3, 1), kT0 + 3);
     BOOST_TEST(b.available(kT0 + 3) == 3);
 }
 
 BOOST_AUTO_TEST_CASE(a_429_shuts_the_budget_for_at_most_two_windows) {
     ReadBudget b = seen(500, 60);
     BOOST_REQUIRE(b.take(kT0));
-    b.answered(answer(429, 500, 0, 999999), kT0);
+    b.settle(reply(429, 500, 0, 999999), kT0);
     BOOST_TEST(b.available(kT0) == 0);
     BOOST_TEST(b.seconds_to_next(kT0) == 120);  // not 11.6 days
     BOOST_TEST(b.available(kT0 + 120) > 0);
@@ -84,14 +84,14 @@ BOOST_AUTO_TEST_CASE(a_429_shuts_the_budget_for_at_most_two_windows) {
     BOOST_REQUIRE(c.take(kT0));
     watch::HttpResult broken;
     broken.outcome = watch::HttpResult::Outcome::Timeout;
-    c.answered(broken, kT0);
+    c.settle(broken, kT0);
     BOOST_TEST(c.available(kT0) == 8);
 }
 
 BOOST_AUTO_TEST_CASE(a_share_spends_its_part_of_what_the_headers_say) {
     ReadBudget b(500, 0.5);
     BOOST_REQUIRE(b.take(kT0));
-    b.answered(answer(200, 100, 80, 30), kT0);
+    b.settle(reply(200, 100, 80, 30), kT0);
     BOOST_TEST(b.available(kT0) == 40);
 }
 
@@ -102,7 +102,7 @@ BOOST_AUTO_TEST_CASE(a_share_spends_no_more_than_its_part_of_the_window) {
     int went = 0;
     for (long long left = 9; b.take(kT0); --left) {
         ++went;
-        b.answered(answer(200, 10, left, 30), kT0);
+        b.settle(reply(200, 10, left, 30), kT0);
     }
     BOOST_TEST(went == 5);
     BOOST_TEST(b.available(kT0 + 31) == 5);  // the next window
@@ -146,38 +146,38 @@ BOOST_AUTO_TEST_CASE(a_burst_beyond_the_budget_waits_in_turns_served_in_arrival_
 }
 
 // Reads made at once come back in any order; an older count never raises a newer one, and
-// the first answer of a later window is believed.
-BOOST_AUTO_TEST_CASE(answers_out_of_order_never_raise_the_count) {
+// the first reply of a later window is believed.
+BOOST_AUTO_TEST_CASE(replies_out_of_order_never_raise_the_count) {
     ReadBudget b = seen(10, 9);  // 9 left, the window ends at kT0 + 10
     BOOST_REQUIRE(b.take(kT0 + 1));
     BOOST_REQUIRE(b.take(kT0 + 1));
-    b.answered(answer(200, 10, 7, 8), kT0 + 1);  // the second read's answer comes first
+    b.settle(reply(200, 10, 7, 8), kT0 + 1);  // the second read's reply comes first
     // 7 left, less the read still in flight (it may not be in the 7 yet)...
     BOOST_TEST(b.available(kT0 + 1) == 6);
-    b.answered(answer(200, 10, 8, 8), kT0 + 1);
-    // ...and once it is answered, the 7, which counts both: never the older 8.
+    b.settle(reply(200, 10, 8, 8), kT0 + 1);
+    // ...and once it is replied to, the 7, which counts both: never the older 8.
     BOOST_TEST(b.available(kT0 + 1) == 7);
-    // api.video's next window: its first answer says so, though this window's end is near.
+    // api.video's next window: its first reply says so, though this window's end is near.
     BOOST_REQUIRE(b.take(kT0 + 9));
-    b.answered(answer(200, 10, 9, 9), kT0 + 9);
+    b.settle(reply(200, 10, 9, 9), kT0 + 9);
     BOOST_TEST(b.available(kT0 + 9) == 9);
 }
 
-// A video and its captions read at once: api.video counts both before it answers the
-// first. The second answer says the same: the read is not counted twice then, and the
+// A video and its captions read at once: api.video counts both before it replies to the
+// first. The second reply says the same: the read is not counted twice then, and the
 // window's last read is not lost.
-BOOST_AUTO_TEST_CASE(a_read_counted_before_its_answer_is_counted_once) {
+BOOST_AUTO_TEST_CASE(a_read_counted_before_its_reply_is_counted_once) {
     ReadBudget b = seen(5, 2);  // 4 left
     BOOST_REQUIRE(b.take(kT0));
     BOOST_REQUIRE(b.take(kT0));
-    b.answered(answer(200, 5, 2, 2), kT0);
+    b.settle(reply(200, 5, 2, 2), kT0);
     BOOST_TEST(b.available(kT0) == 1);
-    b.answered(answer(200, 5, 2, 2), kT0);
+    b.settle(reply(200, 5, 2, 2), kT0);
     BOOST_TEST(b.available(kT0) == 2);
 }
 
 // A read whose page view ended first went out all the same: api.video counts it, perhaps
-// after it has answered a later read, so it stays spent for the rest of the window.
+// after it has replied to a later read, so it stays spent for the rest of the window.
 BOOST_AUTO_TEST_CASE(a_read_given_back_stays_spent_until_the_window_ends) {
     ReadBudget b = seen(10, 2);  // 9 left
     BOOST_REQUIRE(b.take(kT0));
@@ -185,7 +185,7 @@ BOOST_AUTO_TEST_CASE(a_read_given_back_stays_spent_until_the_window_ends) {
     BOOST_TEST(b.available(kT0) == 8);
     BOOST_REQUIRE(b.take(kT0));
     // 6 left: this read and another process's counted, the one given back not yet.
-    b.answered(answer(200, 10, 6, 2), kT0);
+    b.settle(reply(200, 10, 6, 2), kT0);
     BOOST_TEST(b.available(kT0) == 5);
     BOOST_TEST(b.available(kT0 + 3) == 10);
 }
@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(a_spare_read_never_goes_before_a_waiting_visitor) {
         if (!q.spare(b, now)) return false;
         watch::HttpResult none;
         none.outcome = watch::HttpResult::Outcome::Timeout;
-        b.answered(none, now);
+        b.settle(none, now);
         return true;
     };
     BOOST_TEST(spare(kT0));
@@ -297,7 +297,7 @@ BOOST_AUTO_TEST_CASE(a_ticket_of_another_queue_whose_visitor_came_first_is_serve
     BOOST_TEST(shared.waiting() == 3u);
     BOOST_TEST(shared.oldest_wait(kT0 + 4) == 3);
     // The window ends: two reads, the early visitor's first, then the first who came later.
-    b.answered(answer(200, 2, 2, 10), kT0 + 11);
+    b.settle(reply(200, 2, 2, 10), kT0 + 11);
     BOOST_TEST((admit(shared, b, later2.ticket, kT0 + 12).kind == Kind::Wait), "the second later one waits on");
     BOOST_TEST((admit(shared, b, early.ticket, kT0 + 12).kind == Kind::Go));
     BOOST_TEST((admit(shared, b, later1.ticket, kT0 + 12).kind == Kind::Go));

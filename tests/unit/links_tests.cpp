@@ -28,13 +28,6 @@ std::string edited(std::string query, const std::string& from, const std::string
     BOOST_TEST_REQUIRE(at != std::string::npos, from << " not in " << query);
     return query.replace(at, from.size(), to);
 }
-
-watch::Link link(long long exp) {
-    watch::Link l;
-    l.video_id = kId;
-    l.exp = exp;
-    return l;
-}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(unit)
@@ -48,11 +41,12 @@ BOOST_AUTO_TEST_CASE(the_signature_is_base64url_hmac_of_id_dot_exp) {
     BOOST_TEST(watch::signed_query(kSecret, kId, 1900000000) ==
                "id=" + kId + "&exp=1900000000&sig=" + watch::link_signature(kSecret, kId, 1900000000));
     // A Link with nothing but exp is the same link.
-    BOOST_TEST(watch::link_signature(kSecret, link(1900000000)) == "j_XQ906j3EIFN2-Yg8UAos1RLgr5h49orSuzBq4YXFY");
+    BOOST_TEST(watch::link_signature(kSecret, watch::Link{kId, 1900000000}) ==
+               "j_XQ906j3EIFN2-Yg8UAos1RLgr5h49orSuzBq4YXFY");
 }
 
 BOOST_AUTO_TEST_CASE(a_link_with_more_signs_its_fields_as_name_value_pairs_in_a_fixed_order) {
-    watch::Link all = link(1900000000);
+    watch::Link all{kId, 1900000000};
     all.nbf = 1899990000;
     all.ip = "2001:db8::/32";
     all.play.start = 30;
@@ -73,14 +67,14 @@ BOOST_AUTO_TEST_CASE(a_link_with_more_signs_its_fields_as_name_value_pairs_in_a_
 
     // Only the fields a link carries are signed; the others are left out, not left empty.
     //   printf 'id=vi5fG2hPr1vAtEpr1vAtE001&exp=1900000000&ip=203.0.113.0/24' | openssl dgst … (as above)
-    watch::Link ip_only = link(1900000000);
+    watch::Link ip_only{kId, 1900000000};
     ip_only.ip = "203.0.113.0/24";
     BOOST_TEST(watch::link_signature(kSecret, ip_only) == "efKwsvDeN_kaWMvwkJuITJ_RrkAm7oPvRU6hW5EGSNA");
 }
 
 BOOST_AUTO_TEST_CASE(check_link_tells_each_case_apart) {
     std::string exp = std::to_string(kNow + 60);
-    std::string good = watch::signed_query(kSecret, link(kNow + 60));
+    std::string good = watch::signed_query(kSecret, watch::Link{kId, kNow + 60});
     std::string sig = watch::link_signature(kSecret, kId, kNow + 60);
     using C = watch::LinkCheck;
     BOOST_TEST((check(good) == C::Valid));
@@ -105,7 +99,7 @@ BOOST_AUTO_TEST_CASE(check_link_tells_each_case_apart) {
 }
 
 BOOST_AUTO_TEST_CASE(nbf_opens_the_link_at_its_second) {
-    watch::Link l = link(kNow + 3600);
+    watch::Link l{kId, kNow + 3600};
     l.nbf = kNow + 600;
     std::string q = watch::signed_query(kSecret, l);
     using C = watch::LinkCheck;
@@ -156,12 +150,12 @@ BOOST_AUTO_TEST_CASE(ip_binds_the_link_to_an_address_or_a_block_ipv4_and_ipv6) {
         {"2001:db8::/32", "fe80::1%eth0", C::UnknownAddress},
     };
     for (const Case& c : cases) {
-        watch::Link l = link(kNow + 60);
+        watch::Link l{kId, kNow + 60};
         l.ip = c.ip;
         BOOST_TEST((check(watch::signed_query(kSecret, l), c.client) == c.expected), c.ip << " for " << c.client);
     }
     // The block is signed: widened, narrowed, moved or dropped, the link is no longer the one made.
-    watch::Link l = link(kNow + 60);
+    watch::Link l{kId, kNow + 60};
     l.ip = "203.0.113.0/24";
     std::string q = watch::signed_query(kSecret, l);
     BOOST_TEST((check(edited(q, "203.0.113.0%2F24", "203.0.0.0%2F16"), "203.0.113.7") == C::BadSignature));
@@ -176,7 +170,7 @@ BOOST_AUTO_TEST_CASE(ip_binds_the_link_to_an_address_or_a_block_ipv4_and_ipv6) {
 }
 
 BOOST_AUTO_TEST_CASE(the_player_options_are_signed_and_cannot_be_added_or_changed) {
-    watch::Link l = link(kNow + 60);
+    watch::Link l{kId, kNow + 60};
     l.play.start = 30;
     l.play.autoplay = true;
     std::string q = watch::signed_query(kSecret, l);
@@ -189,7 +183,7 @@ BOOST_AUTO_TEST_CASE(the_player_options_are_signed_and_cannot_be_added_or_change
     BOOST_TEST((check(q + "&download=0") == C::BadSignature));
     BOOST_TEST((check(q + "&download=1") == C::BadSignature));  // even a default, once written, is signed
     // A plain link gains no option either.
-    std::string plain = watch::signed_query(kSecret, link(kNow + 60));
+    std::string plain = watch::signed_query(kSecret, watch::Link{kId, kNow + 60});
     BOOST_TEST((check(plain + "&t=5") == C::BadSignature));
     BOOST_TEST((check(plain + "&nbf=" + std::to_string(kNow - 60)) == C::BadSignature));
     // Where the fields stand in the query does not matter: they are signed in one order.

@@ -180,7 +180,7 @@ void check_complete_document(const std::string& body) {
     BOOST_TEST(!contains(body, "{{"), "a placeholder left in the page");
 }
 
-// What every answer carries, page or JSON; each test checks its own Content-Type.
+// What every response carries, page or JSON; each test checks its own Content-Type.
 void check_common_headers(const watch::Response& r) {
     BOOST_TEST(contains(header(r, "Cache-Control"), "no-store"));
     BOOST_TEST(header(r, "X-Content-Type-Options") == "nosniff");
@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(error_page_503_retry_after) {
     watch::Response given = pages().error(watch::Failure::RateLimited, false, 17);
     BOOST_TEST(given.status == 503);
     BOOST_TEST(header(given, "Retry-After") == "17");
-    // The wait is the caller's to decide (apivideo.cpp reads it from api.video's answer):
+    // The wait is the caller's to decide (apivideo.cpp reads it from api.video's reply):
     // no second default here.
     BOOST_TEST(pages().error(watch::Failure::RateLimited, false).header("Retry-After") == nullptr);
 }
@@ -434,7 +434,7 @@ BOOST_DATA_TEST_CASE(watch_page_nonce_matches_and_changes, bdata::make(kPlayers)
     BOOST_TEST(inline_count >= 2);
 }
 
-BOOST_AUTO_TEST_CASE(watch_json_answer) {
+BOOST_AUTO_TEST_CASE(watch_json_response) {
     watch::WatchView v = hostile_view();
     watch::Response r = pages().watch_json(v);
     BOOST_TEST(r.status == 200);
@@ -690,7 +690,7 @@ BOOST_DATA_TEST_CASE(download_0_leaves_the_mp4_out, bdata::make(kPlayers), c) {
     BOOST_TEST(contains(pages().watch_json(v).body, "source.mp4"));
 }
 
-BOOST_AUTO_TEST_CASE(the_json_answer_carries_tracks_description_and_language) {
+BOOST_AUTO_TEST_CASE(the_json_response_carries_tracks_description_and_language) {
     watch::WatchView v = with_tracks(hostile_view());
     v.description = "About";
     v.language = "en";

@@ -3,6 +3,7 @@
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,22 +39,41 @@ BOOST_AUTO_TEST_CASE(request_from_params_reads_the_cgi_variables) {
     BOOST_TEST(r.accept == "");  // unset: empty, not a crash
 }
 
-// REQUEST_URI's path becomes the cookie's Path attribute: anything that could end or
-// extend the attribute ("; Domain=…") makes it "/".
+// The CGI variables of `vars`, by name; the others unset.
+watch::Request request_with(const std::map<std::string, std::string>& vars) {
+    return watch::request_from_params([&](const char* name) -> const char* {
+        auto it = vars.find(name);
+        return it == vars.end() ? nullptr : it->second.c_str();
+    });
+}
+
+// REQUEST_URI's path becomes the cookie's Path attribute and the start of the waiting
+// page's URL: anything that could end or extend the attribute ("; Domain=…") leaves it
+// unknown.
 BOOST_AUTO_TEST_CASE(request_from_params_keeps_only_a_plain_path) {
-    auto path_of = [](const std::string& uri) {
-        return watch::request_from_params([&](const char* name) -> const char* {
-                   return std::string(name) == "REQUEST_URI" ? uri.c_str() : nullptr;
-               })
-            .path;
-    };
+    auto path_of = [](const std::string& uri) { return request_with({{"REQUEST_URI", uri}}).path; };
     BOOST_TEST(path_of("/videos/watch?id=x") == "/videos/watch");
     BOOST_TEST(path_of("/a-b_c.d~e/") == "/a-b_c.d~e/");
-    for (const char* bad : {"/watch;Domain=evil.example", "/watch Domain", "/watch%3BDomain=x",
+    // As the browser sent it, escapes and all: what it names is what the browser asks for.
+    BOOST_TEST(path_of("/v%C3%ADdeos/watch?id=x") == "/v%C3%ADdeos/watch");
+    for (const char* bad : {"/watch;Domain=evil.example", "/watch Domain", "/watch%3BDomain=x", "/watch%3", "/watch%zz",
                             "/watch\r\nSet-Cookie: x", "/watch\nx", "/watch,x", "/watch\"", "watch", ""}) {
-        BOOST_TEST(path_of(bad) == "/", bad);
+        BOOST_TEST(path_of(bad) == "", bad);
     }
-    BOOST_TEST(path_of("/" + std::string(300, 'a')) == "/");
+    BOOST_TEST(path_of("/" + std::string(300, 'a')) == "");
+}
+
+// Some CGI servers send no REQUEST_URI: SCRIPT_NAME and PATH_INFO (decoded, as RFC 3875
+// has them) say the path then, encoded again. REQUEST_URI, when sent, wins: after a
+// rewrite it is the path the browser asked for, SCRIPT_NAME the program's.
+BOOST_AUTO_TEST_CASE(request_from_params_without_request_uri_takes_script_name_and_path_info) {
+    BOOST_TEST(request_with({{"SCRIPT_NAME", "/cgi-bin/watch.cgi"}}).path == "/cgi-bin/watch.cgi");
+    BOOST_TEST(request_with({{"SCRIPT_NAME", "/cgi-bin/watch.cgi"}, {"PATH_INFO", "/lecture"}}).path ==
+               "/cgi-bin/watch.cgi/lecture");
+    BOOST_TEST(request_with({{"SCRIPT_NAME", "/vídeos/watch.cgi"}}).path == "/v%C3%ADdeos/watch.cgi");
+    BOOST_TEST(request_with({{"SCRIPT_NAME", "/a;b/watch.cgi"}}).path == "/a%3Bb/watch.cgi");
+    BOOST_TEST(request_with({{"REQUEST_URI", "/watch?id=x"}, {"SCRIPT_NAME", "/cgi-bin/watch.cgi"}}).path == "/watch");
+    BOOST_TEST(request_with({}).path == "");
 }
 
 BOOST_AUTO_TEST_CASE(request_from_params_names_the_required_variables_the_server_did_not_send) {

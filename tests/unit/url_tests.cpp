@@ -157,7 +157,7 @@ BOOST_DATA_TEST_CASE(is_loopback_host_refuses,
 }
 
 // Not 127.0.0.0/8 at all: a dotted quad with an octet above 255 is no IPv4 address, so a
-// resolver would send it to DNS, and plain http would go to whatever that answers.
+// resolver would send it to DNS, and plain http would go to whatever replies there.
 BOOST_DATA_TEST_CASE(is_loopback_host_refuses_octets_above_255,
                      bdata::make({"127.0.0.256", "127.999.999.999", "127.300.0.1"}), host) {
     BOOST_TEST(!watch::is_loopback_host(host));

@@ -1,4 +1,4 @@
-// Component tier: the forms an answer takes. The JSON answer for custom players (and
+// Component tier: the forms a response takes. The JSON response for custom players (and
 // problem+json errors), and each player's page with its own Content-Security-Policy.
 #include <boost/test/unit_test.hpp>
 
@@ -9,7 +9,7 @@
 using namespace testing;
 
 BOOST_AUTO_TEST_SUITE(component)
-BOOST_AUTO_TEST_SUITE(answer_tests)
+BOOST_AUTO_TEST_SUITE(response_tests)
 
 BOOST_AUTO_TEST_CASE(format_json_gives_the_session_and_final_asset_urls) {
     Core core;
@@ -61,7 +61,7 @@ BOOST_AUTO_TEST_CASE(a_custom_player_gets_even_a_400_or_405_as_problem_json) {
     BOOST_TEST(*page.header("Content-Type") == "text/html; charset=utf-8");
 }
 
-BOOST_AUTO_TEST_CASE(public_in_the_json_answer_is_api_videos_flag) {
+BOOST_AUTO_TEST_CASE(public_in_the_json_response_is_api_videos_flag) {
     Core core;
     // Marked private, no token in any asset: played without a session, still not public.
     watch::Response r = core.get(std::string("id=") + kNodeClientVideo + "&format=json");
