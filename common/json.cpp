@@ -662,6 +662,14 @@ std::string status_json(const StoreCondition& store, const std::vector<AccountSt
     w.Key("shared");
     w.Bool(store.shared);
     write_string(w, "outage", store.outage);
+    w.Key("thisProcess");
+    w.StartObject();
+    for (auto [name, value] : {std::pair{"applies", store.cost.applies}, std::pair{"changes", store.cost.changes},
+                               std::pair{"microseconds", store.cost.microseconds}}) {
+        w.Key(name);
+        w.Uint64(value);
+    }
+    w.EndObject();
     w.EndObject();
     w.Key("accounts");
     w.StartArray();

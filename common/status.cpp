@@ -104,6 +104,8 @@ std::string status_text(const StoreCondition& store, const std::vector<AccountSt
                                    : "");
     if (!store.outage.empty()) s += " (down: " + store.outage + "; this process keeps its own state meanwhile)";
     s += "\n";
+    s += "  this process: " + std::to_string(store.cost.applies) + " applies of " + std::to_string(store.cost.changes) +
+         " changes, " + std::to_string(store.cost.microseconds) + " µs in the store\n";
     for (const AccountStatus& a : accounts) {
         s += "\naccount " + a.id + " (" + a.api_url + ")\n";
         s += "  reads left in this window: " + std::to_string(a.left) + " of " + std::to_string(a.limit) +
@@ -166,6 +168,10 @@ std::string status_openmetrics(const StoreCondition& store, const std::vector<Ac
     }
     family("apivideo_watch_store_shared", "gauge", "1 when the state store is in use and shared, else 0.");
     s += "apivideo_watch_store_shared{store=\"" + label(store.name) + "\"} " + (store.shared ? "1" : "0") + "\n";
+    family("apivideo_watch_store_applies", "counter", "Applies this process asked of the state store.");
+    s += "apivideo_watch_store_applies_total " + std::to_string(store.cost.applies) + "\n";
+    family("apivideo_watch_store_seconds", "counter", "Wall time this process spent in the state store's code.");
+    s += "apivideo_watch_store_seconds_total " + std::to_string(store.cost.microseconds / 1e6) + "\n";
     s += "# EOF\n";
     return s;
 }

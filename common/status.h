@@ -20,11 +20,19 @@ enum class StatusFormat { Text, Json, OpenMetrics };
 // The format a request asks for: ?format=json|openmetrics|text, else its Accept header.
 StatusFormat status_format(const std::string& query, const std::string& accept);
 
+// What this process has spent in its store since it started (handler/store.h counts it).
+struct StoreCost {
+    unsigned long long applies = 0;       // apply() calls
+    unsigned long long changes = 0;       // the changes they carried
+    unsigned long long microseconds = 0;  // wall time inside the store's code, its callers' excluded
+};
+
 // The store as the status tells it.
 struct StoreCondition {
     std::string name;     // "lmdb /var/…", "redis://…", "memory"
     bool shared = false;  // in use (not in an outage, not memory)
     std::string outage;   // why it is not, when it should be
+    StoreCost cost;       // this process's, not the site's
 };
 
 // One account's status, as read from the shared state.

@@ -27,6 +27,12 @@ struct OpenedStore {
 };
 OpenedStore open_store(const Config& config, StoreLoop* loop, const std::function<void(const std::string&)>& log);
 
+// What this process has spent in its store so far (the status shows it): the applies asked
+// of the store that open_store returned, and the wall time inside the store's code (opening
+// it, applying, Redis's socket events and timers, closing it), the callers' own work in
+// their `done` excluded. The handler runs one thread, so one process-wide count.
+StoreCost store_cost();
+
 class StoreOnLoop final : public StoreLoop {
    public:
     explicit StoreOnLoop(EventLoop& loop) : loop_(loop) {}

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/json.h"
 #include "common/state_store.h"
 #include "common/store_lmdb.h"
 #include "common/store_redis.h"
@@ -296,6 +297,61 @@ BOOST_AUTO_TEST_CASE(redis_gone_slow_or_back_the_fallback_says_so_once_each) {
     BOOST_TEST(!store.shared());
     BOOST_TEST(log.size() == 3u);
     BOOST_TEST(std::chrono::duration_cast<std::chrono::milliseconds>(took).count() < 250);
+}
+
+// The status's count of this process's store cost: every apply and change, the store's own
+// time (a change's function runs inside it), never the time the caller spends in `done`.
+BOOST_AUTO_TEST_CASE(the_store_cost_counts_applies_and_the_store_s_time_alone) {
+    using std::chrono::milliseconds;
+    auto slow_change = [](const std::string& key) {
+        return StateChange{key, 60, [](const std::optional<std::string>&) -> std::optional<std::string> {
+                               std::this_thread::sleep_for(milliseconds(5));
+                               return std::string("1");
+                           }};
+    };
+    auto caller_sleeps = [](bool& done) {
+        return [&done](bool ok, const std::string& why) {
+            BOOST_TEST(ok, why);
+            std::this_thread::sleep_for(milliseconds(100));
+            done = true;
+        };
+    };
+    TempDir dir;
+    watch::Config config;
+    config.store = dir.file("state");
+    watch::StoreCost before = watch::store_cost();
+    watch::OpenedStore lmdb =
+        watch::open_store(config, nullptr, [](const std::string& l) { BOOST_TEST(l.empty(), l); });
+    bool done = false;
+    lmdb.store->apply({slow_change("a"), increment("b")}, caller_sleeps(done));
+    BOOST_TEST_REQUIRE(done);
+    watch::StoreCost after = lmdb.condition().cost;
+    BOOST_TEST(after.applies == before.applies + 1);
+    BOOST_TEST(after.changes == before.changes + 2);
+    BOOST_TEST(after.microseconds - before.microseconds >= 5000u);
+    BOOST_TEST(after.microseconds - before.microseconds < 50000u);  // not the caller's 100 ms
+
+    // Redis on the loop: the time in its socket's events counts, the caller's `done` does not.
+    RedisServer redis;
+    config.store = redis.url();
+    watch::EventLoop loop;
+    watch::StoreOnLoop on_loop(loop);
+    watch::OpenedStore shared =
+        watch::open_store(config, &on_loop, [](const std::string& l) { BOOST_TEST(l.empty(), l); });
+    before = watch::store_cost();
+    done = false;
+    shared.store->apply({slow_change("a")}, caller_sleeps(done));
+    loop.run([&] { return done; });
+    after = watch::store_cost();
+    BOOST_TEST(after.applies == before.applies + 1);
+    BOOST_TEST(after.changes == before.changes + 1);
+    BOOST_TEST(after.microseconds - before.microseconds >= 5000u);
+    BOOST_TEST(after.microseconds - before.microseconds < 50000u);
+    // As the status shows it.
+    const watch::StoreCondition c = shared.condition();
+    const std::string json = watch::status_json(c, {}, 0);
+    BOOST_TEST(json.find("\"thisProcess\":{\"applies\":" + std::to_string(c.cost.applies) + ",") != std::string::npos,
+               json);
 }
 
 BOOST_AUTO_TEST_CASE(redis_urls) {
