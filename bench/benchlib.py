@@ -270,19 +270,24 @@ def spawn_handler(d, binary, env):
 class Nginx:
     """nginx from `example` (nginx.conf.example) on a free port, passing /watch to the FastCGI socket `sock`."""
 
-    def __init__(self, d, sock, example, params=None, workers="auto", worker_connections=4096, access_log=True):
+    def __init__(self, d, sock, example, params=None, workers="auto", worker_connections=4096, access_log=True,
+                 site=None):
+        """site: a function of the port giving the server block(s) to use instead of `example`."""
         self.dir = d
         self.port = free_port()
         as_root = os.geteuid() == 0
-        site = example.read_text()
-        what = example.name
-        site = must_replace(site, "listen 80;", f"listen 127.0.0.1:{self.port};", what)
-        site = must_replace(site, "unix:/run/apivideo-watch/apivideo-watch.sock", f"unix:{sock}", what)
-        site = must_replace(site, "root /var/www/html;", f"root {d}/www;", what)
-        # One client address sends everything, as in the tests: raise the per-address limit
-        # (and its burst: nginx counts in milliseconds, and many requests share one).
-        site = must_replace(site, "rate=5r/s", "rate=1000000r/s", what)
-        site = must_replace(site, "burst=10", "burst=100000", what)
+        if site is not None:
+            site = site(self.port)
+        else:
+            site = example.read_text()
+            what = example.name
+            site = must_replace(site, "listen 80;", f"listen 127.0.0.1:{self.port};", what)
+            site = must_replace(site, "unix:/run/apivideo-watch/apivideo-watch.sock", f"unix:{sock}", what)
+            site = must_replace(site, "root /var/www/html;", f"root {d}/www;", what)
+            # One client address sends everything, as in the tests: raise the per-address limit
+            # (and its burst: nginx counts in milliseconds, and many requests share one).
+            site = must_replace(site, "rate=5r/s", "rate=1000000r/s", what)
+            site = must_replace(site, "burst=10", "burst=100000", what)
         self.keep_conn = bool(re.search(r"^\s*fastcgi_keep_conn\s+on\s*;", site, re.M))
         (d / "www").mkdir()
         # params: more lines (PHP-FPM needs SCRIPT_FILENAME, which Debian's fastcgi_params leaves out).

@@ -2,12 +2,14 @@
 # bench/php/watch.php, behind the same nginx) and the seed's Node.js example, side by side on
 # one stand-in and one machine, load from wrk; the handler (make's and make static's) against
 # php-cgi as CGI, timed by hyperfine; then a burst of three times api.video's read budget
-# against each side (its own table). Not part of make test; about 6 minutes.
+# against each side (its own table); then the fleet of issue 19, one site served by several
+# processes, hosts (a redis-server of its own) or CGI (its own table, with the store's cost
+# per request). Not part of make test; about 10 minutes.
 #
 #   make bench [BENCH_SECONDS=15] [BENCH_WARMUP=3]
 #
-# prints two tables and writes them to bench/results.md, keeping the notes below its marker
-# (bench/bench --help for the rest; --only burst runs the burst alone). The Node side is built
+# prints three tables and writes them to bench/results.md, keeping the notes below its marker
+# (bench/bench --help for the rest; --only burst runs the burst alone, --only fleet the fleet). The Node side is built
 # at run time from the seed in ../shared/seed/ (or $APIVIDEO_SHARED/seed/); without one, the
 # bench says so in one line and measures the handler and PHP-FPM (the seed's column and ratios
 # read "—").
