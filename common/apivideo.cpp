@@ -76,6 +76,9 @@ HttpCall ApiVideo::call(std::string url, bool with_key) const {
 }
 
 HttpCall ApiVideo::video(const std::string& id) const { return call(config_.api_url + "/videos/" + id, true); }
+HttpCall ApiVideo::live_stream(const std::string& id) const {
+    return call(config_.api_url + "/live-streams/" + id, true);
+}
 HttpCall ApiVideo::session(const std::string& session_url) const { return call(session_url, false); }
 HttpCall ApiVideo::key_check() const { return call(config_.api_url + "/videos?pageSize=1", true); }
 HttpCall ApiVideo::tracks(const std::string& id, TrackKind kind) const {
@@ -100,6 +103,17 @@ bool ApiVideo::read_video(const std::string& id, const HttpResult& r, Video& out
     if (std::string why; !parse_video_json(r.body, out, why))
         return refuse(err, Failure::BadReply, "video reply: " + why);
     if (out.id != id) return refuse(err, Failure::BadReply, "video reply is for another videoId");
+    return true;
+}
+
+bool ApiVideo::read_live_stream(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const {
+    if (r.outcome == HttpResult::Outcome::Ok && r.status == 404) {
+        return refuse(err, Failure::UnknownVideo, "api.video has no such live stream for this key");
+    }
+    if (not_ok(r, "live stream", err)) return false;
+    if (std::string why; !parse_live_stream_json(r.body, out, why))
+        return refuse(err, Failure::BadReply, "live stream reply: " + why);
+    if (out.id != id) return refuse(err, Failure::BadReply, "live stream reply is for another liveStreamId");
     return true;
 }
 

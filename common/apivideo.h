@@ -30,6 +30,8 @@ class ApiVideo {
 
     // GET {api}/videos/{id}; `id` must already be valid.
     HttpCall video(const std::string& id) const;
+    // GET {api}/live-streams/{id}: the same key, a read like the video's (facts §10.1).
+    HttpCall live_stream(const std::string& id) const;
     // GET the session endpoint, with no credentials.
     HttpCall session(const std::string& session_url) const;
     // One cheap authenticated read (the first page of the video list): --check --online.
@@ -43,6 +45,9 @@ class ApiVideo {
 
     // The video in a reply to video(id); false with `err` set for anything unusable.
     [[nodiscard]] bool read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const;
+    // The live stream in a reply to live_stream(id), as a Video of kind LiveStream.
+    [[nodiscard]] bool read_live_stream(const std::string& id, const HttpResult& r, Video& out,
+                                        UpstreamError& err) const;
     // A plausible session token in a reply to session().
     [[nodiscard]] bool read_session(const HttpResult& r, std::string& token, UpstreamError& err) const;
     [[nodiscard]] bool read_key_check(const HttpResult& r, UpstreamError& err) const;
