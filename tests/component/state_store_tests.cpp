@@ -245,8 +245,8 @@ BOOST_AUTO_TEST_CASE(redis_changes_are_atomic_across_processes) {
     // Every change said applied is there, and no other but those whose reply was lost.
     const int count = std::stoi(redis.cli({"GET", "count"}));
     BOOST_TEST(count >= counted.applied);
-    BOOST_TEST(count <= counted.applied + counted.unknown, count << " counted, " << counted.applied << " applied, "
-                                                                 << counted.unknown << " replies lost");
+    BOOST_TEST(count <= counted.applied + counted.unknown,
+               count << " counted, " << counted.applied << " applied, " << counted.unknown << " replies lost");
     BOOST_TEST(counted.applied >= 1900, counted.applied << " of 2000 applied");
     // Every value written expires on its own.
     long long ttl = std::stoll(redis.cli({"TTL", "count"}));
