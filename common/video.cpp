@@ -56,21 +56,25 @@ bool is_plausible_language(std::string_view tag) {
     return true;
 }
 
-// The segment after "/token/" in the URL's path, if any.
-static std::optional<std::string> token_in_path(std::string_view url, size_t* end_of_segment) {
+// The path segment after `marker` ("/token/", "/private/") in the URL's path, when it is a
+// plausible token with more path after it; `end`: the offset in `url` of the '/' after it.
+static std::optional<std::string> token_after(std::string_view url, std::string_view marker, size_t* end) {
     auto u = parse_url(url);
     if (!u) return std::nullopt;
     std::string_view path = std::string_view(u->rest).substr(0, u->rest.find_first_of("?#"));
-    size_t at = path.find("/token/");
+    size_t at = path.find(marker);
     if (at == std::string_view::npos) return std::nullopt;
-    size_t start = at + 7;
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) return std::nullopt;  // "/token/x" with nothing after
-    std::string tok(path.substr(start, end - start));
+    size_t start = at + marker.size();
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) return std::nullopt;  // "/token/x" with nothing after
+    std::string tok(path.substr(start, slash - start));
     if (!is_plausible_token(tok)) return std::nullopt;
-    // Offset of the '/' after the token in the original URL string.
-    *end_of_segment = url.size() - u->rest.size() + end;  // rest is the tail of url
+    *end = url.size() - u->rest.size() + slash;  // rest is the tail of url
     return tok;
+}
+
+static std::optional<std::string> token_in_path(std::string_view url, size_t* end_of_segment) {
+    return token_after(url, "/token/", end_of_segment);
 }
 
 static std::optional<std::string> token_in_query(std::string_view url) {
@@ -98,19 +102,12 @@ static std::optional<std::string> token_in_query(std::string_view url) {
 // A private live playlist's token: "/private/{token}/{id}" in the path, then "." or "/".
 // `end`: the offset in `url` just after "{id}".
 static std::optional<std::string> live_token(std::string_view url, const std::string& id, size_t* end) {
-    auto u = parse_url(url);
-    if (!u) return std::nullopt;
-    std::string_view path = std::string_view(u->rest).substr(0, u->rest.find_first_of("?#"));
-    size_t at = path.find("/private/");
-    if (at == std::string_view::npos) return std::nullopt;
-    size_t start = at + 9;
-    size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) return std::nullopt;
-    std::string tok(path.substr(start, slash - start));
-    std::string_view after = path.substr(slash + 1);
-    if (!is_plausible_token(tok) || after.substr(0, id.size()) != id) return std::nullopt;
-    if (after.size() == id.size() || (after[id.size()] != '.' && after[id.size()] != '/')) return std::nullopt;
-    *end = url.size() - u->rest.size() + slash + 1 + id.size();
+    size_t slash = 0;
+    std::optional<std::string> tok = token_after(url, "/private/", &slash);
+    if (!tok || url.substr(slash + 1, id.size()) != id) return std::nullopt;
+    const size_t after = slash + 1 + id.size();
+    if (after >= url.size() || (url[after] != '.' && url[after] != '/')) return std::nullopt;
+    *end = after;
     return tok;
 }
 

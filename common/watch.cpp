@@ -358,9 +358,8 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         settle(r);
         Video video;
         UpstreamError err;
-        const bool read = params.kind == MediaKind::Video ? api.read_video(params.id, r, video, err)
-                                                          : api.read_live_stream(params.id, r, video, err);
-        if (!read) return upstream_failed(err, params.kind == MediaKind::Video ? "video" : "live-stream");
+        if (!api.read_video(params.id, params.kind, r, video, err))
+            return upstream_failed(err, params.kind == MediaKind::Video ? "video" : "live-stream");
         return on_video(video);
     }
 
@@ -407,7 +406,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         // A live stream off air: the page that waits for it (its token unused: no session
         // is made for a stream nobody can watch yet).
         if (video.kind == MediaKind::LiveStream) {
-            set_on_air(video.broadcasting);
+            learn(&VideoFact::set_on_air, video.broadcasting);
             if (!video.broadcasting) return processing();
         }
         if (!token) {
@@ -493,7 +492,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // not hold the video's page back from everyone.
     Round after_probe(const HttpResult& r) {
         std::optional<bool> playable = ApiVideo::read_asset(r);
-        if (playable == true) set_playable(true);
+        if (playable == true) learn(&VideoFact::set_playable, true);
         if (playable != false) return respond(view, "done", true);
         // Not beside a list read: a page view spends at most one read beyond the video.
         if (list_read) return still_encoding();
@@ -523,31 +522,24 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         bool playable = false;
         UpstreamError err;
         if (!api.read_status(r, playable, err) || !playable) return still_encoding();  // the manifest's word, then
-        set_playable(true);
+        learn(&VideoFact::set_playable, true);
         note = "the HLS manifest answered 404, yet api.video says the video plays";
         return respond(view, "done", true);
     }
 
-    void set_playable(bool playable) {
+    // What this page view learnt for everyone: the video plays (VideoFact::set_playable),
+    // the stream is on air (set_on_air), or not, as `view` shows it.
+    void learn(void (VideoFact::*set)(bool, long long, const WatchView&), bool value) {
         const long long now = req.now;
         const WatchView seen = view;
-        change_fact([playable, now, seen](VideoFact& f) {
-            f.set_playable(playable, now, seen);
-            return true;
-        });
-    }
-
-    void set_on_air(bool on) {
-        const long long now = req.now;
-        const WatchView seen = view;
-        change_fact([on, now, seen](VideoFact& f) {
-            f.set_on_air(on, now, seen);
+        change_fact([set, value, now, seen](VideoFact& f) {
+            (f.*set)(value, now, seen);
             return true;
         });
     }
 
     Round still_encoding() {
-        set_playable(false);
+        learn(&VideoFact::set_playable, false);
         return processing();
     }
 

@@ -233,7 +233,8 @@ BOOST_AUTO_TEST_CASE(an_unknown_live_stream_is_404_and_a_malformed_id_400_before
     BOOST_TEST(core.get(watch_query(kUnknownLive)).status == 404);
     BOOST_TEST(standin().live_stream_reads() == 1u);
     standin().reset();
-    for (const char* id : {"li5fG2hPr1vAtEL1vEStr00-", "li5fG2h", "lI5fG2hPr1vAtEL1vEStr001", "li5fG2hPr1vAtEL1vEStr0012"}) {
+    for (const char* id :
+         {"li5fG2hPr1vAtEL1vEStr00-", "li5fG2h", "lI5fG2hPr1vAtEL1vEStr001", "li5fG2hPr1vAtEL1vEStr0012"}) {
         BOOST_TEST(core.get(watch_query(id)).status == 400, id);
     }
     BOOST_TEST(standin().api_calls() == 0u);
