@@ -16,7 +16,9 @@ local MIX = {
   {"GET",  "/watch?id=vi9MarkUpT1tLeMarkUpT001"},                -- markup in the title
   {"GET",  "/watch?id=vi000000000000000000000Z"},                -- unknown: 404
   {"GET",  "/watch?id=vi5fG2hPr1vAtEpr1vAtE001&format=json"},    -- the JSON answer
-  {"GET",  "/watch?id=li5fG2hPr1vAtEpr1vAtE001"},                -- wrong prefix: 400
+  {"GET",  "/watch?id=lx5fG2hPr1vAtEpr1vAtE001"},                -- wrong prefix: 400
+  {"GET",  "/watch?id=li5fG2hPr1vAtEL1vEStr001&player=hlsjs"},   -- private live stream, on air
+  {"GET",  "/watch?id=liWa1t1nGPr1vAtEL1vE0001"},                -- live stream off air: the page that waits
   {"GET",  "/watch?id=%ff%00"},                                  -- invalid bytes: 400
   {"GET",  "/watch?id=vi4blUQJFrYWbaG44NChkH27"},                -- says private, no token
   {"POST", "/watch?id=vi5fG2hPr1vAtEpr1vAtE001"},                -- 405

@@ -76,6 +76,9 @@ HttpCall ApiVideo::call(std::string url, bool with_key) const {
 }
 
 HttpCall ApiVideo::video(const std::string& id) const { return call(config_.api_url + "/videos/" + id, true); }
+HttpCall ApiVideo::live_stream(const std::string& id) const {
+    return call(config_.api_url + "/live-streams/" + id, true);
+}
 HttpCall ApiVideo::session(const std::string& session_url) const { return call(session_url, false); }
 HttpCall ApiVideo::key_check() const { return call(config_.api_url + "/videos?pageSize=1", true); }
 HttpCall ApiVideo::tracks(const std::string& id, TrackKind kind) const {
@@ -92,14 +95,21 @@ HttpCall ApiVideo::asset(const std::string& url) const {
     return c;
 }
 
-bool ApiVideo::read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const {
+bool ApiVideo::read_video(const std::string& id, MediaKind kind, const HttpResult& r, Video& out,
+                          UpstreamError& err) const {
+    const bool live = kind == MediaKind::LiveStream;
+    const char* what = live ? "live stream" : "video";
     if (r.outcome == HttpResult::Outcome::Ok && r.status == 404) {
-        return refuse(err, Failure::UnknownVideo, "api.video has no such video for this key");
+        return refuse(err, Failure::UnknownVideo, std::string("api.video has no such ") + what + " for this key");
     }
-    if (not_ok(r, "video", err)) return false;
-    if (std::string why; !parse_video_json(r.body, out, why))
-        return refuse(err, Failure::BadReply, "video reply: " + why);
-    if (out.id != id) return refuse(err, Failure::BadReply, "video reply is for another videoId");
+    if (not_ok(r, what, err)) return false;
+    std::string why;
+    if (!(live ? parse_live_stream_json(r.body, out, why) : parse_video_json(r.body, out, why)))
+        return refuse(err, Failure::BadReply, std::string(what) + " reply: " + why);
+    if (out.id != id) {
+        return refuse(err, Failure::BadReply,
+                      std::string(what) + " reply is for another " + (live ? "liveStreamId" : "videoId"));
+    }
     return true;
 }
 

@@ -30,6 +30,8 @@ class ApiVideo {
 
     // GET {api}/videos/{id}; `id` must already be valid.
     HttpCall video(const std::string& id) const;
+    // GET {api}/live-streams/{id}: the same key, a read like the video's (facts §10.1).
+    HttpCall live_stream(const std::string& id) const;
     // GET the session endpoint, with no credentials.
     HttpCall session(const std::string& session_url) const;
     // One cheap authenticated read (the first page of the video list): --check --online.
@@ -41,8 +43,10 @@ class ApiVideo {
     // GET {api}/videos/{id}/status: what api.video says of it (a read).
     HttpCall status(const std::string& id) const;
 
-    // The video in a reply to video(id); false with `err` set for anything unusable.
-    [[nodiscard]] bool read_video(const std::string& id, const HttpResult& r, Video& out, UpstreamError& err) const;
+    // The video in a reply to video(id), or the live stream (`kind`) in a reply to
+    // live_stream(id); false with `err` set for anything unusable.
+    [[nodiscard]] bool read_video(const std::string& id, MediaKind kind, const HttpResult& r, Video& out,
+                                  UpstreamError& err) const;
     // A plausible session token in a reply to session().
     [[nodiscard]] bool read_session(const HttpResult& r, std::string& token, UpstreamError& err) const;
     [[nodiscard]] bool read_key_check(const HttpResult& r, UpstreamError& err) const;

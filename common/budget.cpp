@@ -137,11 +137,11 @@ TurnQueue::TurnQueue(std::string secret, long long bound, QueueState state)
     if (s_.epoch.empty()) s_.epoch = random_hex(8);
 }
 
-std::string TurnQueue::sign(const std::string& video_id, std::uint64_t turn, long long arrival, long long expires,
+std::string TurnQueue::sign(const std::string& id, std::uint64_t turn, long long arrival, long long expires,
                             const std::string& epoch) const {
     std::string body =
         std::to_string(turn) + "." + std::to_string(arrival) + "." + std::to_string(expires) + "." + epoch;
-    return body + "." + base64url_encode(hmac_sha256(secret_, "apivideo-watch turn v3\n" + video_id + "\n" + body));
+    return body + "." + base64url_encode(hmac_sha256(secret_, "apivideo-watch turn v3\n" + id + "\n" + body));
 }
 
 std::uint64_t TurnQueue::waiting() const {
@@ -159,7 +159,7 @@ long long TurnQueue::oldest_wait(long long now) const {
 }
 
 // "turn.arrival.expires.epoch.signature", the signature checked against its own epoch.
-bool TurnQueue::read(const std::string& ticket, const std::string& video_id, long long now, Ticket& out) const {
+bool TurnQueue::read(const std::string& ticket, const std::string& id, long long now, Ticket& out) const {
     if (ticket.size() > 160) return false;
     std::vector<std::string_view> part;
     std::string_view rest(ticket);
@@ -173,7 +173,7 @@ bool TurnQueue::read(const std::string& ticket, const std::string& video_id, lon
         return false;
     }
     Ticket t{std::string(part[3]), turn, static_cast<long long>(arrival), static_cast<long long>(expires)};
-    if (!constant_time_equal(ticket, sign(video_id, t.turn, t.arrival, t.expires, t.epoch))) return false;
+    if (!constant_time_equal(ticket, sign(id, t.turn, t.arrival, t.expires, t.epoch))) return false;
     if (t.expires <= now) return false;
     out = t;
     return true;
@@ -223,8 +223,8 @@ long long TurnQueue::estimate(long long ahead, ReadBudget& budget, long long now
     return std::max(1LL, budget.seconds_to_next(now)) + (ahead - 1) / per_window * budget.window_seconds();
 }
 
-TurnQueue::Decision TurnQueue::wait(const std::string& video_id, std::uint64_t turn, long long arrival,
-                                    long long expires, ReadBudget& budget, long long now) {
+TurnQueue::Decision TurnQueue::wait(const std::string& id, std::uint64_t turn, long long arrival, long long expires,
+                                    ReadBudget& budget, long long now) {
     Decision d;
     long long early_waiting = 0;
     for (const EarlyTicket& e : s_.early) early_waiting += e.admitted_at == 0;
@@ -236,7 +236,7 @@ TurnQueue::Decision TurnQueue::wait(const std::string& video_id, std::uint64_t t
         return d;
     }
     d.kind = Decision::Kind::Wait;
-    d.ticket = sign(video_id, turn, arrival, expires, s_.epoch);
+    d.ticket = sign(id, turn, arrival, expires, s_.epoch);
     d.seconds = seconds;
     return d;
 }
@@ -279,19 +279,19 @@ bool TurnQueue::spare(ReadBudget& budget, long long now) {
     return waiting() == 0 && budget.available(now) - held(now) > budget.per_window() / 2 && budget.take(now);
 }
 
-TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget,
+TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::string& id, ReadBudget& budget,
                                      long long now) {
     advance(budget, now);
     Ticket t;
-    if (!ticket.empty() && read(ticket, video_id, now, t)) {
+    if (!ticket.empty() && read(ticket, id, now, t)) {
         if (t.epoch != s_.epoch) {
             if (std::optional<Decision> d = early(t, ticket, budget, now)) return *d;
         } else if (t.turn > s_.floor && t.turn <= s_.issued) {
             if (t.turn > s_.admitted)
-                return wait(video_id, t.turn, t.arrival, t.expires, budget, now);  // a reload keeps its place
+                return wait(id, t.turn, t.arrival, t.expires, budget, now);  // a reload keeps its place
             size_t i = static_cast<size_t>(t.turn - s_.floor - 1);
             if (!s_.redeemed[i]) {
-                if (!budget.take(now)) return wait(video_id, t.turn, t.arrival, t.expires, budget, now);
+                if (!budget.take(now)) return wait(id, t.turn, t.arrival, t.expires, budget, now);
                 s_.redeemed[i] = true;
                 return Decision{};
             }
@@ -303,7 +303,7 @@ TurnQueue::Decision TurnQueue::admit(const std::string& ticket, const std::strin
     if (waiting() == 0 && budget.available(now) - held(now) > 0 && budget.take(now)) return Decision{};
     // A turn only for one who can have it within the bound: a turn nobody comes for
     // would hold a read when admitted.
-    Decision d = wait(video_id, s_.issued + 1, now, now + bound_, budget, now);
+    Decision d = wait(id, s_.issued + 1, now, now + bound_, budget, now);
     if (d.kind == Decision::Kind::Wait) {
         ++s_.issued;
         if (s_.waiting.empty() || s_.waiting.back().first != now) s_.waiting.emplace_back(now, 0);

@@ -119,7 +119,7 @@ class TurnQueue {
 
     // A page view that needs a read, with the ticket it carries ("" for none). Go means a
     // read was taken from `budget` for it.
-    Decision admit(const std::string& ticket, const std::string& video_id, ReadBudget& budget, long long now);
+    Decision admit(const std::string& ticket, const std::string& id, ReadBudget& budget, long long now);
 
     // A read for what can do without it (a caption list): taken only when nobody waits
     // for a turn and more than half the window's reads are free beyond those held for
@@ -133,14 +133,14 @@ class TurnQueue {
     long long oldest_wait(long long now) const;
 
    private:
-    std::string sign(const std::string& video_id, std::uint64_t turn, long long arrival, long long expires,
+    std::string sign(const std::string& id, std::uint64_t turn, long long arrival, long long expires,
                      const std::string& epoch) const;
-    bool read(const std::string& ticket, const std::string& video_id, long long now, Ticket& out) const;
+    bool read(const std::string& ticket, const std::string& id, long long now, Ticket& out) const;
     void advance(ReadBudget& budget, long long now);
     long long held(long long now) const;
     long long estimate(long long ahead, ReadBudget& budget, long long now);
-    Decision wait(const std::string& video_id, std::uint64_t turn, long long arrival, long long expires,
-                  ReadBudget& budget, long long now);
+    Decision wait(const std::string& id, std::uint64_t turn, long long arrival, long long expires, ReadBudget& budget,
+                  long long now);
     std::optional<Decision> early(const Ticket& t, const std::string& ticket, ReadBudget& budget, long long now);
 
     const std::string secret_;

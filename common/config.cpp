@@ -240,8 +240,8 @@ void drop_trailing_slashes(std::string& url) {
             why = "WATCH_ALLOWED_IDS: " + id.substr(0, 64) + " looks like a file: give its absolute path (/…)";
             return false;
         }
-        if (!is_valid_video_id(id)) {
-            why = "WATCH_ALLOWED_IDS: " + id.substr(0, 32) + " is not a video id";
+        if (!media_kind_of(id)) {
+            why = "WATCH_ALLOWED_IDS: " + id.substr(0, 32) + " is not a video or live stream id";
             return false;
         }
         out.insert(id);
@@ -402,7 +402,8 @@ void load_store(const SettingLookup& lookup, const FileReader& read, Config& c, 
     if (c.store.empty()) {
         // systemd's StateDirectory= (a list when it names several: the first).
         const char* state_directory = lookup("STATE_DIRECTORY");
-        std::string first = state_directory ? std::string(state_directory).substr(0, std::string(state_directory).find(':')) : "";
+        std::string first =
+            state_directory ? std::string(state_directory).substr(0, std::string(state_directory).find(':')) : "";
         c.store = !first.empty() ? first : "/var/tmp/apivideo-watch-" + std::to_string(geteuid());
     }
     if (c.store.rfind("redis://", 0) == 0) {

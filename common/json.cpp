@@ -90,6 +90,23 @@ bool optional_string(const rapidjson::Value& obj, const char* name, std::string&
 
 namespace {
 
+// What a video's and a live stream's replies share: `public` and `assets`.
+std::string read_public_and_assets(const rapidjson::Value& doc, Video& v) {
+    auto pub = doc.FindMember("public");
+    if (pub != doc.MemberEnd() && !pub->value.IsNull()) {
+        if (!pub->value.IsBool()) return "public is not a boolean";
+        v.is_public = pub->value.GetBool();
+    }
+    auto assets = doc.FindMember("assets");
+    if (assets == doc.MemberEnd() || assets->value.IsNull()) return "no assets in the reply";
+    if (!assets->value.IsObject()) return "assets is not an object";
+    const rapidjson::Value& a = assets->value;
+    for (const AssetField& f : kAssetFields) {
+        if (!optional_string(a, f.name, v.assets.*f.url)) return "an asset URL is not a string of UTF-8";
+    }
+    return "";
+}
+
 std::string read_video(std::string_view body, Video& out) {
     rapidjson::Document doc;
     if (std::string err = parse(body, doc); !err.empty()) return err;
@@ -99,20 +116,26 @@ std::string read_video(std::string_view body, Video& out) {
     if (!optional_string(doc, "title", v.title)) return "title is not a string of UTF-8";
     if (!optional_string(doc, "description", v.description)) return "description is not a string of UTF-8";
     if (!optional_string(doc, "language", v.language)) return "language is not a string of UTF-8";
+    if (std::string err = read_public_and_assets(doc, v); !err.empty()) return err;
+    out = std::move(v);
+    return "";
+}
 
-    auto pub = doc.FindMember("public");
-    if (pub != doc.MemberEnd() && !pub->value.IsNull()) {
-        if (!pub->value.IsBool()) return "public is not a boolean";
-        v.is_public = pub->value.GetBool();
-    }
+// A live stream has no MP4 (OAS live-stream-assets): one in the reply is left out, so the
+// page offers nothing that stops when the stream does.
+std::string read_live_stream(std::string_view body, Video& out) {
+    rapidjson::Document doc;
+    if (std::string err = parse(body, doc); !err.empty()) return err;
 
-    auto assets = doc.FindMember("assets");
-    if (assets == doc.MemberEnd() || assets->value.IsNull()) return "no assets in the reply";
-    if (!assets->value.IsObject()) return "assets is not an object";
-    const rapidjson::Value& a = assets->value;
-    for (const AssetField& f : kAssetFields) {
-        if (!optional_string(a, f.name, v.assets.*f.url)) return "an asset URL is not a string of UTF-8";
-    }
+    Video v;
+    v.kind = MediaKind::LiveStream;
+    if (!optional_string(doc, "liveStreamId", v.id) || v.id.empty()) return "liveStreamId missing or not a string";
+    if (!optional_string(doc, "name", v.title)) return "name is not a string of UTF-8";
+    auto on = doc.FindMember("broadcasting");
+    if (on == doc.MemberEnd() || !on->value.IsBool()) return "broadcasting missing or not a boolean";
+    v.broadcasting = on->value.GetBool();
+    if (std::string err = read_public_and_assets(doc, v); !err.empty()) return err;
+    v.assets.mp4.clear();
     out = std::move(v);
     return "";
 }
@@ -190,6 +213,10 @@ bool parse_video_json(std::string_view body, Video& out, std::string& why) {
     return guarded([&] { return read_video(body, out); }, why);
 }
 
+bool parse_live_stream_json(std::string_view body, Video& out, std::string& why) {
+    return guarded([&] { return read_live_stream(body, out); }, why);
+}
+
 bool parse_tracks_json(std::string_view body, TrackKind kind, std::vector<TextTrack>& out, std::string& why) {
     return guarded([&] { return read_tracks(body, kind, out); }, why);
 }
@@ -249,7 +276,10 @@ std::string watch_json(const WatchView& v) {
     rapidjson::StringBuffer buf;
     Writer w(buf);
     w.StartObject();
-    write_string(w, "videoId", v.video_id);
+    const bool live = v.kind == MediaKind::LiveStream;
+    write_string(w, live ? "liveStreamId" : "videoId", v.id);
+    w.Key("live");
+    w.Bool(live);
     write_string(w, "title", v.title);
     write_string(w, "description", v.description);
     write_url(w, "language", v.language);
@@ -321,6 +351,11 @@ std::string processing_json(long long seconds) {
                       "processing", seconds, nullptr);
 }
 
+std::string off_air_json(long long seconds) {
+    return retry_json("Not on air", "The live stream is not on air; it can be watched once it starts.", "off-air",
+                      seconds, nullptr);
+}
+
 namespace {
 
 // Each track as [chapters?, src, language, label, default].
@@ -356,7 +391,7 @@ bool read_tracks(const rapidjson::Value& a, std::vector<TextTrack>& out) {
 // Short keys: the cookie carries this, and browsers cap a cookie at about 4 KB.
 void write_view(Writer& w, const WatchView& v, size_t max_description) {
     w.StartObject();
-    write_string(w, "i", v.video_id);
+    write_string(w, "i", v.id);
     write_string(w, "t", v.title);
     write_string(w, "s", v.session_token);
     w.Key("x");
@@ -387,7 +422,12 @@ bool read_view(const rapidjson::Value& e, WatchView& v) {
         field.assign(it->value.GetString(), it->value.GetStringLength());
         return true;
     };
-    if (!read("i", v.video_id) || !read("t", v.title) || !read("s", v.session_token)) return false;
+    if (!read("i", v.id) || !read("t", v.title) || !read("s", v.session_token)) return false;
+    // The kind is the id's (its first letters), so a view carries it without a field. (A
+    // fact's view of nothing seen has no id.)
+    std::optional<MediaKind> kind = media_kind_of(v.id);
+    if (!kind && !v.id.empty()) return false;
+    v.kind = kind.value_or(MediaKind::Video);
     for (const AssetField& f : kAssetFields) {
         if (!read(f.cookie_key, v.assets.*f.url)) return false;
     }
@@ -617,6 +657,15 @@ std::string video_fact_json(const VideoFact& f) {
         w.Null();
     w.Key("r");
     w.Int64(f.recheck_at);
+    w.Key("a");
+    w.StartArray();
+    if (f.on_air)
+        w.Bool(*f.on_air);
+    else
+        w.Null();
+    w.Int64(f.on_air_at);
+    w.Int64(f.live_check_at);
+    w.EndArray();
     w.Key("s");
     write_view(w, f.seen, kMaxJsonBytes);
     w.EndObject();
@@ -644,6 +693,14 @@ bool parse_video_fact(std::string_view body, VideoFact& out) {
         if (p->value.IsBool()) f.is_playable = p->value.GetBool();
         auto s = doc.FindMember("s");
         if (!int64_member(doc, "r", f.recheck_at) || s == doc.MemberEnd() || !read_view(s->value, f.seen)) return false;
+        auto a = doc.FindMember("a");
+        if (a == doc.MemberEnd() || !a->value.IsArray() || a->value.Size() != 3 ||
+            !(a->value[0].IsBool() || a->value[0].IsNull()) || !a->value[1].IsInt64() || !a->value[2].IsInt64()) {
+            return false;
+        }
+        if (a->value[0].IsBool()) f.on_air = a->value[0].GetBool();
+        f.on_air_at = a->value[1].GetInt64();
+        f.live_check_at = a->value[2].GetInt64();
         out = std::move(f);
         return true;
     } catch (const std::logic_error&) {

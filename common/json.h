@@ -18,6 +18,9 @@ inline constexpr size_t kMaxJsonBytes = 1 << 20;
 // Reads a GET /videos/{id} reply; false with a short reason for the log in `why`.
 // Unknown fields are ignored; a known field of the wrong type is an error.
 [[nodiscard]] bool parse_video_json(std::string_view body, Video& out, std::string& why);
+// Reads a GET /live-streams/{id} reply as a Video of kind LiveStream (its name as the
+// title, `broadcasting` required): the same rules.
+[[nodiscard]] bool parse_live_stream_json(std::string_view body, Video& out, std::string& why);
 
 // Reads a page of GET /videos/{id}/captions or /chapters into `out` (items without a src
 // or a plausible language left out); false with a reason for a reply of another shape.
@@ -30,7 +33,8 @@ inline constexpr size_t kMaxJsonBytes = 1 << 20;
 // Reads a /session reply: {"session_token": "..."}.
 [[nodiscard]] bool parse_session_json(std::string_view body, std::string& session_token, std::string& why);
 
-// The JSON response of /watch?format=json: the video with its session and final asset URLs.
+// The JSON response of /watch?format=json: the video or live stream with its session and
+// final asset URLs.
 std::string watch_json(const WatchView& view);
 
 // An application/problem+json body (RFC 9457) for a row of the error table.
@@ -40,8 +44,10 @@ std::string problem_json(int status, const char* title, const char* detail, cons
 // ticket to ask with (extension members "retryAfter" and "turn").
 std::string waiting_json(long long seconds, const std::string& ticket);
 
-// The 503 problem+json of a video still encoding: when to ask again ("retryAfter").
+// The 503 problem+json of a video still encoding, or of a live stream not on air: when to
+// ask again ("retryAfter").
 std::string processing_json(long long seconds);
+std::string off_air_json(long long seconds);
 
 // The returning-viewer cookie's payload: the videos a viewer was given, with their
 // sessions. The reader is as strict as for api.video's replies; false on anything odd.

@@ -90,29 +90,29 @@ std::vector<QueryParam> link_fields(const Link& link) {
     return out;
 }
 
-std::string signed_string(const std::string& video_id, long long exp, const std::vector<QueryParam>& fields) {
-    if (fields.empty()) return video_id + "." + std::to_string(exp);
-    std::string s = "id=" + video_id + "&exp=" + std::to_string(exp);
+std::string signed_string(const std::string& id, long long exp, const std::vector<QueryParam>& fields) {
+    if (fields.empty()) return id + "." + std::to_string(exp);
+    std::string s = "id=" + id + "&exp=" + std::to_string(exp);
     for (const QueryParam& f : fields) s += "&" + f.name + "=" + f.value;
     return s;
 }
 
 std::string link_signature(const std::string& secret, const Link& link) {
-    return base64url_encode(hmac_sha256(secret, signed_string(link.video_id, link.exp, link_fields(link))));
+    return base64url_encode(hmac_sha256(secret, signed_string(link.id, link.exp, link_fields(link))));
 }
 
-std::string link_signature(const std::string& secret, const std::string& video_id, long long exp) {
-    return link_signature(secret, Link{video_id, exp});
+std::string link_signature(const std::string& secret, const std::string& id, long long exp) {
+    return link_signature(secret, Link{id, exp});
 }
 
 std::string signed_query(const std::string& secret, const Link& link) {
-    std::string q = "id=" + link.video_id + "&exp=" + std::to_string(link.exp);
+    std::string q = "id=" + link.id + "&exp=" + std::to_string(link.exp);
     for (const QueryParam& f : link_fields(link)) q += "&" + f.name + "=" + percent_encode(f.value);
     return q + "&sig=" + link_signature(secret, link);
 }
 
-std::string signed_query(const std::string& secret, const std::string& video_id, long long exp) {
-    return signed_query(secret, Link{video_id, exp});
+std::string signed_query(const std::string& secret, const std::string& id, long long exp) {
+    return signed_query(secret, Link{id, exp});
 }
 
 LinkCheck check_link(const std::string& secret, const WatchParams& params, const std::string& client, long long now) {
@@ -125,7 +125,7 @@ LinkCheck check_link(const std::string& secret, const WatchParams& params, const
     AddressBlock block;
     if (std::string why; ip_field && !parse_address_block(ip_field->value, block, why)) return LinkCheck::Malformed;
 
-    std::string signed_text = signed_string(params.video_id, exp, params.link_fields);
+    std::string signed_text = signed_string(params.id, exp, params.link_fields);
     if (!constant_time_equal(params.sig, base64url_encode(hmac_sha256(secret, signed_text)))) {
         return LinkCheck::BadSignature;
     }

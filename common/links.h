@@ -37,8 +37,8 @@ const char* link_check_name(LinkCheck c);
 struct Link {
     Link() = default;
     // A link with nothing more than its id and expiry.
-    Link(std::string id, long long expires) : video_id(std::move(id)), exp(expires) {}
-    std::string video_id;
+    Link(std::string of, long long expires) : id(std::move(of)), exp(expires) {}
+    std::string id;
     long long exp = 0;
     long long nbf = 0;  // 0: none
     std::string ip;     // "": bound to no address
@@ -49,14 +49,14 @@ struct Link {
 std::vector<QueryParam> link_fields(const Link& link);
 
 // S, the string the signature covers (above).
-std::string signed_string(const std::string& video_id, long long exp, const std::vector<QueryParam>& fields);
+std::string signed_string(const std::string& id, long long exp, const std::vector<QueryParam>& fields);
 
 std::string link_signature(const std::string& secret, const Link& link);
-std::string link_signature(const std::string& secret, const std::string& video_id, long long exp);
+std::string link_signature(const std::string& secret, const std::string& id, long long exp);
 
 // "id=…&exp=…[&nbf=…][&ip=…]…&sig=…", values percent-encoded: the query of the link.
 std::string signed_query(const std::string& secret, const Link& link);
-std::string signed_query(const std::string& secret, const std::string& video_id, long long exp);
+std::string signed_query(const std::string& secret, const std::string& id, long long exp);
 
 // Checks the link `params` carries at time `now` for a client at `client` (request.h's
 // client_address(), read only when the link names an ip). The signature is checked

@@ -27,7 +27,7 @@ namespace {
 // clang-format off: the two tables are read side by side.
 enum WatchValue : size_t {
     kTitle,
-    kVideoId,
+    kId,
     kThumbnail,
     kHls,
     kMp4,
@@ -66,10 +66,12 @@ enum WatchValue : size_t {
     kChapterSrc,
     kChapterLang,
     kChapterLabel,
+    kLive,
+    kAnalyticsType,
     kWatchValueCount
 };
 const char* const kWatchNames[] = {"title",
-                                   "video_id",
+                                   "id",
                                    "thumbnail",
                                    "hls",
                                    "mp4",
@@ -107,7 +109,9 @@ const char* const kWatchNames[] = {"title",
                                    "chapters",
                                    "chapters.src",
                                    "chapters.srclang",
-                                   "chapters.label"};
+                                   "chapters.label",
+                                   "live",
+                                   "analytics_type"};
 // clang-format on
 constexpr size_t kCaptionFields = 4, kChapterFields = 3;
 static_assert(std::size(kWatchNames) == kWatchValueCount);
@@ -158,6 +162,12 @@ void common_headers(Response& r, const char* content_type, const std::string& cs
 // index. Said in the header and, for a page saved or cached without it, in the page.
 constexpr const char* kNoIndex = "noindex, nofollow";
 void no_index(Response& r) { r.headers.emplace_back("X-Robots-Tag", kNoIndex); }
+
+// What a page calls a video or live stream whose reply gave it no title or name.
+std::string_view title_of(const WatchView& v) {
+    if (!v.title.empty()) return v.title;
+    return v.kind == MediaKind::LiveStream ? "Untitled live stream" : "Untitled video";
+}
 
 std::string origin_or_self(const std::string& url) {
     auto u = parse_url(url);
@@ -246,14 +256,18 @@ namespace {
 
 // The values every player page has: the player scripts of the site, and api.video's
 // analytics module where this page reports plays (empty otherwise: no script, no ping).
+// A live stream's plays go to the collector's /live, a video's to /vod, each named by
+// its type (facts §10.5): the module would read both from a private live URL wrongly.
 struct PlayerScripts {
+    const char* analytics_type;
     std::string videojs_js, videojs_css, hlsjs_js, analytics_js, analytics_ping_url;
-    explicit PlayerScripts(const Config& c)
-        : videojs_js(c.videojs_url + "/video.min.js"),
+    PlayerScripts(const Config& c, MediaKind kind)
+        : analytics_type(kind == MediaKind::LiveStream ? "live" : "vod"),
+          videojs_js(c.videojs_url + "/video.min.js"),
           videojs_css(c.videojs_url + "/video-js.min.css"),
           hlsjs_js(c.hlsjs_url + "/hls.min.js"),
           analytics_js(c.analytics == Analytics::Off ? "" : c.analytics_script_url + "/index.js"),
-          analytics_ping_url(c.analytics == Analytics::Off ? "" : c.collector_url + "/vod") {}
+          analytics_ping_url(c.analytics == Analytics::Off ? "" : c.collector_url + "/" + analytics_type) {}
     void fill(std::string_view* v, const Config& c, Player player) const {
         v[kVideojsJs] = videojs_js;
         v[kVideojsCss] = videojs_css;
@@ -265,6 +279,7 @@ struct PlayerScripts {
             v[kAnalyticsJs] = analytics_js;
             v[kAnalyticsSri] = c.analytics_script_sri;
             v[kAnalyticsPingUrl] = analytics_ping_url;
+            v[kAnalyticsType] = analytics_type;
         }
     }
 };
@@ -322,7 +337,7 @@ struct TrackRows {
 Response Pages::watch(const WatchView& view, Player player, const Config& config, const PlayOptions& play) const {
     const Assets& a = view.assets;
     std::string nonce = random_hex(16);
-    const PlayerScripts scripts(config);
+    const PlayerScripts scripts(config, view.kind);
     const OptionValues options(play, view.tracks, config);
     const TrackRows rows(view.tracks, view.session_token);
     std::string_view v[kWatchValueCount];
@@ -330,8 +345,9 @@ Response Pages::watch(const WatchView& view, Player player, const Config& config
     scripts.fill(v, config, player);
     options.fill(v, play);
     rows.fill(lists);
-    v[kTitle] = view.title.empty() ? std::string_view("Untitled video") : std::string_view(view.title);
-    v[kVideoId] = view.video_id;
+    v[kTitle] = title_of(view);
+    v[kId] = view.id;
+    if (view.kind == MediaKind::LiveStream) v[kLive] = "1";
     v[kDescription] = view.description;
     v[kLang] = view.language.empty() ? std::string_view("en") : std::string_view(view.language);
     v[kThumbnail] = a.thumbnail;
@@ -372,11 +388,11 @@ std::string origins_for_waiting(const std::set<std::string>& asset_origins) {
     return asset_origins.empty() ? " https:" : joined(asset_origins);
 }
 
-Response waiting_page(const Template& page, std::string_view* v, Player player, const Config& config,
+Response waiting_page(const Template& page, std::string_view* v, MediaKind kind, Player player, const Config& config,
                       const PlayOptions& play, long long seconds, const std::string& json_url,
                       const std::string& page_url, const std::string& origins, const std::string& embed_origin) {
     const std::string nonce = random_hex(16), wait = std::to_string(seconds);
-    const PlayerScripts scripts(config);
+    const PlayerScripts scripts(config, kind);
     const OptionValues options(play, {}, config);
     Template::Rows lists[kWatchValueCount];
     scripts.fill(v, config, player);
@@ -398,23 +414,26 @@ Response waiting_page(const Template& page, std::string_view* v, Player player, 
 
 Response Pages::waiting(const Waiting& w, Player player, const Config& config, const PlayOptions& play) const {
     std::string_view v[kWatchValueCount];
-    v[kTitle] = "Your video is about to start";
-    v[kVideoId] = w.video_id;
+    const bool live = w.kind == MediaKind::LiveStream;
+    v[kTitle] = live ? "Your live stream is about to start" : "Your video is about to start";
+    v[kId] = w.id;
+    if (live) v[kLive] = "1";
     const std::string origins = origins_for_waiting(w.asset_origins);
-    return waiting_page(page(static_cast<size_t>(player)), v, player, config, play, w.seconds, w.json_url, w.page_url,
-                        origins, origins);
+    return waiting_page(page(static_cast<size_t>(player)), v, w.kind, player, config, play, w.seconds, w.json_url,
+                        w.page_url, origins, origins);
 }
 
 Response Pages::processing(const Processing& p, Player player, const Config& config, const PlayOptions& play) const {
     std::string_view v[kWatchValueCount];
     v[kProcessing] = "1";
-    v[kTitle] = p.view.title.empty() ? std::string_view("Untitled video") : std::string_view(p.view.title);
+    v[kTitle] = title_of(p.view);
+    if (p.view.kind == MediaKind::LiveStream) v[kLive] = "1";
     v[kDescription] = p.view.description;
     v[kLang] = p.view.language;
-    v[kVideoId] = p.view.video_id;
+    v[kId] = p.view.id;
     const std::string origins = origins_for_waiting(p.asset_origins);
-    return waiting_page(page(static_cast<size_t>(player)), v, player, config, play, p.seconds, p.json_url, p.page_url,
-                        origins, origins);
+    return waiting_page(page(static_cast<size_t>(player)), v, p.view.kind, player, config, play, p.seconds, p.json_url,
+                        p.page_url, origins, origins);
 }
 
 namespace {
@@ -437,7 +456,8 @@ Response Pages::waiting_json(const Waiting& w) const {
 }
 
 Response Pages::processing_json(const Processing& p) const {
-    return ask_again_json(p.seconds, watch::processing_json(p.seconds));
+    return ask_again_json(p.seconds, p.view.kind == MediaKind::LiveStream ? watch::off_air_json(p.seconds)
+                                                                          : watch::processing_json(p.seconds));
 }
 
 Response Pages::watch_json(const WatchView& view, const PlayOptions& play) const {

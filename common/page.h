@@ -1,6 +1,6 @@
 // The responses a visitor gets: the watch page (one template per player), the page that
-// waits for a turn of api.video's read budget and the page of a video still encoding
-// (the same template, waiting), the JSON response for custom players, and the error page
+// waits for a turn of api.video's read budget and the page of a video still encoding or
+// a live stream off air (the same template, waiting), the JSON response for custom players, and the error page
 // or problem+json; each with the headers every response carries (no caching, no sniffing,
 // a Content-Security-Policy made for it, and noindex where search engines have no
 // business).
@@ -21,7 +21,8 @@ namespace watch {
 
 // A visitor waiting for a turn: where the page asks again, and about when.
 struct Waiting {
-    std::string video_id;
+    std::string id;
+    MediaKind kind = MediaKind::Video;
     std::string ticket;
     long long seconds = 0;
     std::string page_url;                 // this page with the ticket: what a page without script reloads
@@ -29,7 +30,8 @@ struct Waiting {
     std::set<std::string> asset_origins;  // the hosts this account's videos came from so far
 };
 
-// A video still encoding: the page that shows it and asks again.
+// A video still encoding, or a live stream off air (`view.kind`): the page that shows it
+// and asks again.
 struct Processing {
     WatchView view;                       // what the read gave (no tracks yet)
     long long seconds = 0;                // when to ask again

@@ -110,16 +110,6 @@ bool parse_query(std::string_view query, std::vector<QueryParam>& out) {
     return true;
 }
 
-bool is_valid_video_id(std::string_view id) {
-    if (id.size() != 23 && id.size() != 24) return false;
-    if (id.substr(0, 2) != "vi") return false;
-    for (char c : id.substr(2)) {
-        bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-        if (!alnum) return false;
-    }
-    return true;
-}
-
 bool parse_start_seconds(std::string_view text, long long& seconds) {
     if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string_view::npos) return false;
     if (text.size() > 1 && text[0] == '0') return false;
@@ -140,8 +130,8 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
     };
     std::string format, player;
     std::string signed_values[std::size(kSignedFields)];
-    std::vector<Known> known = {{"id", &out.video_id, false}, {"exp", &out.exp, false},   {"sig", &out.sig, false},
-                                {"player", &player, false},   {"format", &format, false}, {"turn", &out.turn, false}};
+    std::vector<Known> known = {{"id", &out.id, false},     {"exp", &out.exp, false},   {"sig", &out.sig, false},
+                                {"player", &player, false}, {"format", &format, false}, {"turn", &out.turn, false}};
     const size_t first_signed = known.size();
     for (size_t i = 0; i < std::size(kSignedFields); ++i) known.push_back({kSignedFields[i], &signed_values[i], false});
     for (const QueryParam& p : params) {
@@ -160,10 +150,12 @@ bool parse_watch_params(std::string_view query, WatchParams& out, std::string& w
         why = "id missing";
         return false;
     }
-    if (!is_valid_video_id(out.video_id)) {
-        why = "id is not an api.video video id (vi + 21 or 22 letters and digits)";
+    std::optional<MediaKind> kind = media_kind_of(out.id);
+    if (!kind) {
+        why = "id is not an api.video video or live stream id (vi or li + 21 or 22 letters and digits)";
         return false;
     }
+    out.kind = *kind;
     if (!format.empty() && format != "json" && format != "html") {
         why = "format must be json or html";
         return false;

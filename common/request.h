@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/players.h"
+#include "common/video.h"
 
 namespace watch {
 
@@ -66,9 +67,6 @@ struct QueryParam {
 // name, a NUL byte, invalid UTF-8 or more than kMaxQueryLength bytes.
 bool parse_query(std::string_view query, std::vector<QueryParam>& out);
 
-// api.video's id format: "vi" then 21 or 22 of [0-9A-Za-z].
-bool is_valid_video_id(std::string_view id);
-
 // How this link's player plays: t, autoplay, loop and download of the query, parsed.
 struct PlayOptions {
     long long start = 0;    // t: seconds into the video
@@ -82,7 +80,8 @@ struct PlayOptions {
 
 // The validated input of /watch.
 struct WatchParams {
-    std::string video_id;
+    std::string id;  // a video's or a live stream's, as `kind` says
+    MediaKind kind = MediaKind::Video;
     std::string exp, sig;  // a signed link's expiry and signature, as given (checked by links.h)
     // The link's other fields its signature covers, as given: those of links.h's
     // kSignedFields that the query holds, in that order (the player options among them

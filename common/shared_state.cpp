@@ -15,8 +15,8 @@ std::string account_id(const std::string& api_url, const std::string& api_key) {
 
 std::string account_key(const std::string& account) { return kAccountKeyPrefix + account; }
 
-std::string video_key(const std::string& account, const std::string& video_id) {
-    return "apivideo-watch:v1:video:" + account + ":" + video_id;
+std::string video_key(const std::string& account, const std::string& id) {
+    return "apivideo-watch:v1:video:" + account + ":" + id;
 }
 
 StateChange change_account(const std::string& account, std::function<bool(AccountState&)> change) {
@@ -30,10 +30,9 @@ StateChange change_account(const std::string& account, std::function<bool(Accoun
         }};
 }
 
-StateChange change_video(const std::string& account, const std::string& video_id,
-                         std::function<bool(VideoFact&)> change) {
+StateChange change_video(const std::string& account, const std::string& id, std::function<bool(VideoFact&)> change) {
     return StateChange{
-        video_key(account, video_id), kVideoSeconds,
+        video_key(account, id), kVideoSeconds,
         [change = std::move(change)](const std::optional<std::string>& kept) -> std::optional<std::string> {
             VideoFact f;
             if (kept && !parse_video_fact(*kept, f)) f = VideoFact{};

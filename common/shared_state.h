@@ -37,14 +37,13 @@ std::string account_id(const std::string& api_url, const std::string& api_key);
 // The store's keys: one per account, one per video of an account.
 inline constexpr const char* kAccountKeyPrefix = "apivideo-watch:v1:account:";
 std::string account_key(const std::string& account);
-std::string video_key(const std::string& account, const std::string& video_id);
+std::string video_key(const std::string& account, const std::string& id);
 
 // A change to an account's state, or to one video's facts: `change` gets the value (fresh
 // when none is kept) and returns whether it changed it (a change that only reads writes
 // nothing, and leaves the value's lifetime as it was).
 StateChange change_account(const std::string& account, std::function<bool(AccountState&)> change);
-StateChange change_video(const std::string& account, const std::string& video_id,
-                         std::function<bool(VideoFact&)> change);
+StateChange change_video(const std::string& account, const std::string& id, std::function<bool(VideoFact&)> change);
 
 // Adds page views by outcome (a process counts its own, and adds them now and then).
 StateChange count_pages(const std::string& account, std::map<std::string, long long> counts);

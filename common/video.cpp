@@ -1,4 +1,4 @@
-// The private-video flow's pure parts (see video.h); the network calls are in apivideo.cpp.
+// The private flow's pure parts (see video.h); the network calls are in apivideo.cpp.
 #include "common/video.h"
 
 #include "common/url.h"
@@ -7,6 +7,17 @@ namespace watch {
 
 static bool token_char(char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
+
+std::optional<MediaKind> media_kind_of(std::string_view id) {
+    if (id.size() != 23 && id.size() != 24) return std::nullopt;
+    for (char c : id.substr(2)) {
+        bool alnum = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+        if (!alnum) return std::nullopt;
+    }
+    if (id.substr(0, 2) == "vi") return MediaKind::Video;
+    if (id.substr(0, 2) == "li") return MediaKind::LiveStream;
+    return std::nullopt;
 }
 
 bool is_plausible_token(std::string_view t) {
@@ -45,21 +56,25 @@ bool is_plausible_language(std::string_view tag) {
     return true;
 }
 
-// The segment after "/token/" in the URL's path, if any.
-static std::optional<std::string> token_in_path(std::string_view url, size_t* end_of_segment) {
+// The path segment after `marker` ("/token/", "/private/") in the URL's path, when it is a
+// plausible token with more path after it; `end`: the offset in `url` of the '/' after it.
+static std::optional<std::string> token_after(std::string_view url, std::string_view marker, size_t* end) {
     auto u = parse_url(url);
     if (!u) return std::nullopt;
     std::string_view path = std::string_view(u->rest).substr(0, u->rest.find_first_of("?#"));
-    size_t at = path.find("/token/");
+    size_t at = path.find(marker);
     if (at == std::string_view::npos) return std::nullopt;
-    size_t start = at + 7;
-    size_t end = path.find('/', start);
-    if (end == std::string_view::npos) return std::nullopt;  // "/token/x" with nothing after
-    std::string tok(path.substr(start, end - start));
+    size_t start = at + marker.size();
+    size_t slash = path.find('/', start);
+    if (slash == std::string_view::npos) return std::nullopt;  // "/token/x" with nothing after
+    std::string tok(path.substr(start, slash - start));
     if (!is_plausible_token(tok)) return std::nullopt;
-    // Offset of the '/' after the token in the original URL string.
-    *end_of_segment = url.size() - u->rest.size() + end;  // rest is the tail of url
+    *end = url.size() - u->rest.size() + slash;  // rest is the tail of url
     return tok;
+}
+
+static std::optional<std::string> token_in_path(std::string_view url, size_t* end_of_segment) {
+    return token_after(url, "/token/", end_of_segment);
 }
 
 static std::optional<std::string> token_in_query(std::string_view url) {
@@ -84,7 +99,31 @@ static std::optional<std::string> token_in_query(std::string_view url) {
     return std::nullopt;
 }
 
+// A private live playlist's token: "/private/{token}/{id}" in the path, then "." or "/".
+// `end`: the offset in `url` just after "{id}".
+static std::optional<std::string> live_token(std::string_view url, const std::string& id, size_t* end) {
+    size_t slash = 0;
+    std::optional<std::string> tok = token_after(url, "/private/", &slash);
+    if (!tok || url.substr(slash + 1, id.size()) != id) return std::nullopt;
+    const size_t after = slash + 1 + id.size();
+    if (after >= url.size() || (url[after] != '.' && url[after] != '/')) return std::nullopt;
+    *end = after;
+    return tok;
+}
+
+static std::optional<PrivateToken> find_live_token(const Video& v) {
+    const std::string& hls = v.assets.hls;
+    size_t end = 0;
+    if (auto tok = live_token(hls, v.id, &end)) return PrivateToken{*tok, hls.substr(0, end) + "/session"};
+    std::optional<std::string> tok = token_in_path(v.assets.thumbnail, &end);
+    if (!tok) tok = token_in_query(v.assets.player);
+    auto u = parse_url(hls);
+    if (!tok || !u) return std::nullopt;
+    return PrivateToken{*tok, origin_of(*u) + "/private/" + *tok + "/" + v.id + "/session"};
+}
+
 std::optional<PrivateToken> find_private_token(const Video& v) {
+    if (v.kind == MediaKind::LiveStream) return find_live_token(v);
     for (const AssetField& f : kAssetFields) {
         const std::string& asset = v.assets.*f.url;
         size_t end = 0;
@@ -105,7 +144,9 @@ std::optional<PrivateToken> find_private_token(const Video& v) {
 bool mentions_token(const Assets& a) {
     for (const AssetField& f : kAssetFields) {
         const std::string& u = a.*f.url;
-        if (u.find("/token/") != std::string::npos || u.find("token=") != std::string::npos) return true;
+        for (const char* mark : {"/token/", "token=", "/private/"}) {
+            if (u.find(mark) != std::string::npos) return true;
+        }
     }
     return false;
 }

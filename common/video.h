@@ -1,5 +1,5 @@
-// The video as the page needs it, and the pure functions of the private-video flow:
-// finding the private token, the session endpoint, and adding the session to a URL.
+// The video or live stream as the page needs it, and the pure functions of the private
+// flow: finding the private token, the session endpoint, and adding the session to a URL.
 #pragma once
 #include <optional>
 #include <string>
@@ -8,10 +8,17 @@
 
 namespace watch {
 
+// What an api.video id names: its first two letters say (apivideo-facts §6, §10.1).
+enum class MediaKind { Video, LiveStream };
+
+// api.video's id format: "vi" (a video) or "li" (a live stream), then 21 or 22 of
+// [0-9A-Za-z]. nullopt for anything else.
+std::optional<MediaKind> media_kind_of(std::string_view id);
+
 struct Assets {  // an empty string is an absent asset
     std::string hls;
     std::string thumbnail;
-    std::string mp4;     // absent when the video has mp4Support: false
+    std::string mp4;     // absent when the video has mp4Support: false, and for a live stream
     std::string player;  // api.video's embed player
 };
 
@@ -31,12 +38,16 @@ inline constexpr AssetField kAssetFields[] = {
     {"player", "p", false, &Assets::player},
 };
 
+// A video, or a live stream (GET /live-streams/{id}: its name is the title; it has no
+// description, language or MP4).
 struct Video {
+    MediaKind kind = MediaKind::Video;
     std::string id;
     std::string title;
     std::string description;
     std::string language;           // api.video's "language" (a BCP 47 tag), when it gives one
     std::optional<bool> is_public;  // absent in the reply: decided by the tokens
+    bool broadcasting = false;      // a live stream's: api.video receives it now
     Assets assets;
 };
 
@@ -53,10 +64,11 @@ struct TextTrack {
 // api.video's session lifetime (apivideo-facts.md 1.2: "The session token TTL is 24 hours").
 inline constexpr long long kSessionSeconds = 24 * 3600;
 
-// A video as it is shown: asset URLs final (the session added). What the page, the JSON
-// response and the returning-viewer cookie are made from.
+// A video or live stream as it is shown: asset URLs final (the session added). What the
+// page, the JSON response and the returning-viewer cookie are made from.
 struct WatchView {
-    std::string video_id;
+    MediaKind kind = MediaKind::Video;
+    std::string id;
     std::string title;
     std::string description;
     std::string language;  // empty when api.video gives none (or one that is not a tag)
@@ -70,21 +82,27 @@ struct WatchView {
 // Where the private token was found, which decides where the session endpoint is.
 struct PrivateToken {
     std::string token;
-    std::string session_url;  // the delivery host's /session for this token
+    std::string session_url;  // the /session endpoint for this token
 };
 
 // A private token, as api.video writes them (a UUID) or close to it: letters, digits,
 // '-' and '_', 8 to 128 of them. Anything else is not put into a URL.
 bool is_plausible_token(std::string_view t);
 
-// The token from the asset URLs, without assuming a host: the path segment after
-// "/token/" in hls, thumbnail or mp4, else the token= parameter of player. The session
-// URL is the asset URL up to and including "/token/{token}/", then "session"; a token
-// found only in the player URL uses the origin of a path asset with
-// "/vod/{id}/token/{token}/session". nullopt: no usable token (or no place to trade it).
+// The token from the asset URLs, without assuming a host.
+// A video's: the path segment after "/token/" in hls, thumbnail or mp4, else the token=
+// parameter of player. The session URL is the asset URL up to and including
+// "/token/{token}/", then "session"; a token found only in the player URL uses the origin
+// of a path asset with "/vod/{id}/token/{token}/session".
+// A live stream's (facts §10.3): the segment after "/private/" in hls, followed by the
+// stream's id, else found as a video's in the thumbnail or the player; the session is made
+// at "/private/{token}/{id}/session", beside the playlist as hls gives it, else at its
+// origin.
+// nullopt: no usable token (or no place to trade it).
 std::optional<PrivateToken> find_private_token(const Video& v);
 
-// True when an asset URL has a token in it at all ("/token/" or "token="), usable or not.
+// True when an asset URL has a token in it at all ("/token/", "token=" or "/private/"),
+// usable or not.
 bool mentions_token(const Assets& a);
 
 // Adds the session token to an asset URL as avh (an empty URL stays empty).

@@ -77,13 +77,47 @@ const WatchView* VideoFact::still_encoding(long long now) const {
 
 long long VideoFact::recheck_in(long long now) const { return std::max(1LL, (recheck_at ? recheck_at : now) - now); }
 
+namespace {
+
+// Only what a page that waits shows: no session, no asset URLs.
+WatchView waiting_view(const WatchView& v) {
+    WatchView seen = v;
+    seen.session_token.clear();
+    seen.assets = Assets{};
+    seen.tracks.clear();
+    return seen;
+}
+
+}  // namespace
+
 void VideoFact::set_playable(bool playable, long long now, const WatchView& s) {
     is_playable = playable;
     recheck_at = playable ? 0 : now + kRecheckSeconds;
-    seen = playable ? WatchView{} : s;
-    // Only what the page of a video still encoding shows: no session, no asset URLs.
-    seen.session_token.clear();
-    seen.assets = Assets{};
+    seen = playable ? WatchView{} : waiting_view(s);
+}
+
+const WatchView* VideoFact::off_air(long long now) const {
+    if (on_air != false || live_check_at <= now) return nullptr;
+    return &seen;
+}
+
+bool VideoFact::claim_live_check(long long now) {
+    if (on_air != false || live_check_at > now) return false;
+    live_check_at = now + kOffAirSeconds;
+    return true;
+}
+
+bool VideoFact::on_air_lately(long long now) const { return on_air == true && now - on_air_at <= kOnAirSeconds; }
+
+long long VideoFact::live_check_in(long long now) const {
+    return std::max(1LL, (live_check_at ? live_check_at : now) - now);
+}
+
+void VideoFact::set_on_air(bool on, long long now, const WatchView& s) {
+    on_air = on;
+    on_air_at = now;
+    live_check_at = on ? 0 : now + kOffAirSeconds;
+    seen = on ? WatchView{} : waiting_view(s);
 }
 
 }  // namespace watch

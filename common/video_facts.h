@@ -1,8 +1,9 @@
 // What the handler keeps of a video between page views, besides nothing of its viewers:
 // its caption and chapter lists (each an api.video read of its own, so read again only
 // after a while) and whether it plays yet (a video still encoding is checked again soon;
-// one that plays, never). One video's facts, as the shared state keeps them: a site's
-// processes learn each video once.
+// one that plays, never); of a live stream, whether it is on air (one that is not is read
+// again every few seconds, by one page view for all who wait). One video's or stream's
+// facts, as the shared state keeps them: a site's processes learn each once.
 #pragma once
 #include <optional>
 #include <string>
@@ -48,6 +49,23 @@ class VideoFact {
     long long recheck_in(long long now) const;
     void set_playable(bool playable, long long now, const WatchView& seen = {});
 
+    // A live stream's broadcasting, as the last read of it said. One off air is read again
+    // after `kOffAirSeconds` by the first page view that asks (claim_live_check); the others
+    // keep the page that waits, made from what that read saw (`seen`), until it has. Page
+    // views of a stream on air each read it anyway (each needs a token of its own); only a
+    // returning viewer's cookie trusts the fact, for `kOnAirSeconds`.
+    static constexpr long long kOffAirSeconds = 3;
+    static constexpr long long kOnAirSeconds = 30;
+    // The stream off air, not to be read again yet: nullptr otherwise.
+    const WatchView* off_air(long long now) const;
+    // Off air and due to be read: true for the first page view that asks.
+    bool claim_live_check(long long now);
+    // On air as a read said at most kOnAirSeconds ago.
+    bool on_air_lately(long long now) const;
+    // Seconds until a stream off air is read again (at least 1).
+    long long live_check_in(long long now) const;
+    void set_on_air(bool on, long long now, const WatchView& seen = {});
+
     // The whole of it, for the shared state's encoding (json.h).
     struct List {
         std::vector<TextTrack> tracks;
@@ -57,7 +75,10 @@ class VideoFact {
     List lists[2];  // by TrackKind
     std::optional<bool> is_playable;
     long long recheck_at = 0;
-    WatchView seen;  // of a video still encoding: what its page shows
+    std::optional<bool> on_air;   // a live stream's, as last read
+    long long on_air_at = 0;      // when that read was
+    long long live_check_at = 0;  // off air: when it is read again
+    WatchView seen;               // of a video still encoding or a stream off air: what its page shows
 };
 
 }  // namespace watch

@@ -48,7 +48,7 @@ std::string viewer_cookie_header(const WatchView& view, const std::vector<WatchV
     std::vector<WatchView> keep = {view};
     for (const WatchView& v : others) {
         if (keep.size() >= kRememberMaxVideos) break;
-        if (v.video_id != view.video_id && reusable(v, now)) keep.push_back(v);
+        if (v.id != view.id && reusable(v, now)) keep.push_back(v);
     }
     std::string value;
     // Drop the oldest until the cookie fits; a video alone too large is not remembered.

@@ -1,6 +1,6 @@
 // The /watch flow, step by step as README.md tells it: validate the request, check the
-// link and the allow-list, reuse a remembered session, look the video up in the site's
-// shared state, take a read from its budget (or a turn), read the video, trade its
+// link and the allow-list, reuse a remembered session, look the video (or live stream) up
+// in the site's shared state, take a read from its budget (or a turn), read it, trade its
 // private token for a session, respond. Each failure maps onto the error table and leaves
 // one log line: which step, the video, how long the calls took.
 //
@@ -135,7 +135,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         }
         std::string why;
         if (!parse_watch_params(req.query, params, why)) return fail(Failure::BadRequest, "validate", why);
-        trace.id = params.video_id;
+        trace.id = params.id;
         player = params.player_given ? params.player : config().player;
         // Where pages compile on first use (CGI), a broken template answers 500 now, before
         // it costs an api.video read.
@@ -147,7 +147,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
             LinkCheck c = check_link(config().link_secret, params, client, req.now);
             if (c != LinkCheck::Valid) return fail(Failure::Forbidden, "link", link_failure(c, client));
         }
-        if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.video_id)) {
+        if (!config().allowed_ids.empty() && !config().allowed_ids.count(params.id)) {
             return fail(Failure::UnknownVideo, "allow-list", "id not in WATCH_ALLOWED_IDS");
         }
         // A site that sets no secret signs with one made once for all its processes.
@@ -173,31 +173,41 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         return returning_viewer();
     }
 
-    // A returning viewer: the session given before is still good, api.video is spared.
+    // A returning viewer: the session given before is still good, api.video is spared. (A
+    // live stream's, only while the site knows it on air: its facts come first.)
     Round returning_viewer() {
         remembered = read_viewer_cookie(req.cookie, cookie_signer(), req.now);
-        for (const WatchView& v : remembered) {
-            if (v.video_id == params.video_id) return respond(v, "cookie", false);
+        if (params.kind == MediaKind::Video) {
+            if (const WatchView* v = remembered_view()) return respond(*v, "cookie", false);
         }
         return look_up_video();
     }
 
-    // What the site knows of the video; a video still encoding is claimed for a recheck
-    // by the first page view that finds its time come.
+    const WatchView* remembered_view() const {
+        for (const WatchView& v : remembered) {
+            if (v.id == params.id) return &v;
+        }
+        return nullptr;
+    }
+
+    // What the site knows of the video; a video still encoding, or a live stream off air,
+    // is claimed for a recheck by the first page view that finds its time come.
     Round look_up_video() {
         stage = Stage::Facts;
         auto self = shared_from_this();
-        return Round{{}, {change_video(account().id, params.video_id, [self](VideoFact& f) {
+        return Round{{}, {change_video(account().id, params.id, [self](VideoFact& f) {
                          self->fact = f;  // as it was: a page that claims the recheck does not serve the cached page
-                         self->rechecking = f.claim_recheck(self->req.now);
+                         self->rechecking = f.claim_recheck(self->req.now) || f.claim_live_check(self->req.now);
                          return self->rechecking;
                      })}};
     }
 
     Round after_facts() {
-        // A video still encoding, checked a moment ago: its page again, without a call,
-        // once the hosts its player will load from are known.
-        if (const WatchView* seen = fact.still_encoding(req.now)) {
+        // A video still encoding or a live stream off air, checked a moment ago: its page
+        // again, without a call, once the hosts its player will load from are known.
+        const WatchView* seen = fact.still_encoding(req.now);
+        if (!seen && !rechecking) seen = fact.off_air(req.now);
+        if (seen) {
             view = *seen;
             stage = Stage::Origins;
             auto self = shared_from_this();
@@ -205,6 +215,9 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
                              self->origins = std::set<std::string>(s.origins.begin(), s.origins.end());
                              return false;
                          })}};
+        }
+        if (fact.on_air_lately(req.now)) {
+            if (const WatchView* v = remembered_view()) return respond(*v, "cookie", false);
         }
         if (req.server_busy) {
             return fail(Failure::Overloaded, "busy", "WATCH_MAX_IN_FLIGHT page views are waiting on api.video", 1);
@@ -222,12 +235,15 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         stage = Stage::Admit;
         admit_why = why;
         auto self = shared_from_this();
-        const std::optional<TrackKind> due = fact.list_due(config().captions, config().chapters, req.now);
+        // A live stream has no caption or chapter lists to read.
+        const std::optional<TrackKind> due = params.kind == MediaKind::Video
+                                                 ? fact.list_due(config().captions, config().chapters, req.now)
+                                                 : std::nullopt;
         round.changes.push_back(change_account(account().id, [self, with_ticket, due](AccountState& s) {
             const Config& c = self->config();
             ReadBudget budget = budget_of(s, c.reads_per_minute, self->share());
             TurnQueue turns(self->ticket_secret(s), c.wait_seconds, self->queue_of(s));
-            self->decision = turns.admit(with_ticket, self->params.video_id, budget, self->req.now);
+            self->decision = turns.admit(with_ticket, self->params.id, budget, self->req.now);
             self->list_read.reset();
             if (self->decision.kind == TurnQueue::Decision::Kind::Go && due && turns.spare(budget, self->req.now)) {
                 self->list_read = due;
@@ -255,7 +271,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     Round read_video() {
         stage = Stage::Video;
         reads_out = list_read ? 2 : 1;
-        round.calls.push_back(api.video(params.video_id));
+        round.calls.push_back(params.kind == MediaKind::Video ? api.video(params.id) : api.live_stream(params.id));
         if (list_read) {
             const TrackKind kind = *list_read;
             const long long now = req.now;
@@ -263,7 +279,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
                 f.reading(kind, now);
                 return true;
             });
-            round.calls.push_back(api.tracks(params.video_id, kind));
+            round.calls.push_back(api.tracks(params.id, kind));
         }
         return take_round();
     }
@@ -294,7 +310,8 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // cookie keeps too, so a reload keeps the place.
     Round wait_for_turn() {
         Waiting w;
-        w.video_id = params.video_id;
+        w.id = params.id;
+        w.kind = params.kind;
         w.ticket = decision.ticket;
         // While the store is down the turn is this process's own: the visitor asks again
         // soon, to take its place in the shared queue (by arrival) once the store is back.
@@ -341,7 +358,8 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         settle(r);
         Video video;
         UpstreamError err;
-        if (!api.read_video(params.video_id, r, video, err)) return upstream_failed(err, "video");
+        if (!api.read_video(params.id, params.kind, r, video, err))
+            return upstream_failed(err, params.kind == MediaKind::Video ? "video" : "live-stream");
         return on_video(video);
     }
 
@@ -374,7 +392,8 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         std::string why;
         if (!assets_usable(video.assets, why)) return fail(Failure::BadReply, "video", why);
         learn_origins(video.assets);
-        view.video_id = video.id;
+        view.kind = video.kind;
+        view.id = video.id;
         view.title = video.title;
         view.description = video.description;
         if (is_plausible_language(video.language)) view.language = video.language;
@@ -384,6 +403,12 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         if (video.is_public != true) token = find_private_token(video);
         // A reply that leaves "public" out is public unless its assets carry a token.
         view.is_public = !token && video.is_public.value_or(true);
+        // A live stream off air: the page that waits for it (its token unused: no session
+        // is made for a stream nobody can watch yet).
+        if (video.kind == MediaKind::LiveStream) {
+            learn(&VideoFact::set_on_air, video.broadcasting);
+            if (!video.broadcasting) return processing();
+        }
         if (!token) {
             if (video.is_public != true && mentions_token(video.assets)) {
                 return fail(Failure::NoSession, "token", "the assets carry a token this handler cannot use");
@@ -395,13 +420,17 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         return take_round();
     }
 
-    // The hosts the account's videos are served from: a waiting page allows them.
+    // The hosts the account's videos are served from: a waiting page allows them (this
+    // page's own among them, should it wait).
     void learn_origins(const Assets& assets) {
         std::vector<std::string> found;
         for (const AssetField& f : kAssetFields) {
             if (auto u = parse_url(assets.*f.url)) found.push_back(origin_of(*u));
         }
-        if (std::all_of(found.begin(), found.end(), [&](const std::string& o) { return origins.count(o); })) return;
+        const bool known =
+            std::all_of(found.begin(), found.end(), [&](const std::string& o) { return origins.count(o); });
+        origins.insert(found.begin(), found.end());
+        if (known) return;
         round.changes.push_back(change_account(account().id, [found](AccountState& s) {
             bool changed = false;
             for (const std::string& o : found) {
@@ -446,8 +475,10 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // ---- is it encoded yet? -------------------------------------------------------------
 
     // A video the site has not yet seen play: its HLS manifest says whether it is encoded
-    // (api.video lists the assets of a video still encoding; they answer 404).
+    // (api.video lists the assets of a video still encoding; they reply 404). A live
+    // stream on air plays: a read said so.
     Round probe_or_respond() {
+        if (view.kind == MediaKind::LiveStream) return respond(view, "done", true);
         std::optional<bool> playable = rechecking ? std::nullopt : fact.playable(req.now);
         if (playable == false) return processing();
         if (playable || view.assets.hls.empty()) return respond(view, "done", true);
@@ -461,7 +492,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // not hold the video's page back from everyone.
     Round after_probe(const HttpResult& r) {
         std::optional<bool> playable = ApiVideo::read_asset(r);
-        if (playable == true) set_playable(true);
+        if (playable == true) learn(&VideoFact::set_playable, true);
         if (playable != false) return respond(view, "done", true);
         // Not beside a list read: a page view spends at most one read beyond the video.
         if (list_read) return still_encoding();
@@ -482,7 +513,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         if (!spare_granted) return still_encoding();
         stage = Stage::Status;
         ++reads_out;
-        round.calls.push_back(api.status(params.video_id));
+        round.calls.push_back(api.status(params.id));
         return take_round();
     }
 
@@ -491,37 +522,42 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
         bool playable = false;
         UpstreamError err;
         if (!api.read_status(r, playable, err) || !playable) return still_encoding();  // the manifest's word, then
-        set_playable(true);
+        learn(&VideoFact::set_playable, true);
         note = "the HLS manifest answered 404, yet api.video says the video plays";
         return respond(view, "done", true);
     }
 
-    void set_playable(bool playable) {
+    // What this page view learnt for everyone: the video plays (VideoFact::set_playable),
+    // the stream is on air (set_on_air), or not, as `view` shows it.
+    void learn(void (VideoFact::*set)(bool, long long, const WatchView&), bool value) {
         const long long now = req.now;
         const WatchView seen = view;
-        change_fact([playable, now, seen](VideoFact& f) {
-            f.set_playable(playable, now, seen);
+        change_fact([set, value, now, seen](VideoFact& f) {
+            (f.*set)(value, now, seen);
             return true;
         });
     }
 
     Round still_encoding() {
-        set_playable(false);
+        learn(&VideoFact::set_playable, false);
         return processing();
     }
 
-    // The page of a video still encoding: it asks again by itself, when the site would
-    // check again.
+    // The page of a video still encoding, or of a live stream off air: it asks again by
+    // itself, when the site would check again.
     Round processing() {
+        const bool live = view.kind == MediaKind::LiveStream;
         Processing p;
         p.view = view;
-        p.seconds = fact.recheck_in(req.now);
+        p.seconds = live ? fact.live_check_in(req.now) : fact.recheck_in(req.now);
         p.page_url = self_url({});
         p.json_url = self_url({{"format", "json"}});
         p.asset_origins = origins;
         Response r = json ? site->pages.processing_json(p) : site->pages.processing(p, player, config(), params.play);
-        if (config().log == LogLevel::Requests) r.log = trace.line(r.status, "processing", "still encoding");
-        return done(std::move(r), "processing");
+        const char* outcome = live ? "off-air" : "processing";
+        if (config().log == LogLevel::Requests)
+            r.log = trace.line(r.status, outcome, live ? "not on air" : "still encoding");
+        return done(std::move(r), outcome);
     }
 
     // ---- the response ---------------------------------------------------------------------
@@ -606,7 +642,7 @@ struct PageView::Flow : std::enable_shared_from_this<Flow> {
     // shared state's beside the next round's calls.
     void change_fact(std::function<bool(VideoFact&)> change) {
         change(fact);
-        round.changes.push_back(change_video(account().id, params.video_id, std::move(change)));
+        round.changes.push_back(change_video(account().id, params.id, std::move(change)));
     }
 
     // This page's URL with `set` changed: what a waiting or processing page asks again.

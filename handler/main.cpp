@@ -216,7 +216,7 @@ int sign(int argc, char** argv) {
         }
         std::string v = argv[++i];
         if (a == "--id") {
-            link.video_id = v;
+            link.id = v;
         } else if (a == "--base") {
             base = v;
         } else if (a == "--ttl") {
@@ -236,8 +236,8 @@ int sign(int argc, char** argv) {
         std::fprintf(stderr, "apivideo-watch: sign: set WATCH_LINK_SECRET (at least 32 characters) first\n");
         return 2;
     }
-    if (!watch::is_valid_video_id(link.video_id)) {
-        std::fprintf(stderr, "apivideo-watch: sign: needs --id vi… (a video id)\n");
+    if (!watch::media_kind_of(link.id)) {
+        std::fprintf(stderr, "apivideo-watch: sign: needs --id vi… or li… (a video or live stream id)\n");
         return 2;
     }
     // The link works for --ttl from the moment it may be used.

@@ -39,8 +39,9 @@ struct Crafted {
     bool upstream_any = false;  // "any": calls allowed (each for a well-formed id); "0": none
 };
 
-bool well_formed_id(const std::string& id) {
-    if ((id.size() != 23 && id.size() != 24) || id.compare(0, 2, "vi") != 0) return false;
+// A video's (`prefix` "vi") or a live stream's ("li") id, written out again here.
+bool well_formed_id(const std::string& id, const char* prefix) {
+    if ((id.size() != 23 && id.size() != 24) || id.compare(0, 2, prefix) != 0) return false;
     for (size_t i = 2; i < id.size(); ++i) {
         if (!std::isalnum(static_cast<unsigned char>(id[i]))) return false;
     }
@@ -238,12 +239,17 @@ BOOST_FIXTURE_TEST_CASE(every_crafted_request_gets_its_status_and_no_bad_id_reac
         }
         for (const StandinRequest& q : upstream) {
             if (q.host != "api") continue;
-            // The video, or its caption or chapter list, or its status.
+            // The video, or its caption or chapter list, or its status; or a live stream.
+            if (q.path.rfind("/live-streams/", 0) == 0) {
+                BOOST_TEST(well_formed_id(q.path.substr(14), "li"),
+                           where << ": api.video was asked for " << shown(q.path));
+                continue;
+            }
             std::string rest = q.path.rfind("/videos/", 0) == 0 ? q.path.substr(8) : "";
             std::string id = rest.substr(0, rest.find('/'));
             std::string part = rest.size() > id.size() ? rest.substr(id.size()) : "";
-            bool ok =
-                well_formed_id(id) && (part.empty() || part == "/captions" || part == "/chapters" || part == "/status");
+            bool ok = well_formed_id(id, "vi") &&
+                      (part.empty() || part == "/captions" || part == "/chapters" || part == "/status");
             BOOST_TEST(ok, where << ": api.video was asked for " << shown(q.path));
         }
     }

@@ -5,10 +5,12 @@
 // behind nginx with the installed snippet. The cases run in order: install, use, purge.
 #include <boost/test/unit_test.hpp>
 
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -30,6 +32,10 @@ const std::string kUnits = "/lib/systemd/system/";
 const std::string kSnippet = "/etc/nginx/snippets/apivideo-watch.conf";
 // Read by Debian's nginx inside http { } (include /etc/nginx/conf.d/*.conf).
 const std::string kUpstream = "/etc/nginx/conf.d/apivideo-watch-upstream.conf";
+// The service's StateDirectory=, as systemd makes it for a DynamicUser= service: the
+// folder below private/, and the path $STATE_DIRECTORY names, a symlink to it.
+const std::string kStateFolder = "/var/lib/private/apivideo-watch";
+const std::string kStateDirectory = "/var/lib/apivideo-watch";
 
 // The package make test built (APIVIDEO_WATCH_DEB), "" for none.
 std::string given_package() {
@@ -104,6 +110,7 @@ struct Machine {
     bool installed_by_us = false;
     std::set<std::string> there_before;  // the package's paths that existed before it came
     std::string run_dir;                 // the socket's folder the test made
+    bool state_made = false;             // the test made the state folder (systemd's part)
 };
 Machine& machine() {
     static Machine m;
@@ -116,6 +123,7 @@ struct Cleanup {
     ~Cleanup() {
         if (machine().installed_by_us) run({"/usr/bin/dpkg", "--purge", kPackage});
         if (!machine().run_dir.empty()) run({"/bin/rm", "-rf", machine().run_dir});
+        if (machine().state_made) run({"/bin/rm", "-rf", kStateDirectory, kStateFolder});
     }
 };
 
@@ -252,6 +260,9 @@ BOOST_AUTO_TEST_CASE(the_snippet_serves_a_private_video_and_the_player_from_the_
         return n > 0 ? std::string(target, static_cast<size_t>(n)) : std::string();
     };
     BOOST_TEST(exe() != "/usr/bin/apivideo-watch");  // on demand: nothing runs before a request
+    machine().state_made = true;
+    BOOST_TEST(handler.state_directory() == kStateDirectory);
+    BOOST_TEST(handler.state_folder() == kStateFolder);
 
     // Step 3: the snippet in a site's server { }, nginx's workers as www-data.
     int port = free_port();
@@ -263,6 +274,22 @@ BOOST_AUTO_TEST_CASE(the_snippet_serves_a_private_video_and_the_player_from_the_
     std::string page_url = site + "/watch?id=" + kPrivateVideo;
     expect_page_plays(page_url, nginx.error_log() + read_file(dir.file("journal.log")));
     BOOST_TEST(exe() == "/usr/bin/apivideo-watch");
+
+    // The site's state is in the service's StateDirectory=: the status the snippet gives
+    // this server names it as the store in use, shared; the folder is the service user's.
+    HttpReply status = http_get(site + "/watch-status");
+    BOOST_TEST(status.status == 200, status.body);
+    std::smatch store;
+    BOOST_TEST_REQUIRE(std::regex_search(status.body, store, std::regex("\nstate store: lmdb (\\S+) \\(shared\\)\n")),
+                       status.body + read_file(dir.file("journal.log")));
+    char* named = realpath(store[1].str().c_str(), nullptr);
+    BOOST_TEST(std::string(named ? named : "") == kStateFolder, store[1]);
+    free(named);
+    struct stat st {};
+    BOOST_TEST_REQUIRE(lstat(kStateFolder.c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 07777) == 0700u);
+    BOOST_TEST(st.st_uid == getpwnam("nobody")->pw_uid);
+    BOOST_TEST(exists(kStateFolder + "/data.mdb"));
 
     // The player comes from this site, without integrity="" (there is no hash to check).
     HttpReply page = http_get(page_url);
@@ -296,12 +323,16 @@ BOOST_AUTO_TEST_CASE(remove_keeps_the_configuration_and_purge_leaves_nothing_beh
     BOOST_TEST(exists(kSnippet));
     BOOST_TEST(exists(kUpstream));
     BOOST_TEST(exists("/etc/apivideo-watch/api-key"));
+    BOOST_TEST(exists(kStateFolder + "/data.mdb"));  // the site's state, like the key
 
     BOOST_TEST_REQUIRE(run({"/usr/bin/dpkg", "--purge", kPackage}, &out) == 0, out);
     machine().installed_by_us = false;
     BOOST_TEST(package_status().find("installed") == std::string::npos, package_status());
     run({"/bin/rm", "-rf", machine().run_dir});  // systemd's runtime folder, gone with the socket
     machine().run_dir.clear();
+    BOOST_TEST(!exists(kStateDirectory));
+    BOOST_TEST(!exists(kStateFolder));
+    machine().state_made = false;
     std::vector<std::string> left = traces();
     BOOST_TEST(left.empty(), [&] {
         std::string all;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -74,7 +75,8 @@ std::string link_of(const std::string& path) {
 
 // The service as its units run it (UnitsStarted): a copy of the handler as an
 // unprivileged user (DynamicUser=) with the key as a credential file (LoadCredential=),
-// found through the unit's own Environment= line; nginx from nginx.conf.example in front.
+// found through the unit's own Environment= line, and its StateDirectory= made below a
+// state root of its own; nginx from nginx.conf.example in front.
 struct ActivatedSite {
     TempDir dir;
     std::string sock = dir.file("run/apivideo-watch.sock");
@@ -88,8 +90,8 @@ struct ActivatedSite {
         std::map<std::string, std::string> env{{"APIVIDEO_API_URL", standin().api()}, {"APIVIDEO_TIMEOUT_MS", "1500"}};
         for (const auto& kv : extra) env[kv.first] = kv.second;
         handler = std::make_unique<UnitsStarted>(
-            dir, UnitsStarted::Units{socket_unit(), service_unit(), sock, staged_handler(dir)}, kKey, env, "nobody",
-            stderr_path);
+            dir, UnitsStarted::Units{socket_unit(), service_unit(), sock, staged_handler(dir), dir.file("var-lib")},
+            kKey, env, "nobody", stderr_path);
         nginx = std::make_unique<Nginx>(dir, sock);
     }
     std::string watch(const std::string& query) const { return nginx->url("/watch?" + query); }
@@ -100,6 +102,17 @@ struct ActivatedSiteLoggingRequests : ActivatedSite {
 };
 
 std::string id_query(const char* id) { return std::string("id=") + id; }
+
+// The folder a status names as its store ("state store: lmdb FOLDER (shared)"), resolved
+// as the host sees it; "" when the status names no shared LMDB folder.
+std::string shared_store_folder(const std::string& status) {
+    std::smatch m;
+    if (!std::regex_search(status, m, std::regex("\nstate store: lmdb (\\S+) \\(shared\\)\n"))) return "";
+    char* real = realpath(m[1].str().c_str(), nullptr);
+    std::string out = real ? real : "";
+    free(real);
+    return out;
+}
 
 // A log line of the handler, wherever the server put it in its own line (nginx:
 // `FastCGI sent in stderr: "apivideo-watch: …"`).
@@ -192,6 +205,32 @@ BOOST_FIXTURE_TEST_CASE(socket_activated_page_and_every_asset_load_through_nginx
     struct stat st {};
     BOOST_REQUIRE(stat(proc.c_str(), &st) == 0);
     BOOST_TEST(st.st_uid == uid_of("nobody"));  // no privilege needed
+}
+
+// The site's state store is the unit's StateDirectory=, as systemd makes it for a
+// DynamicUser= service (STATE_DIRECTORY a symlink into private/): 0700, the service's
+// user's, and in use, shared: the status through the unit's nginx names it.
+BOOST_FIXTURE_TEST_CASE(socket_activated_state_store_is_the_units_state_directory, ActivatedSite) {
+    BOOST_TEST(unit_setting(service_unit(), "StateDirectory") == "apivideo-watch");
+    BOOST_TEST(unit_setting(service_unit(), "StateDirectoryMode") == "0700");
+    BOOST_TEST(handler->state_directory() == dir.file("var-lib/apivideo-watch"));
+    BOOST_REQUIRE(http_get(watch(id_query(kPublicVideo))).status == 200);
+
+    const std::string folder = handler->state_folder();
+    struct stat st {};
+    BOOST_REQUIRE(lstat(folder.c_str(), &st) == 0);
+    BOOST_TEST(S_ISDIR(st.st_mode));
+    BOOST_TEST((st.st_mode & 07777) == 0700u);
+    BOOST_TEST(st.st_uid == uid_of("nobody"));
+    BOOST_TEST(lstat((folder + "/data.mdb").c_str(), &st) == 0, "no LMDB file in " << folder);
+
+    HttpReply status = http_get(nginx->url("/watch-status"));
+    BOOST_TEST(status.status == 200);
+    char* real = realpath(folder.c_str(), nullptr);
+    BOOST_TEST(shared_store_folder(status.body) == std::string(real ? real : folder), status.body);
+    free(real);
+    // Nothing refused: no line in the journal.
+    BOOST_TEST(read_file(stderr_path).find("apivideo-watch: ") == std::string::npos, read_file(stderr_path));
 }
 
 BOOST_FIXTURE_TEST_CASE(socket_activated_socket_mode_keeps_others_out, ActivatedSite) {

@@ -13,11 +13,11 @@
 
 namespace {
 
-// The id rule written out again, independently of request.cpp: "vi" then 21 or 22
+// The id rule written out again, independently of video.cpp: "vi" or "li" then 21 or 22
 // ASCII letters or digits.
 bool id_by_the_rule(std::string_view id) {
     if (id.size() != 23 && id.size() != 24) return false;
-    if (id[0] != 'v' || id[1] != 'i') return false;
+    if ((id[0] != 'v' && id[0] != 'l') || id[1] != 'i') return false;
     for (size_t i = 2; i < id.size(); ++i) {
         unsigned char c = static_cast<unsigned char>(id[i]);
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
@@ -30,7 +30,11 @@ bool id_by_the_rule(std::string_view id) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view query(reinterpret_cast<const char*>(data), size);
 
-    FUZZ_CHECK(watch::is_valid_video_id(query) == id_by_the_rule(query), fuzz::show(query));
+    FUZZ_CHECK(watch::media_kind_of(query).has_value() == id_by_the_rule(query), fuzz::show(query));
+    if (id_by_the_rule(query)) {
+        FUZZ_CHECK((watch::media_kind_of(query) == watch::MediaKind::LiveStream) == (query[0] == 'l'),
+                   fuzz::show(query));
+    }
 
     std::vector<watch::QueryParam> params;
     const bool parsed = watch::parse_query(query, params);
@@ -73,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const bool id_ok = parsed && ids == 1 && id_by_the_rule(id->value);
     FUZZ_CHECK(id_ok || !ok, fuzz::show(query) + " accepted");
     if (ok) {
-        FUZZ_CHECK(wp.video_id == id->value, fuzz::show(query));
+        FUZZ_CHECK(wp.id == id->value, fuzz::show(query));
         for (const auto& p : params) {
             if (p.name == "exp") FUZZ_CHECK(wp.exp == p.value, fuzz::show(query));
             if (p.name == "sig") FUZZ_CHECK(wp.sig == p.value, fuzz::show(query));
@@ -95,7 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         std::string why2;
         const bool ok2 = watch::parse_watch_params(more, wp2, why2);
         FUZZ_CHECK(ok2 == ok, fuzz::show(query) + (ok ? " accepted" : " refused") + " but not with &utm_source");
-        if (ok) FUZZ_CHECK(wp2.video_id == wp.video_id && wp2.player == wp.player, fuzz::show(query));
+        if (ok) FUZZ_CHECK(wp2.id == wp.id && wp2.player == wp.player, fuzz::show(query));
     }
     return 0;
 }

@@ -163,7 +163,7 @@ void fuzz_pages(std::string_view input) {
     std::vector<std::string> l = lines_of(input, 7);
     watch::WatchView hostile;
     hostile.title = l[0];
-    hostile.video_id = l[1];
+    hostile.id = l[1];
     hostile.assets.thumbnail = l[2];
     hostile.assets.hls = l[3];
     hostile.assets.mp4 = l[4];
@@ -185,7 +185,7 @@ void fuzz_pages(std::string_view input) {
             auto tame = [&](size_t i, const char* with) { return l[i].empty() ? std::string() : std::string(with); };
             watch::WatchView benign;
             benign.title = tame(0, "x");
-            benign.video_id = tame(1, "x");
+            benign.id = tame(1, "x");
             benign.assets.thumbnail = tame(2, image ? "https://a.example/t.jpg" : "x");
             benign.assets.hls = tame(3, "https://a.example/m.m3u8");
             benign.assets.mp4 = tame(4, "https://a.example/s.mp4");

@@ -1,7 +1,7 @@
 // libFuzzer target: find_private_token and with_session (common/video.h) on a Video
 // whose asset URLs are the input's lines: hls, thumbnail, mp4, player, then optionally a
-// video id and a session token (each used only when it passes the handler's own check,
-// as in the real flow). Built by `make fuzz` (mk/fuzz.mk) only.
+// video or live stream id (its kind the id's) and a session token (each used only when it passes the handler's own
+// check, as in the real flow). Built by `make fuzz` (mk/fuzz.mk) only.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,8 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     lines.resize(6);
 
     watch::Video v;
-    // get_video() only returns a reply whose videoId equals the requested, validated id.
-    v.id = watch::is_valid_video_id(lines[4]) ? lines[4] : "vi5fG2hPr1vAtEpr1vAtE001";
+    // The core reads only a reply whose id equals the requested, validated one; a live
+    // stream's reply has no MP4.
+    const std::optional<watch::MediaKind> kind = watch::media_kind_of(lines[4]);
+    v.id = kind ? lines[4] : "vi5fG2hPr1vAtEpr1vAtE001";
+    v.kind = kind.value_or(watch::MediaKind::Video);
+    if (v.kind == watch::MediaKind::LiveStream) lines[2].clear();
     v.assets.hls = lines[0];
     v.assets.thumbnail = lines[1];
     v.assets.mp4 = lines[2];

@@ -33,13 +33,17 @@ inline bool ends_with(const std::string& s, const std::string& tail) {
 inline void check_token_flow(const watch::Video& v, const std::string& session_token) {
     const std::optional<watch::PrivateToken> tok = watch::find_private_token(v);
     if (tok) {
+        // Where the session is made: a video's beside its token, a live stream's at the
+        // SDKs' shape (apivideo-facts §10.3).
+        const std::string tail = v.kind == watch::MediaKind::LiveStream
+                                     ? "/private/" + tok->token + "/" + v.id + "/session"
+                                     : "/token/" + tok->token + "/session";
         FUZZ_CHECK(watch::is_plausible_token(tok->token), show(tok->token) + " from " + describe(v));
         FUZZ_CHECK(watch::mentions_token(v.assets), describe(v));
-        FUZZ_CHECK(ends_with(tok->session_url, "/token/" + tok->token + "/session"),
-                   show(tok->session_url) + " from " + describe(v));
+        FUZZ_CHECK(ends_with(tok->session_url, tail), show(tok->session_url) + " from " + describe(v));
         // What the handler guarantees before it looks for a token: every asset is a URL it
         // may call (watch.cpp), and videoId is the requested, validated id (apivideo.cpp).
-        if (assets_allowed(v.assets) && watch::is_valid_video_id(v.id)) {
+        if (assets_allowed(v.assets) && watch::media_kind_of(v.id) == v.kind) {
             // The session call goes where the handler may call, on an asset's own origin,
             // and its path (not a query or fragment) is the token's /session.
             FUZZ_CHECK(watch::is_allowed_upstream_url(tok->session_url),
@@ -47,8 +51,7 @@ inline void check_token_flow(const watch::Video& v, const std::string& session_t
             auto s = watch::parse_url(tok->session_url);
             FUZZ_CHECK(s.has_value(), show(tok->session_url));
             std::string path = s->rest.substr(0, s->rest.find_first_of("?#"));
-            FUZZ_CHECK(ends_with(path, "/token/" + tok->token + "/session"),
-                       show(tok->session_url) + " from " + describe(v));
+            FUZZ_CHECK(ends_with(path, tail), show(tok->session_url) + " from " + describe(v));
             bool same_origin = false;
             for (const std::string* u : {&v.assets.hls, &v.assets.thumbnail, &v.assets.mp4}) {
                 auto a = watch::parse_url(*u);

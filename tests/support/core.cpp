@@ -79,7 +79,7 @@ std::string session_of(const std::string& url) {
 std::vector<std::string> asset_urls(const std::string& page) {
     std::vector<std::string> out;
     for (const auto& u : page_urls(page)) {
-        if (u.rfind(shared_standin().vod(), 0) == 0) out.push_back(u);
+        if (u.rfind(shared_standin().vod(), 0) == 0 || u.rfind(shared_standin().live(), 0) == 0) out.push_back(u);
     }
     return out;
 }

@@ -52,7 +52,7 @@ struct Core {
 // The value of the avh parameter in a URL ("" when absent).
 std::string session_of(const std::string& url);
 
-// The page's URLs on the stand-in's delivery host.
+// The page's URLs on the stand-in's delivery and live hosts.
 std::vector<std::string> asset_urls(const std::string& page);
 
 // The "name=value" part of a Set-Cookie header, for sending it back.

@@ -125,6 +125,12 @@ size_t Standin::video_reads() const {
     return n;
 }
 
+size_t Standin::live_stream_reads() const {
+    size_t n = 0;
+    for (const auto& r : requests()) n += r.host == "api" && r.path.rfind("/live-streams/", 0) == 0;
+    return n;
+}
+
 bool Standin::wait_for_request(const std::string& host, const std::string& path, int timeout_ms) const {
     return wait_until(
         [&] {

@@ -75,6 +75,8 @@ class Standin {
     size_t api_calls() const;
     // GET /videos/{id} on the API host: the video reads, lists (captions, chapters) not counted.
     size_t video_reads() const;
+    // GET /live-streams/{id} on the API host: the live stream reads.
+    size_t live_stream_reads() const;
     // Waits up to `timeout_ms` until a request to `host` ("api", "vod") for `path` has
     // arrived (replied to or not: the stand-in records a request as it comes).
     bool wait_for_request(const std::string& host, const std::string& path, int timeout_ms) const;

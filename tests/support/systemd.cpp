@@ -42,16 +42,16 @@ std::string unit_setting(const std::string& unit_text, const std::string& key) {
 
 SocketActivated::SocketActivated(const std::string& socket_path, const std::string& program,
                                  const std::map<std::string, std::string>& env, const std::string& user,
-                                 const std::string& stderr_path)
+                                 const std::string& stderr_path, const std::vector<std::string>& wrapper)
     : socket_(socket_path) {
-    std::vector<std::string> argv;
+    std::vector<std::string> argv = wrapper;
     if (!user.empty()) {
         // As the service's unprivileged user (DynamicUser= in the unit): setpriv execs in
         // place, so the pid is still the handler's.
         const passwd* pw = getpwnam(user.c_str());
         if (!pw) throw std::runtime_error("no user " + user);
-        argv = {"/usr/bin/setpriv", "--reuid=" + std::to_string(pw->pw_uid), "--regid=" + std::to_string(pw->pw_gid),
-                "--clear-groups", "--"};
+        argv.insert(argv.end(), {"/usr/bin/setpriv", "--reuid=" + std::to_string(pw->pw_uid),
+                                 "--regid=" + std::to_string(pw->pw_gid), "--clear-groups", "--"});
     }
     argv.insert(argv.end(), {"/usr/bin/systemd-socket-activate", "-l", socket_path});
     for (const auto& kv : env) argv.push_back("-E" + kv.first + "=" + kv.second);
@@ -103,6 +103,76 @@ void must(bool ok, const std::string& what) {
     if (!ok) throw std::runtime_error(what + ": " + std::strerror(errno));
 }
 
+// A unit's value with the specifiers the units use resolved: %d (the credentials folder),
+// %S (the state root), %%.
+std::string resolved(const std::string& value, const std::string& credentials, const std::string& state_root) {
+    std::string out;
+    for (size_t i = 0; i < value.size(); ++i) {
+        if (value[i] != '%' || i + 1 == value.size()) {
+            out += value[i];
+            continue;
+        }
+        char c = value[++i];
+        if (c == 'd')
+            out += credentials;
+        else if (c == 'S')
+            out += state_root;
+        else if (c == '%')
+            out += '%';
+        else
+            throw std::runtime_error(std::string("the units' specifier %") + c + " is not known to the tests");
+    }
+    return out;
+}
+
+// What systemd does for StateDirectory=NAME (one name) before it starts the service: the
+// folder made (or kept) with StateDirectoryMode= and given to the service's user. With
+// DynamicUser= it lives in ROOT/private/ (mode 0700, root's), ROOT/NAME is a symlink to it,
+// and inside the service's mount namespace ROOT/private is a tmpfs holding that folder
+// alone: returned as a wrapper that builds that namespace, then execs the service.
+std::vector<std::string> make_state_directory(const std::string& service_unit, const std::string& root,
+                                              const passwd& runner, const TempDir& dir, std::string& folder,
+                                              std::string& named) {
+    std::string name = unit_setting(service_unit, "StateDirectory");
+    if (name.empty()) return {};
+    if (name.find_first_of(" /:") != std::string::npos) {
+        throw std::runtime_error("StateDirectory=" + name + ": the tests make one plain name only");
+    }
+    std::string mode_text = unit_setting(service_unit, "StateDirectoryMode");
+    mode_t mode = static_cast<mode_t>(std::stoi(mode_text.empty() ? "0755" : mode_text, nullptr, 8));
+    const bool dynamic = unit_setting(service_unit, "DynamicUser") == "yes";
+    must(mkdir(root.c_str(), 0755) == 0 || errno == EEXIST, "mkdir " + root);
+    named = root + "/" + name;
+    folder = dynamic ? root + "/private/" + name : named;
+    if (dynamic) {
+        must(mkdir((root + "/private").c_str(), 0700) == 0 || errno == EEXIST, "mkdir " + root + "/private");
+        char target[256] = {};
+        ssize_t n = readlink(named.c_str(), target, sizeof target - 1);
+        if (n <= 0 || std::string(target, static_cast<size_t>(n)) != "private/" + name) {
+            must(symlink(("private/" + name).c_str(), named.c_str()) == 0, "symlink " + named);
+        }
+    }
+    must(mkdir(folder.c_str(), mode) == 0 || errno == EEXIST, "mkdir " + folder);
+    must(chown(folder.c_str(), runner.pw_uid, runner.pw_gid) == 0, "chown " + folder);
+    must(chmod(folder.c_str(), mode) == 0, "chmod " + folder);
+    if (!dynamic) return {};
+    std::string stash = dir.file("state-directory-stash");
+    must(mkdir(stash.c_str(), 0700) == 0 || errno == EEXIST, "mkdir " + stash);
+    return {"/usr/bin/unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            "-c",
+            "set -e; mount --bind \"$1\" \"$2\"; mount -t tmpfs -o mode=0755 tmpfs \"$3\"; mkdir \"$1\"; "
+            "mount --move \"$2\" \"$1\"; shift 3; exec \"$@\"",
+            "sh",
+            folder,
+            stash,
+            root + "/private"};
+}
+
 }  // namespace
 
 UnitsStarted::UnitsStarted(const TempDir& dir, const Units& units, const std::string& key,
@@ -129,10 +199,13 @@ UnitsStarted::UnitsStarted(const TempDir& dir, const Units& units, const std::st
     }
     must(chmod((creds + "/" + id).c_str(), 0400) == 0 && chmod(creds.c_str(), 0500) == 0, "chmod " + creds);
 
+    std::vector<std::string> wrapper =
+        make_state_directory(units.service_unit, units.state_root, runner, dir, state_folder_, state_directory_);
+
     std::map<std::string, std::string> all{{"CREDENTIALS_DIRECTORY", creds}};
+    if (!state_directory_.empty()) all["STATE_DIRECTORY"] = state_directory_;
     for (std::string kv : unit_settings(units.service_unit, "Environment")) {
-        size_t d = kv.find("%d");
-        if (d != std::string::npos) kv.replace(d, 2, creds);
+        kv = resolved(kv, creds, units.state_root);
         all[kv.substr(0, kv.find('='))] = kv.substr(kv.find('=') + 1);
     }
     for (const auto& kv : env) all[kv.first] = kv.second;
@@ -141,7 +214,7 @@ UnitsStarted::UnitsStarted(const TempDir& dir, const Units& units, const std::st
     must(stat(journal.c_str(), &st) == 0, "stat " + journal);
     all["JOURNAL_STREAM"] = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
 
-    activated_ = std::make_unique<SocketActivated>(units.socket_path, units.program, all, user, journal);
+    activated_ = std::make_unique<SocketActivated>(units.socket_path, units.program, all, user, journal, wrapper);
     must(stat(units.socket_path.c_str(), &st) == 0, "stat " + units.socket_path);
     mode_as_bound_ = st.st_mode & 07777;
 

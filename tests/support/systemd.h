@@ -25,9 +25,10 @@ std::vector<std::string> unit_settings(const std::string& unit_text, const std::
 // stays the same throughout. Only the -E settings (and PATH, HOME, TERM) reach PROGRAM.
 class SocketActivated {
    public:
+    // `wrapper`: a command that runs first, as root, and execs the rest (its arguments).
     SocketActivated(const std::string& socket_path, const std::string& program,
                     const std::map<std::string, std::string>& env, const std::string& user,
-                    const std::string& stderr_path);
+                    const std::string& stderr_path, const std::vector<std::string>& wrapper = {});
     Process& process() { return *proc_; }
     const std::string& socket() const { return socket_; }
 
@@ -61,14 +62,19 @@ class SocketHolder {
 // and then given the .socket unit's SocketUser=, SocketGroup= and SocketMode=; `program`
 // started on the first connection as `user` (the service's DynamicUser=), with the
 // .service unit's Environment= lines (%d: a credentials folder in `dir` holding `key`
-// under the id of its LoadCredential=) and `env` on top. Its stderr goes to `journal`,
-// which JOURNAL_STREAM names, as systemd does for a service logging to the journal.
+// under the id of its LoadCredential=; %S: the state root) and `env` on top. Its stderr goes
+// to `journal`, which JOURNAL_STREAM names, as systemd does for a service logging to the
+// journal. Its StateDirectory= is made as systemd makes it, below the state root (with
+// DynamicUser=: the folder in ROOT/private/, ROOT/NAME a symlink to it, STATE_DIRECTORY
+// naming the symlink, and the service started in a mount namespace where ROOT/private is
+// a tmpfs holding that folder alone, as systemd makes it reachable for the service).
 class UnitsStarted {
    public:
     struct Units {
         std::string socket_unit, service_unit;  // the units' text
         std::string socket_path;                // where to bind (the unit's ListenStream= or a test's own)
         std::string program;                    // what to run (the unit's ExecStart= or a copy)
+        std::string state_root = "/var/lib";    // %S: where StateDirectory= folders go
     };
     UnitsStarted(const TempDir& dir, const Units& units, const std::string& key,
                  const std::map<std::string, std::string>& env, const std::string& user, const std::string& journal);
@@ -76,9 +82,14 @@ class UnitsStarted {
     const std::string& socket() const { return activated_->socket(); }
     // The mode the activator bound the socket with (before SocketMode= was applied).
     mode_t mode_as_bound() const { return mode_as_bound_; }
+    // The StateDirectory= folder: the real one (below private/ with DynamicUser=), and the
+    // path STATE_DIRECTORY names. Both "" when the unit has none.
+    const std::string& state_folder() const { return state_folder_; }
+    const std::string& state_directory() const { return state_directory_; }
 
    private:
     mode_t mode_as_bound_ = 0;
+    std::string state_folder_, state_directory_;
     std::unique_ptr<SocketActivated> activated_;
 };
 

@@ -309,7 +309,7 @@ BOOST_DATA_TEST_CASE(a_relative_allowed_ids_file_is_named_as_a_file,
 BOOST_AUTO_TEST_CASE(a_word_that_is_no_id_and_no_file_is_not_a_video_id) {
     watch::Config c;
     std::string err = load(with_key({{"WATCH_ALLOWED_IDS", "vi5fG2hPr1vAtEpr1vAtE001 nope"}}), c);
-    BOOST_TEST(err == "WATCH_ALLOWED_IDS: nope is not a video id");
+    BOOST_TEST(err == "WATCH_ALLOWED_IDS: nope is not a video or live stream id");
 }
 
 // ---- bounds ---------------------------------------------------------------------------

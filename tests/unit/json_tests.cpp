@@ -96,6 +96,62 @@ BOOST_DATA_TEST_CASE(parse_video_json_error_bodies_fail_cleanly,
                                       "videoId"));
 }
 
+BOOST_AUTO_TEST_CASE(parse_live_stream_json_nodejs_client_200) {
+    std::string body = unit_support::read_apivideo_fixture("live-stream-get-200.nodejs-client.json");
+    watch::Video v;
+    std::string why;
+    BOOST_TEST_REQUIRE(watch::parse_live_stream_json(body, v, why), why);
+    BOOST_TEST((v.kind == watch::MediaKind::LiveStream));
+    BOOST_TEST(v.id == "li4pqNqGUkhKfWcBGpZVLRY5");
+    BOOST_TEST(v.title == "Live From New York");
+    BOOST_TEST((v.is_public == true));
+    BOOST_TEST(!v.broadcasting);
+    BOOST_TEST(v.assets.hls == "https://live.api.video/li4pqNqGUkhKfWcBGpZVLRY5.m3u8");
+    BOOST_TEST(v.assets.thumbnail == "https://live.api.video/li4pqNqGUkhKfWcBGpZVLRY5/thumbnail.jpg");
+    BOOST_TEST(v.assets.player == "https://embed.api.video/live/li4pqNqGUkhKfWcBGpZVLRY5");
+    BOOST_TEST(v.assets.mp4.empty());
+    // Never the stream key: nothing of it is kept.
+    BOOST_TEST(!unit_support::contains(v.title + v.assets.hls + v.assets.player, "cc1b4df0"));
+}
+
+BOOST_AUTO_TEST_CASE(parse_live_stream_json_wants_broadcasting_and_drops_an_mp4) {
+    watch::Video v;
+    std::string why;
+    const std::string assets = R"("assets":{"hls":"https://live.api.video/li4pqNqGUkhKfWcBGpZVLRY5.m3u8",)"
+                               R"("mp4":"https://live.api.video/x.mp4"})";
+    BOOST_TEST(!watch::parse_live_stream_json(R"({"liveStreamId":"li4pqNqGUkhKfWcBGpZVLRY5",)" + assets + "}", v, why));
+    BOOST_TEST(unit_support::contains(why, "broadcasting"));
+    BOOST_TEST(!watch::parse_live_stream_json(
+        R"({"liveStreamId":"li4pqNqGUkhKfWcBGpZVLRY5","broadcasting":"yes",)" + assets + "}", v, why));
+    BOOST_TEST(watch::parse_live_stream_json(
+                   R"({"liveStreamId":"li4pqNqGUkhKfWcBGpZVLRY5","broadcasting":true,)" + assets + "}", v, why),
+               why);
+    BOOST_TEST(v.broadcasting);
+    BOOST_TEST(v.assets.mp4.empty());
+    // A video's reply is no live stream's, nor the other way round.
+    BOOST_TEST(!watch::parse_live_stream_json(unit_support::read_apivideo_fixture("video-get-200.nodejs-client.json"),
+                                              v, why));
+    BOOST_TEST(unit_support::contains(why, "liveStreamId"));
+    BOOST_TEST(unit_support::video_json_error(
+                   unit_support::read_apivideo_fixture("live-stream-get-200.nodejs-client.json"), v) != "");
+    // Its 404 body is refused cleanly.
+    BOOST_TEST(!watch::parse_live_stream_json(
+        unit_support::read_apivideo_fixture("live-stream-complete-404.nodejs-client.json"), v, why));
+}
+
+BOOST_AUTO_TEST_CASE(watch_json_names_a_live_stream_as_api_video_does) {
+    watch::WatchView v;
+    v.kind = watch::MediaKind::LiveStream;
+    v.id = "li4pqNqGUkhKfWcBGpZVLRY5";
+    v.assets.hls = "https://live.api.video/li4pqNqGUkhKfWcBGpZVLRY5.m3u8";
+    const std::string json = watch::watch_json(v);
+    BOOST_TEST(unit_support::contains(json, R"("liveStreamId":"li4pqNqGUkhKfWcBGpZVLRY5","live":true)"), json);
+    BOOST_TEST(!unit_support::contains(json, "videoId"));
+    v.kind = watch::MediaKind::Video;
+    v.id = "vi4blUQJFrYWbaG44NChkH27";
+    BOOST_TEST(unit_support::contains(watch::watch_json(v), R"("videoId":"vi4blUQJFrYWbaG44NChkH27","live":false)"));
+}
+
 // ---- hostile bodies -------------------------------------------------------------------
 
 BOOST_DATA_TEST_CASE(parse_video_json_refuses_non_videos,

@@ -57,7 +57,7 @@ BOOST_AUTO_TEST_CASE(a_link_with_more_signs_its_fields_as_name_value_pairs_in_a_
     //   printf
     //   'id=vi5fG2hPr1vAtEpr1vAtE001&exp=1900000000&nbf=1899990000&ip=2001:db8::/32&t=30&autoplay=1&loop=1&download=0'
     //   | openssl dgst -sha256 -hmac 0123456789abcdef0123456789abcdef -binary | basenc --base64url | tr -d =
-    BOOST_TEST(watch::signed_string(all.video_id, all.exp, watch::link_fields(all)) ==
+    BOOST_TEST(watch::signed_string(all.id, all.exp, watch::link_fields(all)) ==
                "id=" + kId + "&exp=1900000000&nbf=1899990000&ip=2001:db8::/32&t=30&autoplay=1&loop=1&download=0");
     BOOST_TEST(watch::link_signature(kSecret, all) == "sAIBBzwUrzn6vSmbhqPd1RG5f6OmmhTjvYHFi2yRoUA");
     BOOST_TEST(watch::signed_query(kSecret, all) ==

@@ -88,7 +88,7 @@ watch::WatchView hostile_view() {
         "https://vod.api.video/vod/vi4k0jvEUuaTdRAEjQ4Prklg/token/"
         "c77d7bf3-4e2f-4a85-9e15-5c35992c11fc";
     watch::WatchView v;
-    v.video_id = "vi4k0jvEUuaTdRAEjQ4Prklg";
+    v.id = "vi4k0jvEUuaTdRAEjQ4Prklg";
     v.title = kHostileTitle;
     v.assets.hls = base + "/hls/manifest.m3u8?avh=" + kSession;
     v.assets.mp4 = base + "/mp4/source.mp4?avh=" + kSession;
@@ -472,7 +472,7 @@ std::set<std::string> directives_naming(const std::string& csp, const std::strin
 // The page as it waits for a turn: the same template, its own CSP.
 watch::Response waiting_page(watch::Player player, const watch::Config& c) {
     watch::Waiting w;
-    w.video_id = "vi4k0jvEUuaTdRAEjQ4Prklg";
+    w.id = "vi4k0jvEUuaTdRAEjQ4Prklg";
     w.ticket = "t";
     w.seconds = 5;
     w.page_url = "/watch?id=vi4k0jvEUuaTdRAEjQ4Prklg&turn=t";

@@ -193,67 +193,32 @@ BOOST_AUTO_TEST_CASE(parse_query_length_limit) {
     BOOST_TEST(!watch::parse_query(pairs, out));
 }
 
-// ---- is_valid_video_id ----------------------------------------------------------------
-
-// Ids from apivideo-facts §6: the usual 24 characters and the 23-character ones.
-BOOST_DATA_TEST_CASE(is_valid_video_id_accepts_real_ids,
-                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklg", "viMgTZ1KULkXrjFfDCTBtLs", "vilkR8K3N7yrRcxcMt91234",
-                                  "vi0zNStyvRdJ8zT6BrFelIt", "vimIjZ2gyd14njmnbXCWyGo", "vi4blUQJFrYWbaG44NChkH27",
-                                  "vi0000000000000000000000"}),
-                     id) {
-    BOOST_TEST(watch::is_valid_video_id(id));
-}
-
-BOOST_DATA_TEST_CASE(is_valid_video_id_length,
-                     bdata::make({21, 22, 23, 24, 25, 26}) ^ bdata::make({false, false, true, true, false, false}),
-                     length, valid) {
-    std::string id = "vi" + std::string(static_cast<size_t>(length) - 2, 'A');
-    BOOST_TEST(watch::is_valid_video_id(id) == valid, id);
-}
-
-BOOST_DATA_TEST_CASE(is_valid_video_id_refuses,
-                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklgc",  // 25: the OAS typo
-                                  "li400mYKSgQ6xs7taUeSaEKr",   // a live stream
-                                  "pl45KFKdlddgk654dspkze",     // a player
-                                  "VI4k0jvEUuaTdRAEjQ4Prklg",   // prefix is lower case
-                                  "Vi4k0jvEUuaTdRAEjQ4Prklg", "xx4k0jvEUuaTdRAEjQ4Prklg",
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl-",  // non-alphanumerics
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl_", "vi4k0jvEUuaTdRAEjQ4Prkl.", "vi4k0jvEUuaTdRAEjQ4Prkl ",
-                                  "vi4k0jvEUuaTdRAEjQ4Prkl/",
-                                  "vi4k0jvEUuaTdRAEjQ4Pr\xC3\xA9",  // 23 bytes, é is not [A-Za-z]
-                                  "../etc/passwd",
-                                  "vi../../../../etc/passwd",  // 24 characters of traversal
-                                  "vi..%2F..%2F..%2Fetcpass",  // percent-encoded traversal, 24
-                                  "vi%2E%2E%2F%2E%2E%2Fetc",   // 23
-                                  "vi4k0jvEUuaTdRAEjQ4P%2F",   // 23
-                                  "", "vi"}),
-                     id) {
-    BOOST_TEST(!watch::is_valid_video_id(id));
-}
-
-BOOST_AUTO_TEST_CASE(is_valid_video_id_refuses_an_embedded_nul) {
-    std::string id("vi4k0jvEUuaTdRAEjQ4Prkl", 23);
-    BOOST_TEST_REQUIRE(watch::is_valid_video_id(id));
-    id.back() = '\0';
-    BOOST_TEST(!watch::is_valid_video_id(id));
-}
-
 // ---- parse_watch_params ---------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(parse_watch_params_valid) {
     watch::WatchParams p;
     std::string why;
     BOOST_TEST(watch::parse_watch_params("id=vi4k0jvEUuaTdRAEjQ4Prklg", p, why));
-    BOOST_TEST(p.video_id == "vi4k0jvEUuaTdRAEjQ4Prklg");
+    BOOST_TEST(p.id == "vi4k0jvEUuaTdRAEjQ4Prklg");
     BOOST_TEST(watch::parse_watch_params("id=viMgTZ1KULkXrjFfDCTBtLs", p, why));
-    BOOST_TEST(p.video_id == "viMgTZ1KULkXrjFfDCTBtLs");
+    BOOST_TEST(p.id == "viMgTZ1KULkXrjFfDCTBtLs");
+    BOOST_TEST((p.kind == watch::MediaKind::Video));
+}
+
+BOOST_AUTO_TEST_CASE(parse_watch_params_takes_a_live_stream_id_and_says_so) {
+    watch::WatchParams p;
+    std::string why;
+    BOOST_TEST(watch::parse_watch_params("id=li400mYKSgQ6xs7taUeSaEKr&player=hlsjs", p, why));
+    BOOST_TEST(p.id == "li400mYKSgQ6xs7taUeSaEKr");
+    BOOST_TEST((p.kind == watch::MediaKind::LiveStream));
+    BOOST_TEST((p.player == watch::Player::HlsJs));
 }
 
 BOOST_AUTO_TEST_CASE(parse_watch_params_ignores_unknown_params) {
     watch::WatchParams p;
     std::string why;
     BOOST_TEST(watch::parse_watch_params("utm_source=news&id=vi4k0jvEUuaTdRAEjQ4Prklg&fbclid=a%20b&x", p, why));
-    BOOST_TEST(p.video_id == "vi4k0jvEUuaTdRAEjQ4Prklg");
+    BOOST_TEST(p.id == "vi4k0jvEUuaTdRAEjQ4Prklg");
 }
 
 BOOST_DATA_TEST_CASE(parse_watch_params_refuses,
@@ -267,8 +232,8 @@ BOOST_DATA_TEST_CASE(parse_watch_params_refuses,
                                   "id=vi4k0jvEUuaTdRAEjQ4Prklg%2F..",  // traversal
                                   "id=..%2F..%2Fetc%2Fpasswd",
                                   "id=vi4k0jvEUuaTdRAEjQ4Prklg%",  // malformed
-                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%00", "id=li400mYKSgQ6xs7taUeSaEKr",
-                                  "id=%3Cscript%3Ealert(1)%3C%2Fscript%3E"}),
+                                  "id=vi4k0jvEUuaTdRAEjQ4Prklg%00", "id=li400mYKSgQ6xs7taUeSaE",
+                                  "id=pl45KFKdlddgk654dspkze", "id=%3Cscript%3Ealert(1)%3C%2Fscript%3E"}),
                      query) {
     watch::WatchParams p;
     std::string why;

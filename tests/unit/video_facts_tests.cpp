@@ -111,6 +111,38 @@ BOOST_AUTO_TEST_CASE(a_video_that_plays_is_never_checked_again_one_encoding_soon
     BOOST_TEST(VideoFact().recheck_in(5) == 1);
 }
 
+// A live stream off air: one read every kOffAirSeconds for everyone who waits; on air,
+// trusted only by a returning viewer's cookie, and only for kOnAirSeconds.
+BOOST_AUTO_TEST_CASE(a_stream_off_air_is_read_again_by_one_page_view_every_few_seconds) {
+    VideoFact f;
+    BOOST_TEST(!f.off_air(1000));
+    BOOST_TEST(!f.claim_live_check(1000), "nothing known: every page view reads");
+    watch::WatchView seen;
+    seen.kind = watch::MediaKind::LiveStream;
+    seen.id = "li4SB0HXeul4ITH5DXJFGPxT";
+    seen.title = "Soon";
+    seen.session_token = "s";
+    seen.assets.hls = "https://live.api.video/x.m3u8";
+    f.set_on_air(false, 1000, seen);
+    BOOST_TEST_REQUIRE(f.off_air(1001));
+    BOOST_TEST(f.off_air(1001)->title == "Soon");
+    BOOST_TEST(f.off_air(1001)->session_token.empty(), "a page that waits holds no session");
+    BOOST_TEST(f.off_air(1001)->assets.hls.empty());
+    BOOST_TEST(f.live_check_in(1001) == VideoFact::kOffAirSeconds - 1);
+    BOOST_TEST(!f.claim_live_check(1001));
+    const long long due = 1000 + VideoFact::kOffAirSeconds;
+    BOOST_TEST(!f.off_air(due));
+    BOOST_TEST(f.claim_live_check(due), "the first page view to ask reads");
+    BOOST_TEST(f.off_air(due), "the others keep waiting meanwhile");
+    BOOST_TEST(!f.claim_live_check(due));
+    BOOST_TEST(!f.on_air_lately(due));
+    f.set_on_air(true, due + 1);
+    BOOST_TEST(!f.off_air(due + 1));
+    BOOST_TEST(f.on_air_lately(due + 1 + VideoFact::kOnAirSeconds));
+    BOOST_TEST(!f.on_air_lately(due + 2 + VideoFact::kOnAirSeconds));
+    BOOST_TEST(!f.claim_live_check(due + 100), "on air: nothing to claim, every page view reads");
+}
+
 // The shared state keeps a video's facts as JSON: read back, they say the same; anything
 // else read back is refused (and counts as no facts at all).
 BOOST_AUTO_TEST_CASE(facts_come_back_from_the_shared_state_as_they_went_in) {
@@ -118,15 +150,19 @@ BOOST_AUTO_TEST_CASE(facts_come_back_from_the_shared_state_as_they_went_in) {
     f.store_list(TrackKind::Captions, one(TrackKind::Captions, "en"), 300, 1000);
     f.reading(TrackKind::Chapters, 1001);
     watch::WatchView seen;
-    seen.video_id = kId;
+    seen.id = kId;
     seen.title = "Tôt <b>";
     f.set_playable(false, 1002, seen);
+    f.set_on_air(false, 1003, seen);
+    f.claim_live_check(1003 + VideoFact::kOffAirSeconds);
     VideoFact back;
     BOOST_TEST_REQUIRE(watch::parse_video_fact(watch::video_fact_json(f), back));
     BOOST_TEST(watch::video_fact_json(back) == watch::video_fact_json(f));
     BOOST_TEST(back.tracks(true, true).size() == 1u);
     BOOST_TEST((back.list_due(true, true, 1002) == std::nullopt));
     BOOST_TEST(back.still_encoding(1003)->title == "Tôt <b>");
+    BOOST_TEST(back.off_air(1004)->title == "Tôt <b>");
+    BOOST_TEST(back.live_check_at == 1003 + 2 * VideoFact::kOffAirSeconds);
     for (const char* bad :
          {"", "{}", "[1]", "{\"l\":[],\"p\":null,\"r\":0,\"s\":{}}", "{\"l\":[[0,0,[]],[0,0,[]]],\"p\":1,\"r\":0}"}) {
         VideoFact x;

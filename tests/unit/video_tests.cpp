@@ -38,6 +38,66 @@ std::string vod(const std::string& tail) { return "https://vod.api.video/vod/" +
 BOOST_AUTO_TEST_SUITE(unit)
 BOOST_AUTO_TEST_SUITE(video_tests)
 
+// ---- media_kind_of ---------------------------------------------------------------------
+
+// Ids from apivideo-facts §6: the usual 24 characters and the 23-character ones.
+BOOST_DATA_TEST_CASE(media_kind_of_knows_real_video_ids,
+                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklg", "viMgTZ1KULkXrjFfDCTBtLs", "vilkR8K3N7yrRcxcMt91234",
+                                  "vi0zNStyvRdJ8zT6BrFelIt", "vimIjZ2gyd14njmnbXCWyGo", "vi4blUQJFrYWbaG44NChkH27",
+                                  "vi0000000000000000000000"}),
+                     id) {
+    BOOST_TEST((watch::media_kind_of(id) == watch::MediaKind::Video));
+}
+
+// Live stream ids from apivideo-facts §10 (OAS, the Node client's payloads, BLOG-LIVE).
+BOOST_DATA_TEST_CASE(media_kind_of_knows_real_live_stream_ids,
+                     bdata::make({"li400mYKSgQ6xs7taUeSaEKr", "li4SB0HXeul4ITH5DXJFGPxT", "li6Anin2CG1eWirOCBnvYDzI",
+                                  "li5fG2hPr1vAtEL1vEStr001"}),
+                     id) {
+    BOOST_TEST((watch::media_kind_of(id) == watch::MediaKind::LiveStream));
+}
+
+BOOST_DATA_TEST_CASE(media_kind_of_length,
+                     bdata::make({21, 22, 23, 24, 25, 26}) ^ bdata::make({false, false, true, true, false, false}),
+                     length, valid) {
+    for (const char* prefix : {"vi", "li"}) {
+        std::string id = prefix + std::string(static_cast<size_t>(length) - 2, 'A');
+        BOOST_TEST(watch::media_kind_of(id).has_value() == valid, id);
+    }
+}
+
+BOOST_DATA_TEST_CASE(media_kind_of_refuses,
+                     bdata::make({"vi4k0jvEUuaTdRAEjQ4Prklgc",  // 25: the OAS typo
+                                  "li400mYKSgQ6xs7taUeSaEKr-",  // a live stream's, one too many
+                                  "LI400mYKSgQ6xs7taUeSaEKr",   // prefix is lower case
+                                  "pl45KFKdlddgk654dspkze",     // a player
+                                  "VI4k0jvEUuaTdRAEjQ4Prklg",   // prefix is lower case
+                                  "Vi4k0jvEUuaTdRAEjQ4Prklg",
+                                  "xx4k0jvEUuaTdRAEjQ4Prklg",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl-",  // non-alphanumerics
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl_",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl.",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl ",
+                                  "vi4k0jvEUuaTdRAEjQ4Prkl/",
+                                  "vi4k0jvEUuaTdRAEjQ4Pr\xC3\xA9",  // 23 bytes, é is not [A-Za-z]
+                                  "../etc/passwd",
+                                  "vi../../../../etc/passwd",  // 24 characters of traversal
+                                  "vi..%2F..%2F..%2Fetcpass",  // percent-encoded traversal, 24
+                                  "vi%2E%2E%2F%2E%2E%2Fetc",   // 23
+                                  "vi4k0jvEUuaTdRAEjQ4P%2F",   // 23
+                                  "",
+                                  "vi"}),
+                     id) {
+    BOOST_TEST(!watch::media_kind_of(id));
+}
+
+BOOST_AUTO_TEST_CASE(media_kind_of_refuses_an_embedded_nul) {
+    std::string id("vi4k0jvEUuaTdRAEjQ4Prkl", 23);
+    BOOST_TEST_REQUIRE(watch::media_kind_of(id).has_value());
+    id.back() = '\0';
+    BOOST_TEST(!watch::media_kind_of(id));
+}
+
 // ---- the real payloads ----------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(find_private_token_in_the_docs_example) {
@@ -225,6 +285,71 @@ BOOST_AUTO_TEST_CASE(with_session_on_every_asset_of_the_docs_example) {
                "https://vod.api.video/vod/AABBCC/token/c77d7bf3-4e2f-4a85-9e15-5c35992c11fc/mp4/source.mp4?avh=" + s);
     BOOST_TEST(watch::with_session(v.assets.player, s) ==
                "https://embed.api.video/vod/AABBCC?token=c77d7bf3-4e2f-4a85-9e15-5c35992c11fc&avh=" + s);
+}
+
+// ---- a private live stream's token (facts §10.3, §10.6) --------------------------------
+
+namespace {
+
+const std::string kLive = "li4SB0HXeul4ITH5DXJFGPxT";
+
+watch::Video private_live() {
+    watch::Video v;
+    v.kind = watch::MediaKind::LiveStream;
+    v.id = kLive;
+    v.is_public = false;
+    return v;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_live_token_is_found_after_private_and_traded_beside_the_playlist) {
+    watch::Video v = private_live();
+    v.assets.hls = "https://live.api.video/private/" + kToken + "/" + kLive + ".m3u8";
+    v.assets.thumbnail = "https://live.api.video/" + kLive + "/token/" + kToken + "/thumbnail.jpg";
+    v.assets.player = "https://embed.api.video/live/" + kLive + "?token=" + kToken;
+    auto t = watch::find_private_token(v);
+    BOOST_TEST_REQUIRE(t.has_value());
+    BOOST_TEST(t->token == kToken);
+    // The SDKs' shape (ANDROID VideoOptions.kt, SWIFT VideoOptions.swift).
+    BOOST_TEST(t->session_url == "https://live.api.video/private/" + kToken + "/" + kLive + "/session");
+    // Not the VOD shape the thumbnail's /token/ would give.
+    BOOST_TEST(t->session_url.find("/token/") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_live_token_found_only_in_the_thumbnail_or_the_player_is_traded_at_the_live_shape) {
+    watch::Video v = private_live();
+    v.assets.hls = "https://live.example.test/" + kLive + ".m3u8";
+    v.assets.thumbnail = "https://live.example.test/" + kLive + "/token/" + kToken + "/thumbnail.jpg";
+    auto t = watch::find_private_token(v);
+    BOOST_TEST_REQUIRE(t.has_value());
+    BOOST_TEST(t->session_url == "https://live.example.test/private/" + kToken + "/" + kLive + "/session");
+    v.assets.thumbnail = "https://live.example.test/" + kLive + "/thumbnail.jpg";
+    v.assets.player = "https://embed.api.video/live/" + kLive + "?token=" + kToken;
+    t = watch::find_private_token(v);
+    BOOST_TEST_REQUIRE(t.has_value());
+    BOOST_TEST(t->token == kToken);
+    BOOST_TEST(t->session_url == "https://live.example.test/private/" + kToken + "/" + kLive + "/session");
+}
+
+BOOST_DATA_TEST_CASE(a_live_playlist_that_names_another_stream_or_no_token_gives_none,
+                     bdata::make({std::string("https://live.api.video/private/") + kToken +
+                                      "/liOTHERxxxxxxxxxxxxxxxxx.m3u8",
+                                  std::string("https://live.api.video/private/") + kToken + "/" + kLive + "x.m3u8",
+                                  std::string("https://live.api.video/private/") + kToken,
+                                  std::string("https://live.api.video/private/bad!token/") + kLive + ".m3u8",
+                                  std::string("https://live.api.video/") + kLive + ".m3u8"}),
+                     hls) {
+    watch::Video v = private_live();
+    v.assets.hls = hls;
+    BOOST_TEST(!watch::find_private_token(v).has_value(), hls);
+}
+
+BOOST_AUTO_TEST_CASE(a_videos_token_is_not_looked_for_after_private) {
+    watch::Video v = private_video();
+    v.assets.hls = "https://vod.api.video/private/" + kToken + "/" + kId + ".m3u8";
+    BOOST_TEST(!watch::find_private_token(v).has_value());
+    BOOST_TEST(watch::mentions_token(v.assets), "so the page is refused, not served tokenless");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -11,7 +11,7 @@ constexpr long long kNow = 1800000000;
 
 watch::WatchView view(const std::string& id, long long created = kNow) {
     watch::WatchView v;
-    v.video_id = id;
+    v.id = id;
     v.title = "A \"title\" <b>";
     v.session_token = "0f0e0d0c-1111-2222-3333-444455556666";
     v.assets.hls = "https://vod.api.video/vod/" + id + "/token/t/hls/manifest.m3u8?avh=" + v.session_token;
@@ -37,7 +37,7 @@ BOOST_AUTO_TEST_CASE(a_cookie_round_trips_every_field) {
     auto back = watch::read_viewer_cookie("other=1; " + as_request_cookie(set) + "; x=y", kSigner, kNow + 10);
     BOOST_REQUIRE(back.size() == 1u);
     const watch::WatchView v = view(kA);
-    BOOST_TEST(back[0].video_id == v.video_id);
+    BOOST_TEST(back[0].id == v.id);
     BOOST_TEST(back[0].title == v.title);
     BOOST_TEST(back[0].session_token == v.session_token);
     BOOST_TEST(back[0].assets.hls == v.assets.hls);
@@ -108,8 +108,8 @@ BOOST_AUTO_TEST_CASE(the_newest_video_comes_first_and_the_count_is_bounded) {
         seen = watch::read_viewer_cookie(cookie, kSigner, kNow);
     }
     BOOST_TEST(seen.size() == watch::kRememberMaxVideos);
-    BOOST_TEST(seen.front().video_id == ids[5]);
-    BOOST_TEST(seen.back().video_id == ids[2]);
+    BOOST_TEST(seen.front().id == ids[5]);
+    BOOST_TEST(seen.back().id == ids[2]);
 }
 
 BOOST_AUTO_TEST_CASE(watching_again_replaces_rather_than_duplicates) {
@@ -121,8 +121,8 @@ BOOST_AUTO_TEST_CASE(watching_again_replaces_rather_than_duplicates) {
         as_request_cookie(watch::viewer_cookie_header(view(kA, kNow + 5), seen, kSigner, "/", kNow + 5));
     seen = watch::read_viewer_cookie(third, kSigner, kNow + 5);
     BOOST_REQUIRE(seen.size() == 2u);
-    BOOST_TEST(seen[0].video_id == kA);
-    BOOST_TEST(seen[1].video_id == kB);
+    BOOST_TEST(seen[0].id == kA);
+    BOOST_TEST(seen[1].id == kB);
 }
 
 BOOST_AUTO_TEST_CASE(a_cookie_stays_under_the_browsers_size_limit) {
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(a_cookie_stays_under_the_browsers_size_limit) {
     // The big one did not fit beside the new one, so only the new one is kept.
     auto seen = watch::read_viewer_cookie(as_request_cookie(set), kSigner, kNow);
     BOOST_REQUIRE(seen.size() == 1u);
-    BOOST_TEST(seen[0].video_id == kB);
+    BOOST_TEST(seen[0].id == kB);
     // Alone and too large: not remembered at all.
     BOOST_TEST(watch::viewer_cookie_header(big, {}, kSigner, "/", kNow).empty());
 }
