@@ -489,6 +489,7 @@ BOOST_DATA_TEST_CASE(analytics_on_a_play_sends_a_ping_naming_the_video, bdata::m
         BOOST_TEST(q.method == "POST", q.path);
         BOOST_TEST(q.path == "/vod");
         BOOST_TEST(q.status == 200, q.path << " " << q.status);
+        BOOST_TEST(q.ping_type == "vod");
         BOOST_TEST(q.ping_video_id == kPrivateVideo);
         play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
     }
