@@ -3,7 +3,7 @@
 #   make            build build/apivideo-watch
 #   make unit       build and run the unit and component tests (seconds once built)
 #   make test       install what the tests need (Debian, as root), build, run every test
-#   make demo       install, build, start the stand-in, nginx and the handler, print a URL
+#   make demo       install, build, start the stand-in, nginx and the handler, print URLs
 #   make deb        the Debian package, in build/deb/ (mk/deb.mk)
 #   make static     one executable needing no shared library, build/static/ (mk/static.mk)
 #   make dist       the release archive for shared hosts, in build/dist/ (mk/static.mk)

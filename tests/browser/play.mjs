@@ -3,43 +3,62 @@
 // source played, and every console error and CSP violation on the way.
 //
 //   node tests/browser/play.mjs URL [--timeout-ms 20000] [--screenshot FILE] [--wait-turn]
-//                                   [--autoplay] [--start SECONDS] [--pause]
+//                                   [--autoplay] [--start SECONDS] [--advance SECONDS] [--pause]
+//                                   [--until-ended]
 //
-// --wait-turn: a page that waits for its turn of api.video's reads; nobody clicks, the
-// page must start its player by itself, in the same document (no reload).
+// --wait-turn: a page that waits for its turn of api.video's reads (or for the video, or the
+// live stream, to be ready); nobody clicks, the page must start its player by itself, in the
+// same document (no reload). The JSON gives what the page said while it waited (waitingText).
 // --autoplay: a link with autoplay=1; nobody clicks, the player must start by itself.
 // --start: a link with t=SECONDS; playback must go 1 s past it.
+// --advance: playback must go SECONDS past where it was first seen, wherever that was: a
+// live stream starts near its live edge, whose time depends on how long it has been on air.
+// --until-ended: once it plays, the script waits for the video to end (a live stream that
+// goes off air) and for the page to say so in its live state.
 // --pause: once it plays, the visitor pauses it; the script then waits for the page's
 // requests to settle (what a pause sends, such as an analytics ping, gets there).
 // The JSON also says where playback was first seen (firstTime), whether the video was
-// muted and looping, and its text tracks with their cues (each player's own view of them:
+// muted and looping, ended, what a live stream's page says of its state (liveState), whether
+// video.js still shows its spinner (vjsWaiting), the page's player script (library: "videojs",
+// "hlsjs" or "none"), and its text tracks with their cues (each player's own view of them:
 // video.js may show captions its own way).
+//
+// A test that acts while the page is open (switches a stream on air, ends it) waits for the
+// script's progress lines on stdout, before the JSON: "stage waiting" (--wait-turn: the
+// page that waits is open) and "stage playing" (--until-ended: playback went far enough).
 //
 // Exit status: 0 when "ok" is true, 1 when the page did not play, 2 on a usage error.
 // The test (tests/e2e/browser_tests.cpp) reads the JSON, not the status.
 import { firstLine, launch, parseArgs, stripQuery } from './chromium.mjs';
 
-const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot', '--start'],
-  ['--wait-turn', '--autoplay', '--pause']);
+const args = parseArgs(process.argv.slice(2), ['--timeout-ms', '--screenshot', '--start', '--advance'],
+  ['--wait-turn', '--autoplay', '--pause', '--until-ended']);
 const url = args ? args.url : '';
 const timeoutMs = Number((args && args.options['--timeout-ms']) || '20000');
 const screenshot = (args && args.options['--screenshot']) || '';
 const waitTurn = Boolean(args && args.options['--wait-turn']);
 const autoplay = Boolean(args && args.options['--autoplay']);
 const startAt = Number((args && args.options['--start']) || '0');
+const advance = Number((args && args.options['--advance']) || '0');
 const pauseAfter = Boolean(args && args.options['--pause']);
+const untilEnded = Boolean(args && args.options['--until-ended']);
 if (!url || !(timeoutMs > 0)) {
   console.error('usage: play.mjs URL [--timeout-ms N] [--screenshot FILE]');
   process.exit(2);
 }
 
-const result = { ok: false, url, waitedForTurn: false, sameDocument: false, naturalWidth: 0, clicked: false,
+const result = { ok: false, url, waitedForTurn: false, waitingText: '', sameDocument: false, naturalWidth: 0, clicked: false,
   pressedPlayInFrame: false, paused: false, frameHiddenControls: '',
-  currentTime: 0, firstTime: -1, muted: false, loop: false, tracks: [], frame: '', currentSrc: '', played: 'none',
+  currentTime: 0, firstTime: -1, muted: false, loop: false, ended: false, liveState: '', vjsWaiting: false,
+  tracks: [], frame: '', currentSrc: '', played: 'none', library: 'none',
   responses: { hlsPlaylists: 0, hlsSegments: 0, mp4: 0, failed: [] },
   consoleErrors: [], cspViolations: [], error: '' };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const stage = (name) => console.log(`stage ${name}`);
+
+// Where playback must get: past --start by 1 s, or --advance past where it was first seen.
+const goal = () => (advance > 0 ? (result.firstTime >= 0 ? result.firstTime + advance : Infinity) : startAt + 1);
 
 // Requests of the page in flight, and when that last changed: to wait for them to settle.
 let inFlight = 0;
@@ -55,7 +74,8 @@ const INIT = `document.addEventListener('securitypolicyviolation', (e) => {
 // The state of every <video> of one frame.
 function videosIn(frame) {
   return frame.evaluate(() => [...document.querySelectorAll('video')].map((v) => ({
-    currentTime: v.currentTime, paused: v.paused, currentSrc: v.currentSrc, muted: v.muted, loop: v.loop,
+    currentTime: v.currentTime, paused: v.paused, ended: v.ended, currentSrc: v.currentSrc, muted: v.muted,
+    loop: v.loop,
     // In error, or every <source> tried and failed (which sets no error on the video).
     failed: Boolean(v.error) || v.networkState === HTMLMediaElement.NETWORK_NO_SOURCE,
   }))).catch(() => []);
@@ -108,10 +128,14 @@ try {
     // Nobody clicks: the page starts its player by itself.
   } else if (waitTurn) {
     // A mark a reload would lose; the countdown proves it is the waiting page.
-    result.waitedForTurn = await page.evaluate(() => {
+    const waiting = await page.evaluate(() => {
       window.__sameDocument = true;
-      return Boolean(document.getElementById('countdown'));
+      const countdown = document.getElementById('countdown');
+      return countdown ? countdown.parentNode.textContent : null;
     });
+    result.waitedForTurn = waiting !== null;
+    result.waitingText = waiting || '';
+    if (result.waitedForTurn) stage('waiting');
   } else {
     // The thumbnail: the first image of the page, once it has a source and has loaded or
     // failed (a custom player sets it from script).
@@ -146,7 +170,7 @@ try {
       Object.assign(result, { currentTime: v.currentTime, currentSrc: stripQuery(v.currentSrc),
         muted: v.muted, loop: v.loop, frame: inFrame ? 'iframe' : 'page' });
       if (result.firstTime < 0 && v.currentTime > 0) result.firstTime = v.currentTime;
-      if (v.currentTime > startAt + 1) break;
+      if (v.currentTime > goal()) break;
       if (inFrame && v.paused && !v.failed && !result.pressedPlayInFrame && Date.now() - since > 500) {
         await frame.locator('video').first().click().catch(() => {});
         result.pressedPlayInFrame = true;
@@ -165,9 +189,31 @@ try {
     }
     await sleep(100);
   }
-  if (result.currentTime <= startAt + 1 && !result.error) {
-    result.error = `no playback past ${startAt + 1} s within ${timeoutMs} ms`;
+  const reached = result.currentTime > goal();
+  if (!reached && !result.error) {
+    result.error = advance > 0 ? `playback did not advance ${advance} s within ${timeoutMs} ms`
+      : `no playback past ${startAt + 1} s within ${timeoutMs} ms`;
   }
+  // The end: the video ended and the page said so (its words, not a spinner for ever).
+  const liveStateIn = () => page.evaluate(() => {
+    const s = document.getElementById('live-state');
+    return s ? s.textContent : '';
+  }).catch(() => '');
+  if (untilEnded && reached) {
+    stage('playing');
+    while (Date.now() < deadline) {
+      const ended = (await videosIn(page.mainFrame())).some((v) => v.ended);
+      if (ended && (await liveStateIn()).startsWith('Ended')) break;
+      await sleep(100);
+    }
+    result.ended = (await videosIn(page.mainFrame())).some((v) => v.ended);
+    if (!result.ended) result.error = `the video did not end within ${timeoutMs} ms`;
+  }
+  result.liveState = await liveStateIn();
+  result.vjsWaiting = await page.evaluate(() => Boolean(document.querySelector('.video-js.vjs-waiting')))
+    .catch(() => false);
+  result.library = await page.evaluate(() => (window.videojs ? 'videojs' : window.Hls ? 'hlsjs' : 'none'))
+    .catch(() => 'none');
   // The showing tracks' cues load by themselves; give them a moment.
   for (let tries = 0; tries < 30; tries++) {
     result.tracks = await tracksIn(page.mainFrame());
@@ -186,7 +232,7 @@ try {
       .catch(() => null);
     if (hidden) result.frameHiddenControls = hidden;
   }
-  if (pauseAfter && result.currentTime > 1) {
+  if (pauseAfter && reached) {
     for (const frame of page.frames()) {
       await frame.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause())).catch(() => {});
     }
@@ -204,7 +250,7 @@ try {
   if (browser) await browser.close();
 }
 
-result.ok = !result.error && result.currentTime > startAt + 1 && result.consoleErrors.length === 0 &&
+result.ok = !result.error && result.currentTime > goal() && result.consoleErrors.length === 0 &&
   result.cspViolations.length === 0 &&
   (waitTurn ? result.waitedForTurn && result.sameDocument : autoplay || result.naturalWidth > 0);
 console.log(JSON.stringify(result));

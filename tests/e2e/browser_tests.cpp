@@ -239,6 +239,44 @@ bool has(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// A live stream's page: `more` after its id ("&player=hlsjs", or "" for the site's default
+// player, video.js).
+std::string live_query(const char* id, const std::string& more) { return std::string("id=") + id + more; }
+
+// A site for the live streams' pages; each test switches streams on and off air, so after it
+// every stream is put back as its fixture says, for the tests after.
+struct LiveSite : BrowserSite {
+    ~LiveSite() { standin().reset(); }
+    std::string page(const char* id, const std::string& more) const {
+        return nginx.url("/watch?" + live_query(id, more));
+    }
+};
+
+// The live host's log of this page view: what the browser asked for (the thumbnail, the
+// playlists, the segments), not the handler's own call (the session it makes of the token).
+std::vector<StandinRequest> live_requests() {
+    std::vector<StandinRequest> out;
+    for (const auto& q : standin().requests()) {
+        if (q.host == "live" && q.user_agent.rfind("apivideo-watch/", 0) != 0) out.push_back(q);
+    }
+    return out;
+}
+
+// The live host answered every request of the browser (200: none refused, as the strict host
+// refuses one that lost the session), each carrying the session once, valid; among them
+// segments, and the rendition's playlist read again as the live window slid on.
+void the_live_host_answered_every_request(const std::vector<StandinRequest>& requests) {
+    for (const auto& q : requests) {
+        BOOST_TEST(q.status == 200, q.path << " " << q.status << " session=" << q.session);
+        BOOST_TEST(q.session == "valid", q.path << " session=" << q.session);
+        BOOST_TEST(count_of(q.query, "avh=") == 1u, q.path << "?" << q.query);
+    }
+    BOOST_TEST(count_requests(requests, ".ts") >= 2u);
+    BOOST_TEST(count_requests(requests, "/index.m3u8") >= 2u);
+}
+
+const char* const kLivePlayers[] = {"", "&player=hlsjs"};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(e2e)
@@ -489,6 +527,7 @@ BOOST_DATA_TEST_CASE(analytics_on_a_play_sends_a_ping_naming_the_video, bdata::m
         BOOST_TEST(q.method == "POST", q.path);
         BOOST_TEST(q.path == "/vod");
         BOOST_TEST(q.status == 200, q.path << " " << q.status);
+        BOOST_TEST(q.ping_type == "vod");
         BOOST_TEST(q.ping_video_id == kPrivateVideo);
         play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
     }
@@ -512,6 +551,100 @@ BOOST_DATA_TEST_CASE(analytics_off_sends_nothing_to_the_collector, bdata::make({
     played(r);
     BOOST_TEST(r.paused, r);
     BOOST_TEST(collector_requests().empty());
+}
+
+// A private live stream (issue 20) in video.js (the default player) and hls.js: playback
+// advances, and the live host, which checks the session on the playlist, the renditions'
+// playlists and the segments, refused none of the browser's requests.
+BOOST_DATA_TEST_CASE_F(LiveSite, a_private_live_stream_plays_with_the_session_on_every_request,
+                       bdata::make(kLivePlayers), more) {
+    PlayResult r = play_live(page(kPrivateLive, more));
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.current_time > r.first_time + 2, r);
+    BOOST_TEST(r.library == (std::string(more).empty() ? "videojs" : "hlsjs"), r);
+    BOOST_TEST(r.played == "hls-mse", r);
+    BOOST_TEST(r.live_state == "Live", r);
+    auto requests = live_requests();
+    the_live_host_answered_every_request(requests);
+    BOOST_TEST(count_requests(requests, "/thumbnail.jpg") >= 1u);  // the thumbnail, the poster
+    BOOST_TEST(browser_requests().empty(), "nothing from the VOD host");
+}
+
+// A stream not on air yet: its page waits. Once the stream goes on air, the page turns into
+// the player by itself (its script asks the JSON form, then starts the player in place,
+// muted): nobody clicks, nothing reloads, and the player plays with the session.
+BOOST_DATA_TEST_CASE_F(LiveSite, the_page_that_waits_plays_the_live_stream_once_on_air, bdata::make(kLivePlayers),
+                       more) {
+    PlayInBackground visitor = play_once_on_air(page(kWaitingLive, more));
+    // (The message is built whether the check fails or not: it must not wait for the result.)
+    BOOST_TEST_REQUIRE(visitor.reached("waiting", 20000), "the page that waits did not open");
+    BOOST_TEST(live_requests().empty(), "nothing to load while off air");
+    standin().broadcast(kWaitingLive, R"({"broadcasting":true})");
+    PlayResult r = visitor.result();
+    BOOST_TEST_MESSAGE(r);
+    BOOST_TEST(r.waited_for_turn, r);
+    BOOST_TEST(
+        std::regex_match(r.waiting_text,
+                         std::regex("This live stream has not started yet\\. This page tries again in about \\d+ s")),
+        r.waiting_text);
+    BOOST_TEST(r.same_document, r);
+    BOOST_TEST(!r.clicked, r);
+    BOOST_TEST(r.muted, r);
+    BOOST_TEST(r.current_time > r.first_time + 2, r);
+    BOOST_TEST(r.library == (std::string(more).empty() ? "videojs" : "hlsjs"), r);
+    BOOST_TEST(r.played == "hls-mse", r);
+    BOOST_TEST(r.live_state == "Live", r);
+    BOOST_TEST(r.console_errors.empty(), r);
+    BOOST_TEST(r.csp_violations.empty(), r);
+    BOOST_TEST(r.error.empty(), r);
+    BOOST_TEST(r.ok, r);
+    the_live_host_answered_every_request(live_requests());
+}
+
+// The stream ends while it is watched: api.video closes its playlist (#EXT-X-ENDLIST), the
+// player plays to that end and stops, and the page says the stream is over, in words, where
+// a player would otherwise wait for more for ever.
+BOOST_DATA_TEST_CASE_F(LiveSite, a_live_stream_that_ends_while_watched_says_it_is_over, bdata::make(kLivePlayers),
+                       more) {
+    PlayInBackground visitor = play_until_ended(page(kPrivateLive, more));
+    BOOST_TEST_REQUIRE(visitor.reached("playing", 25000), "the live stream did not play");
+    standin().broadcast(kPrivateLive, R"({"broadcasting":false,"endlist_s":30})");
+    PlayResult r = visitor.result();
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.ended, r);
+    BOOST_TEST(r.live_state == "Ended: the live stream is over", r);
+    BOOST_TEST(!r.vjs_waiting, r);
+    the_live_host_answered_every_request(live_requests());
+}
+
+// WATCH_ANALYTICS=apivideo on a live stream's page: the pings go to the collector's /live and
+// name the stream by its id, in live_stream_id, as the page gives them to the module (which
+// would read "private" from a private stream's playlist URL, facts §10.5).
+BOOST_DATA_TEST_CASE(analytics_on_a_live_stream_name_it_and_the_live_type, bdata::make(kLivePlayers), more) {
+    AnalyticsSite s("apivideo");
+    PlayResult r = play_live(s.site.watch(live_query(kPrivateLive, more)), true);
+    BOOST_TEST_MESSAGE(r);
+    played(r);
+    BOOST_TEST(r.paused, r);
+    auto pings = collector_requests();
+    BOOST_TEST(!pings.empty(), r);
+    bool play_reported = false;
+    for (const auto& q : pings) {
+        std::string events;
+        for (const auto& e : q.ping_events) events += " " + e;
+        BOOST_TEST_MESSAGE("ping " << q.method << " " << q.path << " " << q.status << " " << q.ping_type << " "
+                                   << q.ping_video_id << ":" << events);
+        BOOST_TEST(q.method == "POST", q.path);
+        BOOST_TEST(q.path == "/live");
+        BOOST_TEST(q.status == 200, q.path << " " << q.status);
+        BOOST_TEST(q.ping_type == "live");
+        BOOST_TEST(q.ping_video_id == kPrivateLive);
+        play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
+    }
+    BOOST_TEST(play_reported, "no ping reported the play and the pause");
+    the_live_host_answered_every_request(live_requests());
 }
 
 // axe-core (WCAG 2.1 A and AA) on every kind of page the handler shows, players with and

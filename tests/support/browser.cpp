@@ -49,44 +49,61 @@ bool flag(const rapidjson::Value& object, const char* name) {
     return it != object.MemberEnd() && it->value.IsBool() && it->value.GetBool();
 }
 
-// Runs `node tests/browser/SCRIPT URL ARGS…` and parses the JSON line it ends with into `d`.
-// `raw` gets that line, or all the script printed when there is none (then false, and
-// `error` says so unless it already said why).
-bool run_script(const std::string& script, const std::string& url, const std::vector<std::string>& args, int timeout_ms,
-                rapidjson::Document& d, std::string& raw, std::string& error) {
+}  // namespace
+
+// `node tests/browser/SCRIPT URL ARGS…`, started; its output in a folder of its own.
+struct ScriptRun {
+    std::string script;
+    int timeout_ms;
     TempDir dir;
-    std::vector<std::string> argv = {node_binary(), repo_root() + "/tests/browser/" + script, url};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process::Options o;
-    o.stdout_path = dir.file("stdout");
-    o.stderr_path = dir.file("stderr");
-    o.cwd = repo_root();  // node resolves playwright-core from the project's node_modules
-    {
+    std::unique_ptr<Process> node;
+
+    ScriptRun(const std::string& script_, const std::string& url, const std::vector<std::string>& args, int timeout_ms_)
+        : script(script_), timeout_ms(timeout_ms_) {
+        std::vector<std::string> argv = {node_binary(), repo_root() + "/tests/browser/" + script, url};
+        argv.insert(argv.end(), args.begin(), args.end());
+        Process::Options o;
+        o.stdout_path = dir.file("stdout");
+        o.stderr_path = dir.file("stderr");
+        o.cwd = repo_root();  // node resolves playwright-core from the project's node_modules
+        node = std::make_unique<Process>(argv, o);
+    }
+
+    // Waits for the script's end and parses the JSON line it ends with into `d`. `raw` gets
+    // that line, or all the script printed when there is none (then false, and `error` says
+    // so unless it already said why).
+    bool finish(rapidjson::Document& d, std::string& raw, std::string& error) {
         // The script bounds itself; this bound is for a browser that hangs it. Stopping
         // the process stops its group: Chromium goes with it.
-        Process node(argv, o);
-        if (node.wait(timeout_ms + 20000) == -1) error = script + " did not finish";
+        if (node && node->wait(timeout_ms + 20000) == -1) error = script + " did not finish";
+        node.reset();
+        std::string out = read_file(dir.file("stdout"));
+        size_t line = out.rfind("\n{");
+        raw = out.substr(line == std::string::npos ? 0 : line + 1);
+        d.Parse(raw.c_str());
+        if (d.HasParseError() || !d.IsObject()) {
+            raw = "no result from " + script + "; stdout: " + out + " stderr: " + read_file(dir.file("stderr"));
+            if (error.empty()) error = "no result";
+            return false;
+        }
+        return true;
     }
-    std::string out = read_file(dir.file("stdout"));
-    size_t line = out.rfind("\n{");
-    raw = out.substr(line == std::string::npos ? 0 : line + 1);
-    d.Parse(raw.c_str());
-    if (d.HasParseError() || !d.IsObject()) {
-        raw = "no result from " + script + "; stdout: " + out + " stderr: " + read_file(dir.file("stderr"));
-        if (error.empty()) error = "no result";
-        return false;
-    }
-    return true;
+};
+
+namespace {
+
+// Runs `node tests/browser/SCRIPT URL ARGS…` to its end: see ScriptRun::finish.
+bool run_script(const std::string& script, const std::string& url, const std::vector<std::string>& args, int timeout_ms,
+                rapidjson::Document& d, std::string& raw, std::string& error) {
+    return ScriptRun(script, url, args, timeout_ms).finish(d, raw, error);
 }
 
 }  // namespace
 
 namespace {
 
-PlayResult play(const std::string& url, std::vector<std::string> args, int timeout_ms) {
-    PlayResult r;
-    rapidjson::Document d;
-    if (!run_script("play.mjs", url, args, timeout_ms, d, r.raw, r.error)) return r;
+// play.mjs's JSON line, read into `r`.
+void read_play(const rapidjson::Document& d, PlayResult& r) {
     r.ok = flag(d, "ok");
     r.natural_width = static_cast<long>(num(d, "naturalWidth"));
     r.current_time = num(d, "currentTime");
@@ -103,6 +120,7 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     }
     r.frame = str(d, "frame");
     r.played = str(d, "played");
+    r.library = str(d, "library");
     r.current_src = str(d, "currentSrc");
     r.clicked = flag(d, "clicked");
     r.pressed_play_in_frame = flag(d, "pressedPlayInFrame");
@@ -110,9 +128,19 @@ PlayResult play(const std::string& url, std::vector<std::string> args, int timeo
     r.waited_for_turn = flag(d, "waitedForTurn");
     r.same_document = flag(d, "sameDocument");
     r.paused = flag(d, "paused");
+    r.waiting_text = str(d, "waitingText");
+    r.ended = flag(d, "ended");
+    r.live_state = str(d, "liveState");
+    r.vjs_waiting = flag(d, "vjsWaiting");
     r.console_errors = strings(d, "consoleErrors");
     r.csp_violations = strings(d, "cspViolations");
     if (r.error.empty()) r.error = str(d, "error");
+}
+
+PlayResult play(const std::string& url, std::vector<std::string> args, int timeout_ms) {
+    PlayResult r;
+    rapidjson::Document d;
+    if (run_script("play.mjs", url, args, timeout_ms, d, r.raw, r.error)) read_play(d, r);
     return r;
 }
 
@@ -137,6 +165,45 @@ PlayResult play_link(const std::string& url, bool autoplay, long long start, int
 PlayResult play_then_pause(const std::string& url, int timeout_ms) {
     // The script's own bound grows by the settling it may wait.
     return play(url, {"--timeout-ms", std::to_string(timeout_ms), "--pause"}, timeout_ms + 5000);
+}
+
+PlayResult play_live(const std::string& url, bool pause, int timeout_ms) {
+    std::vector<std::string> args = {"--timeout-ms", std::to_string(timeout_ms), "--advance", "2"};
+    if (pause) args.emplace_back("--pause");
+    return play(url, args, timeout_ms + (pause ? 5000 : 0));
+}
+
+PlayInBackground::PlayInBackground(const std::string& url, const std::vector<std::string>& args, int timeout_ms)
+    : run_(std::make_unique<ScriptRun>("play.mjs", url, args, timeout_ms)) {}
+PlayInBackground::PlayInBackground(PlayInBackground&&) noexcept = default;
+PlayInBackground::~PlayInBackground() = default;
+
+bool PlayInBackground::reached(const std::string& stage, int timeout_ms) {
+    const std::string line = "stage " + stage + "\n";
+    auto said = [&] {
+        std::string out = read_file(run_->dir.file("stdout"));
+        return out.rfind(line, 0) == 0 || out.find("\n" + line) != std::string::npos;
+    };
+    // A script that ended will say nothing more.
+    wait_until([&] { return said() || !run_->node || !run_->node->running(); }, timeout_ms);
+    return said();
+}
+
+PlayResult PlayInBackground::result() {
+    PlayResult r;
+    rapidjson::Document d;
+    if (run_->finish(d, r.raw, r.error)) read_play(d, r);
+    return r;
+}
+
+PlayInBackground play_once_on_air(const std::string& url, int timeout_ms) {
+    return PlayInBackground(url, {"--timeout-ms", std::to_string(timeout_ms), "--wait-turn", "--advance", "2"},
+                            timeout_ms);
+}
+
+PlayInBackground play_until_ended(const std::string& url, int timeout_ms) {
+    return PlayInBackground(url, {"--timeout-ms", std::to_string(timeout_ms), "--advance", "2", "--until-ended"},
+                            timeout_ms);
 }
 
 std::ostream& operator<<(std::ostream& os, const PlayResult& r) { return os << r.raw; }

@@ -2,6 +2,7 @@
 // tests/browser/: played as a visitor would (play.mjs), or checked by axe-core (axe.mjs);
 // what they found, as the script reports it.
 #pragma once
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,6 +25,7 @@ struct PlayResult {
     std::vector<TrackState> tracks;    // the page's text tracks, once playback went 1 s
     std::string frame;                 // where that video is: "page" or "iframe"
     std::string played;                // "hls-mse" (hls.js, VHS), "hls-native", "mp4" or "none"
+    std::string library;               // the page's player script: "videojs", "hlsjs" or "none"
     std::string current_src;           // that video's currentSrc, without its query
     bool clicked = false;              // the script clicked the thumbnail
     bool pressed_play_in_frame = false;
@@ -32,6 +34,10 @@ struct PlayResult {
     bool waited_for_turn = false;       // (wait_turn) the page was the one that waits for a turn
     bool same_document = false;         // (wait_turn) the player started without a reload
     bool paused = false;                // (play_then_pause) the visitor paused it once it played
+    std::string waiting_text;           // (wait_turn) what the page that waits said
+    bool ended = false;                 // (play_until_ended) the video ended
+    std::string live_state;             // a live stream's page: its #live-state's text at the end
+    bool vjs_waiting = false;           // video.js showed its spinner at the end
     std::vector<std::string> console_errors;
     std::vector<std::string> csp_violations;
     std::string error;  // why the script stopped without playback; "" when it played
@@ -52,6 +58,39 @@ PlayResult play_link(const std::string& url, bool autoplay, long long start, int
 // Plays as play_in_browser() does, then pauses every video and waits for the page's
 // requests to settle (at most 5 s more): what the pause sends has then arrived.
 PlayResult play_then_pause(const std::string& url, int timeout_ms = 20000);
+
+// A live stream's page, played as play_in_browser() plays a video's, but playback must go
+// 2 s past where it was first seen: a live player starts near the live edge, not at 0.
+// With `pause`, it is then paused as play_then_pause() does.
+PlayResult play_live(const std::string& url, bool pause = false, int timeout_ms = 20000);
+
+struct ScriptRun;
+
+// play.mjs in the background, for a test that acts while the page is open (switches a live
+// stream on air, ends it): the test waits for the stage the script reached, acts, then takes
+// the result. Its end stops the script, and the browser, if they still run.
+class PlayInBackground {
+   public:
+    // `args`: play.mjs's options, after the URL.
+    PlayInBackground(const std::string& url, const std::vector<std::string>& args, int timeout_ms);
+    PlayInBackground(PlayInBackground&&) noexcept;
+    ~PlayInBackground();
+    // Waits up to `timeout_ms` for the script to say it reached `stage` (see play.mjs); false
+    // when it ended, or the time ran out, first.
+    bool reached(const std::string& stage, int timeout_ms);
+    // Waits for the script's end: what it found.
+    PlayResult result();
+
+   private:
+    std::unique_ptr<ScriptRun> run_;
+};
+
+// A live stream's page that waits for it to go on air: reaches "waiting" once the page that
+// waits is open; nobody clicks, it must then play by itself (2 s), in the same document.
+PlayInBackground play_once_on_air(const std::string& url, int timeout_ms = 30000);
+// A live stream's page played (2 s, after the thumbnail's click): reaches "playing"; the
+// video must then end, and the page say so in its live state.
+PlayInBackground play_until_ended(const std::string& url, int timeout_ms = 30000);
 
 // The raw JSON line, for test messages.
 std::ostream& operator<<(std::ostream& os, const PlayResult& r);

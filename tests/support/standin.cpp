@@ -94,6 +94,8 @@ std::vector<StandinRequest> Standin::requests() const {
         if (ping != e.MemberEnd() && ping->value.IsObject()) {
             auto id = ping->value.FindMember("video_id");
             if (id != ping->value.MemberEnd() && id->value.IsString()) q.ping_video_id = id->value.GetString();
+            auto type = ping->value.FindMember("media_type");
+            if (type != ping->value.MemberEnd() && type->value.IsString()) q.ping_type = type->value.GetString();
             auto events = ping->value.FindMember("events");
             if (events != ping->value.MemberEnd() && events->value.IsArray()) {
                 for (const auto& ev : events->value.GetArray()) {

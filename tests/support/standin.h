@@ -44,8 +44,11 @@ struct StandinRequest {
     std::string session;  // "valid", "missing", "invalid" or "" (not an asset)
     std::string origin;   // the Origin header, "" when absent
     std::string user_agent;
-    // An accepted analytics ping (host "collector"): the video it names and its event types.
+    // An accepted analytics ping (host "collector"): the video or live stream it names, the
+    // type it says that is ("vod" or "live": the collector's path, whose id field the ping
+    // filled, video_id or live_stream_id), and its event types.
     std::string ping_video_id;
+    std::string ping_type;
     std::vector<std::string> ping_events;
 };
 
