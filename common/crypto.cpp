@@ -45,17 +45,28 @@ EVP_MAC_CTX* thread_hmac_sha256() {
 
 std::string hmac_sha256(std::string_view key, std::string_view message) {
     EVP_MAC_CTX* ctx = thread_hmac_sha256();
-    // A null key would tell EVP_MAC_init to keep the previous call's key, so an empty
-    // one must still point somewhere.
+    // Setting a key hashes two blocks and is most of OpenSSL's work for a short message
+    // (bench/results.md, the fleet's store cost: a ticket is signed inside a store change).
+    // A site signs with one secret, so the context keeps the key it was last given: a null
+    // key tells EVP_MAC_init to use that one again. An empty key must then still point
+    // somewhere, not to be taken for "the same".
+    thread_local std::string keyed;
+    thread_local bool has_key = false;
     static const unsigned char kEmpty = 0;
-    const auto* k = key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    const bool same = has_key && key == keyed;
+    const auto* k = same ? nullptr : key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
+    if (!same) {
+        has_key = false;  // until the context holds it
+        keyed.assign(key);
+    }
     unsigned char out[EVP_MAX_MD_SIZE];
     size_t len = 0;
-    if (!EVP_MAC_init(ctx, k, key.size(), nullptr) ||
+    if (!EVP_MAC_init(ctx, k, same ? 0 : key.size(), nullptr) ||
         !EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) ||
         !EVP_MAC_final(ctx, out, &len, sizeof out)) {
         throw std::runtime_error("HMAC-SHA256 failed");
     }
+    has_key = true;
     return std::string(reinterpret_cast<char*>(out), len);
 }
 

@@ -32,6 +32,22 @@ BOOST_AUTO_TEST_CASE(hmac_sha256_matches_rfc_4231) {
                "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
 }
 
+// The context keeps the last key: the same key again, another after it, and an empty one
+// (which must not pass for "the same") each give their own MAC.
+BOOST_AUTO_TEST_CASE(hmac_sha256_is_right_as_keys_repeat_and_change) {
+    const std::string jefe = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    for (int i = 0; i < 2; ++i) {
+        BOOST_TEST(hex(watch::hmac_sha256("Jefe", "what do ya want for nothing?")) == jefe);
+        BOOST_TEST(hex(watch::hmac_sha256("Jefe", "what do ya want for nothing?")) == jefe);
+        BOOST_TEST(hex(watch::hmac_sha256("Jefe", "Hi There")) ==
+                   "6bfb115ca30df3be0dfdffe79a51cbee88186db55acc287af148d7ff6220f92e");
+        BOOST_TEST(hex(watch::hmac_sha256("", "")) ==
+                   "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+        BOOST_TEST(hex(watch::hmac_sha256("", "")) ==
+                   "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    }
+}
+
 BOOST_AUTO_TEST_CASE(base64url_matches_rfc_4648_without_padding) {
     const std::pair<const char*, const char*> vectors[] = {
         {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},         {"foo", "Zm9v"},
