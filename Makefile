@@ -143,7 +143,8 @@ unit: $(UNIT_TESTS)
 # skips the fuzz targets (they always carry ASan and UBSan, and the plain run has them),
 # the package (built the same either way: without APIVIDEO_WATCH_DEB, deb_tests skips
 # itself) and the static build (its sanitizer runtimes would be shared libraries; it links
-# the plain run's objects: without APIVIDEO_WATCH_STATIC, static_tests skips itself).
+# the plain run's objects: without APIVIDEO_WATCH_STATIC, static_tests skips itself);
+# built with ASan, browser_tests skips itself (Chromium adds nothing a sanitizer checks).
 test: deps
 	$(Q)$(MAKE) --no-print-directory $(BIN) $(UNIT_TESTS) $(E2E_TESTS) \
 	    $(if $(SANITIZE),,fuzz-build deb-build LINTIAN=no dist-build)
