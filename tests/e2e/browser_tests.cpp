@@ -262,6 +262,26 @@ std::vector<StandinRequest> live_requests() {
     return out;
 }
 
+// Every ping the collector got was a POST to /{type} it accepted, of that type, naming `id`,
+// and one of them reported the play and the pause.
+void every_ping_named(const std::vector<StandinRequest>& pings, const std::string& type, const std::string& id) {
+    BOOST_TEST(!pings.empty(), "the collector got no ping");
+    bool play_reported = false;
+    for (const auto& q : pings) {
+        std::string events;
+        for (const auto& e : q.ping_events) events += " " + e;
+        BOOST_TEST_MESSAGE("ping " << q.method << " " << q.path << " " << q.status << " " << q.ping_type << " "
+                                   << q.ping_video_id << ":" << events);
+        BOOST_TEST(q.method == "POST", q.path);
+        BOOST_TEST(q.path == "/" + type);
+        BOOST_TEST(q.status == 200, q.path << " " << q.status);
+        BOOST_TEST(q.ping_type == type);
+        BOOST_TEST(q.ping_video_id == id);
+        play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
+    }
+    BOOST_TEST(play_reported, "no ping reported the play and the pause");
+}
+
 // The live host answered every request of the browser (200: none refused, as the strict host
 // refuses one that lost the session), each carrying the session once, valid; among them
 // segments, and the rendition's playlist read again as the live window slid on.
@@ -530,22 +550,7 @@ BOOST_DATA_TEST_CASE(analytics_on_a_play_sends_a_ping_naming_the_video, bdata::m
     BOOST_TEST_MESSAGE(r);
     played(r);
     BOOST_TEST(r.paused, r);
-    auto pings = collector_requests();
-    BOOST_TEST(!pings.empty(), r);
-    bool play_reported = false;
-    for (const auto& q : pings) {
-        std::string events;
-        for (const auto& e : q.ping_events) events += " " + e;
-        BOOST_TEST_MESSAGE("ping " << q.method << " " << q.path << " " << q.status << " " << q.ping_video_id << ":"
-                                   << events);
-        BOOST_TEST(q.method == "POST", q.path);
-        BOOST_TEST(q.path == "/vod");
-        BOOST_TEST(q.status == 200, q.path << " " << q.status);
-        BOOST_TEST(q.ping_type == "vod");
-        BOOST_TEST(q.ping_video_id == kPrivateVideo);
-        play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
-    }
-    BOOST_TEST(play_reported, "no ping reported the play and the pause");
+    every_ping_named(collector_requests(), "vod", kPrivateVideo);
     every_request_kept_the_session(browser_requests());
 }
 
@@ -642,22 +647,7 @@ BOOST_DATA_TEST_CASE(analytics_on_a_live_stream_name_it_and_the_live_type, bdata
     BOOST_TEST_MESSAGE(r);
     played(r);
     BOOST_TEST(r.paused, r);
-    auto pings = collector_requests();
-    BOOST_TEST(!pings.empty(), r);
-    bool play_reported = false;
-    for (const auto& q : pings) {
-        std::string events;
-        for (const auto& e : q.ping_events) events += " " + e;
-        BOOST_TEST_MESSAGE("ping " << q.method << " " << q.path << " " << q.status << " " << q.ping_type << " "
-                                   << q.ping_video_id << ":" << events);
-        BOOST_TEST(q.method == "POST", q.path);
-        BOOST_TEST(q.path == "/live");
-        BOOST_TEST(q.status == 200, q.path << " " << q.status);
-        BOOST_TEST(q.ping_type == "live");
-        BOOST_TEST(q.ping_video_id == kPrivateLive);
-        play_reported = play_reported || (has(q.ping_events, "play") && has(q.ping_events, "pause"));
-    }
-    BOOST_TEST(play_reported, "no ping reported the play and the pause");
+    every_ping_named(collector_requests(), "live", kPrivateLive);
     the_live_host_answered_every_request(live_requests());
 }
 
